@@ -1,11 +1,46 @@
 package dev.weft;
 
+import dev.weft.internal.cancel.PendingCancels;
+
 /**
  * Static entry points to cancellation: explicit checkpoints, a cancellation query, and the hook the Weft
- * agent compiles into bytecode.  (Being filled in by the core runtime work.)
+ * agent compiles into bytecode.
+ *
+ * {@snippet :
+ * for (Row row : rows) {
+ *     Cancellation.checkpoint();   // raises Cancelled here if the task was cancelled
+ *     process(row);
+ * }
+ * }
+ *
+ * <p>The rule for cancellation points: an operation either always is one or never is. Checkpoints,
+ * every Weft wait, and agent-compiled back-edges are; scope entry and exit, spawning and context
+ * operations are not.
  */
 public final class Cancellation {
     private Cancellation() {}
+
+    /**
+     * A cancellation point: raises {@link Cancelled} if the current task is inside a cancelled scope that
+     * is not hidden by a shield. Outside a Weft task it does nothing.
+     */
+    public static void checkpoint() {
+        if (PendingCancels.count != 0) {
+            TaskImpl<?> t = TaskImpl.current();
+            if (t != null) {
+                t.checkpoint();
+            }
+        }
+    }
+
+    /** Whether the current task's next cancellation point would raise. False outside a task. */
+    public static boolean isCancelled() {
+        if (PendingCancels.count == 0) {
+            return false;
+        }
+        TaskImpl<?> t = TaskImpl.current();
+        return t != null && t.isCancelled();
+    }
 
     /**
      * The hook the Weft agent compiles into loop back-edges and method entries.
@@ -16,12 +51,15 @@ public final class Cancellation {
      * exactly as {@link #checkpoint()}. Never throws outside a Weft task.
      */
     public static void poll() {
-        if (dev.weft.internal.cancel.PendingCancels.count != 0) {
+        if (PendingCancels.count != 0) {
             pollSlow();
         }
     }
 
     private static void pollSlow() {
-        // wired to the core runtime's checkpoint
+        TaskImpl<?> t = TaskImpl.current();
+        if (t != null) {
+            t.checkpoint();
+        }
     }
 }

@@ -1,0 +1,338 @@
+package dev.weft;
+
+import dev.weft.internal.jdk.Signals;
+import dev.weft.internal.loop.EventLoop;
+import dev.weft.internal.loop.Scheduler;
+import dev.weft.internal.loop.StealingPool;
+import dev.weft.internal.time.Ticker;
+import dev.weft.internal.time.TimerQueue;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * One Weft runtime: its loops, timers, stealing pool, blocking pool and root task; created by
+ * {@link Weft#run} and shut down when the root task has finished.
+ *
+ * <p>Implementation overview. {@link Weft#run} builds the runtime, starts the root task on loop 0 and
+ * parks the calling thread until the root finishes. Every task is admitted to its scheduler
+ * ({@link #admit}) against {@code tasksPerLoopMax}, which bounds each loop's run queue: a virtual thread
+ * has at most one continuation queued, so a loop never holds more entries than tasks. SIGINT cancels
+ * the root scope of every active runtime (reason {@link CancelReason#INTERRUPT}); a second SIGINT halts
+ * the process with status 130.
+ */
+final class RuntimeImpl {
+    private static final List<RuntimeImpl> ACTIVE = new CopyOnWriteArrayList<>();
+    private static final Object SIGNAL_LOCK = new Object();
+    /** Restores the JVM's SIGINT handler. Guarded by SIGNAL_LOCK. */
+    private static Runnable restoreSigint;
+    /** SIGINTs received while runtimes were active. Guarded by SIGNAL_LOCK. */
+    private static int sigintCount;
+    /** Late submissions from stopped loops run here, loudly. */
+    private static final Executor HANDOVER = handover();
+
+    private final Weft.Options options;
+    private final EventLoop[] loops;
+    private final LoopImpl[] loopHandles;
+    private final AtomicInteger[] admitted;
+    private final AtomicInteger stealingAdmitted = new AtomicInteger();
+    private final TimerQueue timers;
+    private final AtomicLong taskIds = new AtomicLong();
+    private final Object lazyLock = new Object();
+    /** Created on first use. Guarded by lazyLock; volatile for reads. */
+    private volatile StealingPool stealing;
+    private volatile LoopImpl stealingHandle;
+    /** Created on first use. Guarded by lazyLock; volatile for reads. */
+    private volatile BlockingPool blocking;
+    /** The root task. Written once by start. */
+    private volatile TaskImpl<?> root;
+
+    RuntimeImpl(Weft.Options options) {
+        this.options = options;
+        int n = options.loops;
+        loops = new EventLoop[n];
+        loopHandles = new LoopImpl[n];
+        admitted = new AtomicInteger[n];
+        int capacity = Integer.highestOneBit(Math.max(2, options.tasksPerLoopMax - 1)) << 1;
+        for (int i = 0; i < n; i++) {
+            loops[i] = new EventLoop(options.name + "-loop-" + i, i, capacity);
+            loopHandles[i] = new LoopImpl(this, loops[i], i);
+            admitted[i] = new AtomicInteger();
+        }
+        if (options.clock != null) {
+            timers = new TimerQueue(options.clock.ticker(), true, options.name + "-timer");
+            options.clock.attach(timers);
+        } else {
+            timers = new TimerQueue(Ticker.SYSTEM, false, options.name + "-timer");
+        }
+    }
+
+    private static Executor handover() {
+        ExecutorService ex = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform()
+                .name("weft-handover").daemon(true).unstarted(r));
+        return ex;
+    }
+
+    Weft.Options options() {
+        return options;
+    }
+
+    TimerQueue timers() {
+        return timers;
+    }
+
+    long nextTaskId() {
+        return taskIds.incrementAndGet();
+    }
+
+    List<Loop> loops() {
+        return List.of(loopHandles);
+    }
+
+    Loop stealingPool() {
+        synchronized (lazyLock) {
+            if (stealing == null) {
+                stealing = new StealingPool(options.name + "-steal", Runtime.getRuntime().availableProcessors());
+                stealingHandle = new LoopImpl(this, stealing, -1);
+            }
+            return stealingHandle;
+        }
+    }
+
+    BlockingPool blocking() {
+        BlockingPool b = blocking;
+        if (b != null) {
+            return b;
+        }
+        synchronized (lazyLock) {
+            if (blocking == null) {
+                blocking = new BlockingPool(options.name + "-blocking", options.blockingThreadsMax);
+            }
+            return blocking;
+        }
+    }
+
+    Loop loopFor(Scheduler s) {
+        if (s instanceof EventLoop el) {
+            return loopHandles[el.index()];
+        }
+        return stealingPool();
+    }
+
+    Scheduler schedulerOf(Loop loop) {
+        LoopImpl l = (LoopImpl) loop;
+        if (l.runtime != this) {
+            throw new IllegalArgumentException("loop " + loop.name() + " belongs to another Weft runtime;"
+                    + " use Weft.loops() or Weft.stealingPool() of the current runtime");
+        }
+        return l.scheduler;
+    }
+
+    // ---------------------------------------------------------------- admission (bounds run queues)
+
+    void admit(Scheduler s, TaskImpl<?> t) {
+        AtomicInteger counter = counterOf(s);
+        int now = counter.incrementAndGet();
+        if (now > options.tasksPerLoopMax) {
+            counter.decrementAndGet();
+            throw new IllegalStateException("cannot spawn task '" + t.name() + "': " + s.name() + " already runs "
+                    + options.tasksPerLoopMax + " tasks (the limit); bound the concurrency (a Channel or a fixed"
+                    + " number of workers) or raise it with Weft.options().tasksPerLoopMax(n)");
+        }
+    }
+
+    void releaseAdmission(Scheduler s, TaskImpl<?> t) {
+        int left = counterOf(s).decrementAndGet();
+        assert left >= 0 : "admission underflow on " + s.name();
+    }
+
+    void transferAdmission(Scheduler from, Scheduler to, TaskImpl<?> t) {
+        admit(to, t);
+        releaseAdmission(from, t);
+    }
+
+    private AtomicInteger counterOf(Scheduler s) {
+        if (s instanceof EventLoop el) {
+            return admitted[el.index()];
+        }
+        return stealingAdmitted;
+    }
+
+    // ---------------------------------------------------------------- root
+
+    <T> TaskImpl<T> startRoot(ThrowingCallable<T, ?> main) {
+        TaskImpl<T> r = new TaskImpl<>(this, "main", null, main, loops[0], ContextVar.currentMap());
+        if (options.timeout != null) {
+            r.rootCancel.setDeadlineNs(timers.nanoTime() + CancelScopeImpl.checkTimeout(options.timeout));
+        }
+        admit(loops[0], r);
+        r.rootCancel.enterAsTaskRoot(r, null);
+        r.rootCancel.name("main");
+        root = r;
+        if (options.handleSigint) {
+            register(this);
+        }
+        r.start();
+        return r;
+    }
+
+    void onRootDone(TaskImpl<?> r) {
+        // Weft.run's thread is parked in awaitDoneUninterruptibly and wakes through the waiter list.
+    }
+
+    TaskImpl<?> root() {
+        return root;
+    }
+
+    void cancelRoot(CancelReason reason) {
+        TaskImpl<?> r = root;
+        if (r != null) {
+            r.rootCancel.cancel(reason, null);
+        }
+    }
+
+    void shutdown() {
+        if (options.handleSigint) {
+            unregister(this);
+        }
+        for (EventLoop l : loops) {
+            l.shutdown(HANDOVER);
+        }
+        StealingPool s = stealing;
+        if (s != null) {
+            s.shutdown(HANDOVER);
+        }
+        BlockingPool b = blocking;
+        if (b != null) {
+            b.shutdown();
+        }
+        timers.close();
+    }
+
+    private static void register(RuntimeImpl rt) {
+        synchronized (SIGNAL_LOCK) {
+            ACTIVE.add(rt);
+            if (restoreSigint == null) {
+                sigintCount = 0;
+                restoreSigint = Signals.onInterrupt(sig -> onSigint());
+                if (restoreSigint == null) {
+                    restoreSigint = () -> {};
+                }
+            }
+        }
+    }
+
+    private static void unregister(RuntimeImpl rt) {
+        synchronized (SIGNAL_LOCK) {
+            ACTIVE.remove(rt);
+            if (ACTIVE.isEmpty() && restoreSigint != null) {
+                restoreSigint.run();
+                restoreSigint = null;
+            }
+        }
+    }
+
+    private static void onSigint() {
+        int count;
+        synchronized (SIGNAL_LOCK) {
+            count = ++sigintCount;
+        }
+        if (count > 1) {
+            System.err.println("weft: second interrupt, exiting without waiting for cleanup");
+            Runtime.getRuntime().halt(Weft.EXIT_INTERRUPTED);
+        }
+        System.err.println("weft: interrupt: cancelling the root task (cleanup runs; press Ctrl-C again to"
+                + " exit at once)");
+        for (RuntimeImpl rt : ACTIVE) {
+            rt.cancelRoot(CancelReason.INTERRUPT);
+        }
+    }
+
+    /** The runtime of the current task, or the most recently started active one. */
+    static RuntimeImpl currentOrActive() {
+        TaskImpl<?> t = TaskImpl.current();
+        if (t != null) {
+            return t.runtime();
+        }
+        List<RuntimeImpl> a = ACTIVE;
+        return a.isEmpty() ? null : a.getLast();
+    }
+
+    // ---------------------------------------------------------------- dump
+
+    String dump() {
+        long now = timers.nanoTime();
+        StringBuilder sb = new StringBuilder();
+        sb.append("weft runtime '").append(options.name).append("': ").append(loops.length).append(" loop(s)");
+        for (int i = 0; i < loops.length; i++) {
+            sb.append(i == 0 ? " [" : ", ").append(loops[i].name()).append(": ").append(admitted[i].get())
+                    .append(" task(s)");
+        }
+        sb.append("]\n");
+        TaskImpl<?> r = root;
+        if (r != null) {
+            dumpScope(sb, r.rootCancel, 0, now);
+        }
+        return sb.toString();
+    }
+
+    private static void dumpScope(StringBuilder sb, CancelScopeImpl s, int depth, long now) {
+        indent(sb, depth);
+        if (s.kind == CancelScopeImpl.KIND_TASK_ROOT && s.subject instanceof TaskImpl<?> t) {
+            sb.append("task '").append(t.name()).append("' ").append(t.state());
+            Scheduler on = t.scheduler;
+            sb.append(" on ").append(on == null ? "?" : on.name());
+            Thread th = t.thread();
+            if (th != null && t.state() == TaskState.RUNNING) {
+                sb.append(" thread=").append(th.getState());
+                StackTraceElement[] st = th.getStackTrace();
+                int shown = 0;
+                for (StackTraceElement e : st) {
+                    if (shown == 3) {
+                        break;
+                    }
+                    String cls = e.getClassName();
+                    if (cls.startsWith("java.") || cls.startsWith("jdk.") || cls.startsWith("dev.weft.")) {
+                        continue;
+                    }
+                    sb.append(shown == 0 ? " at " : " < ").append(e);
+                    shown++;
+                }
+            }
+            CancelReason r = s.reason;
+            if (r != null) {
+                sb.append(" CANCELLED(").append(r).append(')');
+            }
+            sb.append('\n');
+        } else {
+            sb.append(s.describe(now)).append('\n');
+        }
+        for (CancelScopeImpl c : s.children()) {
+            dumpScope(sb, c, depth + 1, now);
+        }
+    }
+
+    private static void indent(StringBuilder sb, int depth) {
+        for (int i = 0; i < depth; i++) {
+            sb.append("  ");
+        }
+    }
+
+    List<String> loopStatistics() {
+        var out = new ArrayList<String>();
+        for (int i = 0; i < loops.length; i++) {
+            out.add(loops[i].name() + ": runs=" + loops[i].runCount() + " overflow=" + loops[i].overflowCount());
+        }
+        return out;
+    }
+
+    static Duration toDuration(long ns) {
+        return Duration.ofNanos(ns);
+    }
+}

@@ -1,0 +1,503 @@
+package dev.weft;
+
+import dev.weft.internal.cancel.PendingCancels;
+import dev.weft.internal.jdk.VirtualThreads;
+import dev.weft.internal.loop.Schedulable;
+import dev.weft.internal.loop.Scheduler;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.Executor;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A Weft task: a virtual thread whose scheduler is this object, so its continuation runs on the loop in
+ * {@link #scheduler} (changeable: that is how a task moves), plus its cancel-scope chain and context.
+ *
+ * <p>State table ({@link #state}): {@code ST_NEW → ST_RUNNING → ST_SUCCEEDED | ST_FAILED | ST_CANCELLED}.
+ *
+ * <p>Interrupts. Weft wakes a task blocked in a JDK call by interrupting its thread, and owns that
+ * interrupt: {@link #weftInterrupt} records that the current interrupt status was posted by Weft. While
+ * the task is inside a cancelled scope (not shielded), the status stays posted, so every JDK blocking call
+ * in {@code finally} also wakes (level-triggered); when the task leaves the cancelled region, Weft clears
+ * the status it posted. An interrupt posted by someone else is left alone.
+ */
+final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
+    static final ThreadLocal<TaskImpl<?>> CURRENT = new ThreadLocal<>();
+
+    /** Created, thread not started. */
+    static final int ST_NEW = 0;
+    /** Thread started, body running or waiting. */
+    static final int ST_RUNNING = 1;
+    /** Body returned. */
+    static final int ST_SUCCEEDED = 2;
+    /** Body threw (not its cancellation). */
+    static final int ST_FAILED = 3;
+    /** Body ended by Cancelled. */
+    static final int ST_CANCELLED = 4;
+
+    private static final VarHandle WAITERS;
+
+    static {
+        try {
+            WAITERS = MethodHandles.lookup().findVarHandle(TaskImpl.class, "waiters", Waiter.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** A thread waiting for this task to finish (Treiber stack node). */
+    private static final class Waiter {
+        final Thread thread;
+        Waiter next;
+
+        Waiter(Thread thread) {
+            this.thread = thread;
+        }
+    }
+
+    /** Marks the waiter stack as closed (task finished). */
+    private static final Waiter DONE = new Waiter(null);
+
+    private final RuntimeImpl runtime;
+    private final long id;
+    private final String givenName;
+    /** The scope this task was spawned into, or null for the root task. */
+    final TaskScopeImpl parentScope;
+    /** The task's own scope; {@link #cancel()} cancels it. */
+    final CancelScopeImpl rootCancel;
+    /** Innermost entered scope. Written by the task's thread (and the spawner before start); read by any. */
+    volatile CancelScopeImpl current;
+    /** Where the continuation runs next. Written by the task itself (moves) or the spawner; read by any. */
+    volatile Scheduler scheduler;
+    /** The scheduler that last mounted the task. Written by carriers; read by any (dumps). */
+    volatile Scheduler mountedOn;
+    /** The virtual thread. Written once by the spawner before start. */
+    private Thread thread;
+    /** The JDK's runnable for this thread's continuation. Written once before start. */
+    private Runnable ownContinuation;
+    private final ThrowingCallable<T, ?> body;
+    /** The task's context variables (immutable map). Written and read by the task's thread only. */
+    ContextMap context;
+    /** See the state table. Written by the task's thread; read by any. */
+    private volatile int state = ST_NEW;
+    /** Result, valid once state is SUCCEEDED. Written before state. */
+    private T result;
+    /** Failure or Cancelled, valid once state is FAILED or CANCELLED. Written before state. */
+    private Throwable failure;
+    /** Threads waiting for the end (or DONE). CAS by any thread. */
+    @SuppressWarnings("unused")
+    private volatile Waiter waiters;
+    /** Whether the thread's interrupt status was posted by Weft. Guarded by {@code this}. */
+    private boolean weftInterrupt;
+
+    TaskImpl(RuntimeImpl runtime, String name, TaskScopeImpl parentScope, ThrowingCallable<T, ?> body,
+            Scheduler scheduler, ContextMap context) {
+        this.runtime = runtime;
+        this.id = runtime.nextTaskId();
+        this.givenName = name;
+        this.parentScope = parentScope;
+        this.body = body;
+        this.scheduler = scheduler;
+        this.context = context;
+        this.rootCancel = new CancelScopeImpl(null, CancelScopeImpl.NO_DEADLINE, -1, false);
+    }
+
+    /** Creates the virtual thread and starts it. Called by the spawner after linking the root scope. */
+    void start() {
+        Thread t = VirtualThreads.builder(this).name(givenName == null ? "" : givenName).unstarted(this::runBody);
+        ownContinuation = VirtualThreads.runContinuation(t);
+        thread = t;
+        state = ST_RUNNING;
+        t.start();
+    }
+
+    static TaskImpl<?> current() {
+        return CURRENT.get();
+    }
+
+    static TaskImpl<?> currentOrThrow(String what) {
+        TaskImpl<?> t = CURRENT.get();
+        if (t == null) {
+            throw new IllegalStateException(what + " called outside a Weft task (thread "
+                    + Thread.currentThread() + "); run the program's body with Weft.run(...) and call it"
+                    + " from there or from a task spawned with TaskScope.run(...)");
+        }
+        return t;
+    }
+
+    RuntimeImpl runtime() {
+        return runtime;
+    }
+
+    long id() {
+        return id;
+    }
+
+    Thread thread() {
+        return thread;
+    }
+
+    boolean isCurrentThread() {
+        return Thread.currentThread() == thread;
+    }
+
+    // ---------------------------------------------------------------- scheduling
+
+    /** The virtual thread's scheduler entry point. Never rejects. */
+    @Override
+    public void execute(Runnable r) {
+        if (r == ownContinuation) {
+            scheduler.submit(this);
+        } else {
+            // A virtual thread created inside this task inherited us as its scheduler: run it alongside.
+            scheduler.submit(r);
+        }
+    }
+
+    @Override
+    public void runOn(Scheduler s) {
+        mountedOn = s;
+        ownContinuation.run();
+    }
+
+    /** Moves the task (the current thread's) to {@code target}; it resumes there. */
+    void moveTo(Scheduler target) {
+        assert isCurrentThread();
+        if (scheduler == target) {
+            checkpoint();
+            return;
+        }
+        runtime.transferAdmission(scheduler, target, this);
+        scheduler = target;
+        Thread.yield(); // the JDK re-submits the continuation through execute(), now to the target
+        checkpoint();
+    }
+
+    // ---------------------------------------------------------------- body
+
+    private void runBody() {
+        CURRENT.set(this);
+        Throwable fail = null;
+        Cancelled cancelled = null;
+        T value = null;
+        try {
+            syncInterrupt();
+            value = body.call();
+        } catch (Cancelled c) {
+            cancelled = c;
+        } catch (Throwable t) {
+            Cancelled c = asCancelled(t);
+            if (c != null) {
+                cancelled = c;
+            } else {
+                fail = t;
+            }
+        }
+        current = null;
+        rootCancel.exitTaskRootDetached(this);
+        clearWeftInterrupt();
+        CURRENT.remove();
+        complete(value, fail, cancelled);
+    }
+
+    private void complete(T value, Throwable fail, Cancelled cancelled) {
+        if (fail != null) {
+            failure = fail;
+            state = ST_FAILED;
+        } else if (cancelled != null) {
+            failure = cancelled;
+            state = ST_CANCELLED;
+        } else {
+            result = value;
+            state = ST_SUCCEEDED;
+        }
+        Waiter w = (Waiter) WAITERS.getAndSet(this, DONE);
+        for (; w != null && w != DONE; w = w.next) {
+            LockSupport.unpark(w.thread);
+        }
+        runtime.releaseAdmission(scheduler, this);
+        if (parentScope != null) {
+            parentScope.onChildDone(this);
+        } else {
+            runtime.onRootDone(this);
+        }
+    }
+
+    boolean isDone() {
+        return state >= ST_SUCCEEDED;
+    }
+
+    /** Waits until the task finishes; a cancellation point if called from a task. */
+    void awaitDone() {
+        if (isDone()) {
+            TaskImpl<?> me = CURRENT.get();
+            if (me != null) {
+                me.checkpoint();
+            }
+            return;
+        }
+        TaskImpl<?> me = CURRENT.get();
+        Waiter node = new Waiter(Thread.currentThread());
+        while (true) {
+            Waiter head = waiters;
+            if (head == DONE) {
+                break;
+            }
+            node.next = head;
+            if (WAITERS.compareAndSet(this, head, node)) {
+                break;
+            }
+        }
+        boolean foreign = false;
+        try {
+            while (!isDone()) {
+                foreign |= parkStep(me, this, CancelScopeImpl.NO_DEADLINE);
+            }
+            if (me != null) {
+                me.checkpoint();
+            }
+        } finally {
+            if (foreign) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Waits for the end without being a cancellation point (for the thread that called Weft.run). */
+    void awaitDoneUninterruptibly(Runnable onInterrupt) {
+        Waiter node = new Waiter(Thread.currentThread());
+        while (true) {
+            Waiter head = waiters;
+            if (head == DONE) {
+                return;
+            }
+            node.next = head;
+            if (WAITERS.compareAndSet(this, head, node)) {
+                break;
+            }
+        }
+        boolean interrupted = false;
+        while (!isDone()) {
+            LockSupport.park(this);
+            if (Thread.interrupted()) {
+                interrupted = true;
+                onInterrupt.run();
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---------------------------------------------------------------- cancellation
+
+    /** Outermost cancelled scope visible from the innermost one, or null. Any thread (dumps) / owner. */
+    CancelScopeImpl visibleCancel() {
+        CancelScopeImpl hit = null;
+        for (CancelScopeImpl s = current; s != null; s = s.parent) {
+            if (s.reason != null) {
+                hit = s;
+            }
+            if (s.isShield()) {
+                break;
+            }
+        }
+        return hit;
+    }
+
+    /** Raises Cancelled if the task is inside a cancelled, unshielded scope. The task's thread only. */
+    void checkpoint() {
+        if (PendingCancels.count == 0) {
+            return;
+        }
+        CancelScopeImpl hit = visibleCancel();
+        if (hit != null) {
+            postWeftInterrupt();
+            throw new Cancelled(hit.reason, hit.name(), hit.origin());
+        }
+    }
+
+    /**
+     * If {@code t} is how a JDK blocking call reports the interrupt Weft posted to cancel this task,
+     * returns the {@link Cancelled} it stands for (with {@code t} suppressed); otherwise null. The
+     * task's thread only, while its scope chain is unchanged since the throw.
+     */
+    Cancelled asCancelled(Throwable t) {
+        if (!(t instanceof InterruptedException
+                || t instanceof java.io.InterruptedIOException
+                || t instanceof java.nio.channels.ClosedByInterruptException
+                || (t instanceof java.net.SocketException se && se.getMessage() != null
+                        && se.getMessage().contains("interrupt")))) {
+            return null;
+        }
+        if (PendingCancels.count == 0) {
+            return null;
+        }
+        CancelScopeImpl hit = visibleCancel();
+        if (hit == null) {
+            return null;
+        }
+        postWeftInterrupt();
+        Cancelled c = new Cancelled(hit.reason, hit.name(), hit.origin());
+        c.addSuppressed(t);
+        return c;
+    }
+
+    /** Whether the task is inside a cancelled, unshielded scope. */
+    boolean isCancelled() {
+        return PendingCancels.count != 0 && visibleCancel() != null;
+    }
+
+    /** Called by a canceller: wakes the task from any wait. Any thread. */
+    void wake() {
+        Thread t = thread;
+        synchronized (this) {
+            if (t == null || state >= ST_SUCCEEDED) {
+                return;
+            }
+            if (!weftInterrupt) {
+                weftInterrupt = true;
+                t.interrupt();
+            }
+        }
+    }
+
+    private void postWeftInterrupt() {
+        synchronized (this) {
+            if (!weftInterrupt) {
+                weftInterrupt = true;
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /**
+     * Makes the interrupt status agree with the cancel state after the task's scope chain changed
+     * (entered or left a scope, shield toggled). The task's thread only.
+     */
+    void syncInterrupt() {
+        if (PendingCancels.count != 0 && visibleCancel() != null) {
+            postWeftInterrupt();
+            return;
+        }
+        synchronized (this) {
+            if (weftInterrupt && visibleCancel() == null) {
+                weftInterrupt = false;
+                Thread.interrupted();
+            }
+        }
+    }
+
+    private void clearWeftInterrupt() {
+        synchronized (this) {
+            if (weftInterrupt) {
+                weftInterrupt = false;
+                Thread.interrupted();
+            }
+        }
+    }
+
+    /** If the pending interrupt was Weft's, consumes the record and returns true. The task's thread. */
+    boolean consumeWeftInterrupt() {
+        synchronized (this) {
+            if (weftInterrupt) {
+                weftInterrupt = false;
+                return true;
+            }
+            return false;
+        }
+    }
+
+    /**
+     * One step of a Weft wait: checkpoint, then park until unparked or {@code deadlineNs} (system clock).
+     * Callers loop on their condition. Returns true if it consumed an interrupt that Weft did not post,
+     * which the caller must restore when its wait ends.
+     */
+    static boolean parkStep(TaskImpl<?> me, Object blocker, long deadlineNs) {
+        if (me != null) {
+            me.checkpoint();
+        }
+        if (Thread.interrupted()) {
+            return me == null || !me.consumeWeftInterrupt();
+        }
+        if (deadlineNs == CancelScopeImpl.NO_DEADLINE) {
+            LockSupport.park(blocker);
+        } else {
+            long remaining = deadlineNs - System.nanoTime();
+            if (remaining > 0) {
+                LockSupport.parkNanos(blocker, remaining);
+            }
+        }
+        return false;
+    }
+
+    // ---------------------------------------------------------------- Task API
+
+    @Override
+    public String name() {
+        return givenName != null ? givenName : "task-" + id;
+    }
+
+    @Override
+    public TaskState state() {
+        return switch (state) {
+            case ST_SUCCEEDED -> TaskState.SUCCEEDED;
+            case ST_FAILED -> TaskState.FAILED;
+            case ST_CANCELLED -> TaskState.CANCELLED;
+            default -> TaskState.RUNNING;
+        };
+    }
+
+    @Override
+    public T join() {
+        awaitDone();
+        return switch (state) {
+            case ST_SUCCEEDED -> result;
+            case ST_FAILED -> throw new TaskFailedException(name(), failure);
+            default -> {
+                var e = new CancellationException("task '" + name() + "' was cancelled"
+                        + (failure instanceof Cancelled c ? " (" + c.reason() + ")" : ""));
+                e.initCause(failure);
+                throw e;
+            }
+        };
+    }
+
+    @Override
+    public T result() {
+        if (state != ST_SUCCEEDED) {
+            throw new IllegalStateException("task '" + name() + "' has no result: it is " + state()
+                    + "; call join() to wait for it");
+        }
+        return result;
+    }
+
+    @Override
+    public Throwable exception() {
+        if (state != ST_FAILED) {
+            throw new IllegalStateException("task '" + name() + "' did not fail: it is " + state());
+        }
+        return failure;
+    }
+
+    /** The failure or Cancelled of a finished task, or null. */
+    Throwable outcomeThrowable() {
+        return failure;
+    }
+
+    @Override
+    public void cancel() {
+        rootCancel.cancel(CancelReason.EXPLICIT, new Throwable("task cancel requested here"));
+    }
+
+    @Override
+    public Loop loop() {
+        return runtime.loopFor(scheduler);
+    }
+
+    @Override
+    public String toString() {
+        return "Task[" + name() + ", " + state() + "]";
+    }
+}

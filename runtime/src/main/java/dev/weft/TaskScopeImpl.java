@@ -1,0 +1,320 @@
+package dev.weft;
+
+import dev.weft.internal.loop.Scheduler;
+import java.util.ArrayList;
+import java.util.function.BiConsumer;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The one implementation of {@link TaskScope}.
+ *
+ * <p>State table ({@link #state}, guarded by {@code this}):
+ * <pre>
+ *   ST_OPEN     body running; spawn allowed
+ *   ST_JOINING  body returned; waiting for children; spawn allowed from children (live &gt; 0)
+ *   ST_CLOSED   all children finished; spawn fails
+ * </pre>
+ */
+final class TaskScopeImpl implements TaskScope {
+    /** Body running. */
+    static final int ST_OPEN = 0;
+    /** Body done, waiting for children. */
+    static final int ST_JOINING = 1;
+    /** Everything finished. */
+    static final int ST_CLOSED = 2;
+
+    private final RuntimeImpl runtime;
+    final TaskImpl<?> owner;
+    final CancelScopeImpl cancelScope;
+    private final boolean supervising;
+    private final BiConsumer<Task<?>, Throwable> onFailure;
+
+    /** See the state table. Guarded by this. */
+    private int state = ST_OPEN;
+    /** Children not finished. Guarded by this. */
+    private int live;
+    /** Failures in order of occurrence (not for supervising scopes' children). Guarded by this. */
+    private ArrayList<Throwable> failures;
+    /** Task names for failures (parallel to failures; null for the body). Guarded by this. */
+    private ArrayList<String> failureTasks;
+    /** Resources to close on exit, in registration order. Owner thread only. */
+    private ArrayList<AutoCloseable> exits;
+
+    private TaskScopeImpl(TaskImpl<?> owner, boolean supervising, BiConsumer<Task<?>, Throwable> onFailure) {
+        this.runtime = owner.runtime();
+        this.owner = owner;
+        this.supervising = supervising;
+        this.onFailure = onFailure;
+        this.cancelScope = new CancelScopeImpl(null, CancelScopeImpl.NO_DEADLINE, -1, false);
+        cancelScope.kind = CancelScopeImpl.KIND_TASK_SCOPE;
+        cancelScope.subject = this;
+    }
+
+    static <T, X extends Throwable> T open(ScopeBody<T, X> body, boolean supervising,
+            BiConsumer<Task<?>, Throwable> onFailure) throws X {
+        if (body == null) {
+            throw new NullPointerException("body is null; pass a lambda: TaskScope.run(scope -> { ...; return x; })");
+        }
+        TaskImpl<?> task = TaskImpl.currentOrThrow("TaskScope.run");
+        TaskScopeImpl ts = new TaskScopeImpl(task, supervising, onFailure);
+        ts.cancelScope.enter(task);
+        T result = null;
+        Cancelled bodyCancelled = null;
+        Throwable bodyFailure = null;
+        try {
+            result = body.run(ts);
+        } catch (Cancelled c) {
+            bodyCancelled = c;
+        } catch (Throwable t) {
+            Cancelled c = task.asCancelled(t);
+            if (c != null) {
+                bodyCancelled = c;
+            } else {
+                bodyFailure = t;
+                ts.recordFailure(t, null);
+            }
+        }
+        ts.awaitChildren();
+        boolean absorbed = bodyCancelled != null && ts.cancelScope.shouldAbsorb();
+        ts.cancelScope.exit(task, absorbed);
+        ts.closeExits();
+
+        Throwable primary = ts.primaryFailure(bodyFailure);
+        if (primary != null) {
+            throw TaskScopeImpl.<RuntimeException>sneaky(primary);
+        }
+        if (bodyCancelled != null && !absorbed) {
+            throw bodyCancelled;
+        }
+        return absorbed ? null : result;
+    }
+
+    /** Builds the exception run() throws: the first failure, later ones suppressed; null if none. */
+    private Throwable primaryFailure(Throwable bodyFailure) {
+        ArrayList<Throwable> list;
+        ArrayList<String> names;
+        synchronized (this) {
+            if (failures == null) {
+                return null;
+            }
+            list = new ArrayList<>(failures);
+            names = new ArrayList<>(failureTasks);
+        }
+        // The body's TaskFailedException from join() repeats a child's failure: report the child's once.
+        for (int i = list.size() - 1; i >= 0; i--) {
+            if (list.get(i) instanceof TaskFailedException tfe && names.get(i) == null) {
+                for (Throwable other : list) {
+                    if (other == tfe.getCause()) {
+                        list.remove(i);
+                        names.remove(i);
+                        break;
+                    }
+                }
+            }
+        }
+        Throwable first = list.getFirst();
+        Throwable primary;
+        if (first instanceof RuntimeException || first instanceof Error || first == bodyFailure) {
+            primary = first;
+        } else {
+            primary = new TaskFailedException(names.getFirst(), first);
+        }
+        for (int i = 1; i < list.size(); i++) {
+            Throwable other = list.get(i);
+            if (other != primary) {
+                primary.addSuppressed(other);
+            }
+        }
+        return primary;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
+
+    private void recordFailure(Throwable t, String taskName) {
+        synchronized (this) {
+            if (failures == null) {
+                failures = new ArrayList<>(2);
+                failureTasks = new ArrayList<>(2);
+            }
+            failures.add(t);
+            failureTasks.add(taskName);
+        }
+        cancelScope.cancel(CancelReason.FAILED_SIBLING, null);
+    }
+
+    /** Waits, not as a cancellation point, until every child finished. Owner thread. */
+    private void awaitChildren() {
+        synchronized (this) {
+            state = ST_JOINING;
+        }
+        boolean foreign = false;
+        while (true) {
+            synchronized (this) {
+                if (live == 0) {
+                    state = ST_CLOSED;
+                    break;
+                }
+            }
+            if (Thread.interrupted()) {
+                if (!owner.consumeWeftInterrupt()) {
+                    foreign = true;
+                }
+                continue;
+            }
+            LockSupport.park(this);
+        }
+        if (foreign) {
+            Thread.currentThread().interrupt();
+        }
+        owner.syncInterrupt();
+    }
+
+    /** Called on a child's thread when it finished. */
+    void onChildDone(TaskImpl<?> child) {
+        if (child.state() == TaskState.FAILED) {
+            // Record (or hand over) before the child counts as finished, so run() sees every failure.
+            if (supervising) {
+                try {
+                    onFailure.accept(child, child.exception());
+                } catch (Throwable handlerFailure) {
+                    System.err.println("weft: failure handler of " + cancelScope.name() + " threw " + handlerFailure);
+                }
+            } else {
+                recordFailure(child.exception(), child.name());
+            }
+        }
+        boolean wakeOwner;
+        synchronized (this) {
+            live--;
+            assert live >= 0 : "live children underflow";
+            wakeOwner = live == 0 && state != ST_OPEN;
+        }
+        if (wakeOwner) {
+            LockSupport.unpark(owner.thread());
+        }
+    }
+
+    private void closeExits() {
+        if (exits == null) {
+            return;
+        }
+        Throwable first = null;
+        for (int i = exits.size() - 1; i >= 0; i--) {
+            try {
+                exits.get(i).close();
+            } catch (Throwable t) {
+                if (first == null) {
+                    first = t;
+                } else {
+                    first.addSuppressed(t);
+                }
+            }
+        }
+        exits = null;
+        if (first != null) {
+            recordFailure(first, null);
+        }
+    }
+
+    // ---------------------------------------------------------------- API
+
+    @Override
+    public <T> Task<T> spawn(ThrowingCallable<T, ? extends Exception> body) {
+        return spawnInternal(null, null, body);
+    }
+
+    @Override
+    public <T> Task<T> spawn(String name, ThrowingCallable<T, ? extends Exception> body) {
+        return spawnInternal(null, name, body);
+    }
+
+    @Override
+    public <T> Task<T> spawnOn(Loop loop, String name, ThrowingCallable<T, ? extends Exception> body) {
+        if (loop == null) {
+            throw new NullPointerException("loop is null; pass one of Weft.loops() or Weft.stealingPool()");
+        }
+        return spawnInternal(runtime.schedulerOf(loop), name, body);
+    }
+
+    private <T> Task<T> spawnInternal(Scheduler where, String name, ThrowingCallable<T, ? extends Exception> body) {
+        if (body == null) {
+            throw new NullPointerException("body is null; pass a lambda: scope.spawn(() -> work())");
+        }
+        TaskImpl<?> me = TaskImpl.currentOrThrow("TaskScope.spawn");
+        checkSpawner(me);
+        Scheduler target = where != null ? where : me.scheduler;
+        TaskImpl<T> child = new TaskImpl<>(runtime, name, this, body, target, me.context);
+        synchronized (this) {
+            if (state == ST_CLOSED || (state == ST_JOINING && live == 0)) {
+                throw new IllegalStateException("cannot spawn '" + child.name() + "': " + cancelScope.name()
+                        + " is closed (its body returned and its children finished); spawn while the scope"
+                        + " is running, or open a new TaskScope");
+            }
+            live++;
+        }
+        try {
+            runtime.admit(target, child);
+        } catch (RuntimeException e) {
+            synchronized (this) {
+                live--;
+            }
+            throw e;
+        }
+        child.rootCancel.enterAsTaskRoot(child, cancelScope);
+        child.start();
+        return child;
+    }
+
+    private void checkSpawner(TaskImpl<?> me) {
+        if (me == owner) {
+            return;
+        }
+        for (TaskImpl<?> t = me; t != null; t = t.parentScope == null ? null : t.parentScope.owner) {
+            if (t.parentScope == this) {
+                return;
+            }
+        }
+        throw new IllegalStateException("task '" + me.name() + "' cannot spawn into " + cancelScope.name()
+                + ": a scope accepts children only from the task that opened it and from tasks running inside"
+                + " it; open a TaskScope in '" + me.name() + "' instead, or hand the work over through a Channel");
+    }
+
+    @Override
+    public <R extends AutoCloseable> R closeOnExit(R resource) {
+        if (resource == null) {
+            throw new NullPointerException("resource is null");
+        }
+        if (TaskImpl.current() != owner) {
+            throw new IllegalStateException("closeOnExit must be called by the task that opened the scope ('"
+                    + owner.name() + "')");
+        }
+        if (exits == null) {
+            exits = new ArrayList<>(4);
+        }
+        exits.add(resource);
+        return resource;
+    }
+
+    @Override
+    public void cancel() {
+        cancelScope.cancel(CancelReason.EXPLICIT, new Throwable("task scope cancel requested here"));
+    }
+
+    @Override
+    public CancelScope cancelScope() {
+        return cancelScope;
+    }
+
+    @Override
+    public synchronized int liveChildren() {
+        return live;
+    }
+
+    @Override
+    public String toString() {
+        return "TaskScope[" + cancelScope.name() + ", live=" + liveChildren() + "]";
+    }
+}

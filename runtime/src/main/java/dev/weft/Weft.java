@@ -1,0 +1,279 @@
+package dev.weft;
+
+import dev.weft.internal.jdk.VirtualThreads;
+import dev.weft.internal.time.TimerQueue;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Entry point: runs a program's body as the root task of a Weft runtime, and the operations a task
+ * performs on itself (sleep, move, query).
+ *
+ * {@snippet :
+ * public static void main(String[] args) {
+ *     int status = Weft.exitStatus(() -> Weft.run(() -> {
+ *         TaskScope.run(scope -> {
+ *             scope.spawn("tick", () -> { Weft.sleep(Duration.ofSeconds(1)); return null; });
+ *             return null;
+ *         });
+ *         return null;
+ *     }));
+ *     System.exit(status);       // 0, 1 (failure) or 130 (Ctrl-C)
+ * }
+ * }
+ *
+ * <h2>Cancellation</h2>
+ * Ctrl-C (SIGINT) cancels the root task with reason {@link CancelReason#INTERRUPT}; its cleanup runs and
+ * {@code run} throws that {@link Cancelled}. A second Ctrl-C exits the process at once with status 130.
+ * {@link Options#timeout} cancels the root at a deadline (reason {@link CancelReason#DEADLINE}).
+ *
+ * <h2>Exceptions</h2>
+ * {@code run} rethrows the root task's failure as it is; calling it from inside a Weft task throws
+ * {@link IllegalStateException}, as does a JVM started without the flag that lets Weft choose a
+ * virtual thread's scheduler (the message names it).
+ *
+ * <h2>Memory consistency effects</h2>
+ * Actions in the root task happen-before {@code run} returns.
+ *
+ * @implNote Every task is a virtual thread scheduled by a Weft loop: a platform carrier thread with a
+ * bounded, many-producer run queue, which never spins. See {@code docs/design.md}.
+ */
+public final class Weft {
+    /** Process exit status after SIGINT. */
+    public static final int EXIT_INTERRUPTED = 130;
+    /** Process exit status after {@link Options#timeout} cancelled the root task. */
+    public static final int EXIT_TIMEOUT = 124;
+    /** Process exit status after the root task failed. */
+    public static final int EXIT_FAILED = 1;
+
+    private Weft() {}
+
+    /** Options for {@link #run(Options, ThrowingCallable)}; a mutable builder. */
+    public static final class Options {
+        int loops = Runtime.getRuntime().availableProcessors();
+        VirtualClock clock;
+        boolean handleSigint = true;
+        Duration timeout;
+        String name = "weft";
+        int tasksPerLoopMax = 1 << 16;
+        int blockingThreadsMax = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+
+        private Options() {}
+
+        /** Number of loops (carrier threads); default: one per core. */
+        public Options loops(int loops) {
+            if (loops < 1 || loops > 1024) {
+                throw new IllegalArgumentException("loops must be between 1 and 1024, got " + loops);
+            }
+            this.loops = loops;
+            return this;
+        }
+
+        /** Drives deadlines and {@link Weft#sleep} by a {@link VirtualClock} (tests). */
+        public Options clock(VirtualClock clock) {
+            this.clock = clock;
+            return this;
+        }
+
+        /** Whether SIGINT cancels the root task (default true). */
+        public Options handleSigint(boolean handle) {
+            this.handleSigint = handle;
+            return this;
+        }
+
+        /** Cancels the root task after {@code timeout} (reason DEADLINE). */
+        public Options timeout(Duration timeout) {
+            CancelScopeImpl.checkTimeout(timeout);
+            this.timeout = timeout;
+            return this;
+        }
+
+        /** Names the runtime (root task name, thread name prefix). */
+        public Options name(String name) {
+            if (name == null || name.isBlank()) {
+                throw new IllegalArgumentException("name must be non-blank");
+            }
+            this.name = name;
+            return this;
+        }
+
+        /** Maximum live tasks per loop (default 65536); bounds each run queue. */
+        public Options tasksPerLoopMax(int max) {
+            if (max < 2 || max > (1 << 24)) {
+                throw new IllegalArgumentException("tasksPerLoopMax must be between 2 and 16777216, got " + max);
+            }
+            this.tasksPerLoopMax = max;
+            return this;
+        }
+
+        /** Threads of the pool behind {@link Blocking} (default max(4, 2 x cores)). */
+        public Options blockingThreadsMax(int max) {
+            if (max < 1 || max > 4096) {
+                throw new IllegalArgumentException("blockingThreadsMax must be between 1 and 4096, got " + max);
+            }
+            this.blockingThreadsMax = max;
+            return this;
+        }
+    }
+
+    /** New default options. */
+    public static Options options() {
+        return new Options();
+    }
+
+    /** Runs {@code main} as the root task with default options. */
+    public static <T, X extends Throwable> T run(ThrowingCallable<T, X> main) throws X {
+        return run(options(), main);
+    }
+
+    /**
+     * Runs {@code main} as the root task of a new runtime, waits for it (the calling thread only waits),
+     * shuts the runtime down, and returns the result.
+     *
+     * @throws Cancelled if the root task was cancelled (Ctrl-C, timeout)
+     * @throws X         the root task's own failure
+     */
+    public static <T, X extends Throwable> T run(Options options, ThrowingCallable<T, X> main) throws X {
+        if (main == null) {
+            throw new NullPointerException("main is null; pass the program body: Weft.run(() -> { ...; return x; })");
+        }
+        if (TaskImpl.current() != null) {
+            throw new IllegalStateException("Weft.run called inside a Weft task ('" + TaskImpl.current().name()
+                    + "'); a task starts concurrent work with TaskScope.run(scope -> scope.spawn(...))");
+        }
+        VirtualThreads.check();
+        RuntimeImpl rt = new RuntimeImpl(options);
+        TaskImpl<T> root;
+        try {
+            root = rt.startRoot(main);
+            root.awaitDoneUninterruptibly(() -> rt.cancelRoot(CancelReason.INTERRUPT));
+        } finally {
+            rt.shutdown();
+        }
+        return switch (root.state()) {
+            case SUCCEEDED -> root.result();
+            case FAILED -> throw Weft.<RuntimeException>sneaky(root.exception());
+            default -> throw (Cancelled) root.outcomeThrowable();
+        };
+    }
+
+    /**
+     * Runs {@code program} (typically a {@link #run} call) and maps its outcome to a process exit status:
+     * 0, {@link #EXIT_FAILED} (failure, printed to stderr), {@link #EXIT_INTERRUPTED} (Ctrl-C) or
+     * {@link #EXIT_TIMEOUT} (root deadline).
+     */
+    public static int exitStatus(ThrowingRunnable<? extends Throwable> program) {
+        try {
+            program.run();
+            return 0;
+        } catch (Cancelled c) {
+            if (c.reason() == CancelReason.INTERRUPT) {
+                System.err.println("weft: interrupted; cleanup finished");
+                return EXIT_INTERRUPTED;
+            }
+            if (c.reason() == CancelReason.DEADLINE) {
+                System.err.println("weft: the program's deadline passed; cleanup finished");
+                return EXIT_TIMEOUT;
+            }
+            System.err.println("weft: the program was cancelled: " + c.getMessage());
+            return EXIT_FAILED;
+        } catch (Throwable t) {
+            System.err.println("weft: the program failed:");
+            t.printStackTrace();
+            return EXIT_FAILED;
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Throwable> E sneaky(Throwable t) throws E {
+        throw (E) t;
+    }
+
+    /**
+     * Sleeps for {@code duration} on the runtime clock. A cancellation point: it raises {@link Cancelled}
+     * if the task is cancelled before or during the sleep.
+     */
+    public static void sleep(Duration duration) {
+        long ns = CancelScopeImpl.checkTimeout(duration);
+        TaskImpl<?> me = TaskImpl.currentOrThrow("Weft.sleep");
+        TimerQueue timers = me.runtime().timers();
+        me.checkpoint();
+        long deadline = timers.nanoTime() + ns;
+        boolean foreign = false;
+        TimerQueue.Timer wakeup = null;
+        try {
+            if (timers.isVirtual()) {
+                Thread self = Thread.currentThread();
+                wakeup = timers.schedule(deadline, () -> java.util.concurrent.locks.LockSupport.unpark(self));
+                while (deadline - timers.nanoTime() > 0) {
+                    foreign |= TaskImpl.parkStep(me, timers, CancelScopeImpl.NO_DEADLINE);
+                }
+            } else {
+                while (deadline - System.nanoTime() > 0) {
+                    foreign |= TaskImpl.parkStep(me, timers, deadline);
+                }
+            }
+            me.checkpoint();
+        } finally {
+            if (wakeup != null) {
+                timers.cancel(wakeup);
+            }
+            if (foreign) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Now on the runtime clock, in nanoseconds (the base of {@link CancelScope#withDeadlineNs}). */
+    public static long nanoTime() {
+        TaskImpl<?> me = TaskImpl.currentOrThrow("Weft.nanoTime");
+        return me.runtime().timers().nanoTime();
+    }
+
+    /** Whether the current thread is a Weft task. */
+    public static boolean inTask() {
+        return TaskImpl.current() != null;
+    }
+
+    /** The current task's name. */
+    public static String currentTaskName() {
+        return TaskImpl.currentOrThrow("Weft.currentTaskName").name();
+    }
+
+    /** The runtime's loops, index 0 first. */
+    public static List<Loop> loops() {
+        return TaskImpl.currentOrThrow("Weft.loops").runtime().loops();
+    }
+
+    /** The runtime's work-stealing pool (created on first use). */
+    public static Loop stealingPool() {
+        return TaskImpl.currentOrThrow("Weft.stealingPool").runtime().stealingPool();
+    }
+
+    /** The loop the current task is scheduled on. */
+    public static Loop currentLoop() {
+        TaskImpl<?> me = TaskImpl.currentOrThrow("Weft.currentLoop");
+        return me.runtime().loopFor(me.scheduler);
+    }
+
+    /**
+     * Moves the current task to {@code loop}: it resumes there with its stack, context and cancel scopes.
+     * A cancellation point.
+     */
+    public static void moveTo(Loop loop) {
+        TaskImpl<?> me = TaskImpl.currentOrThrow("Weft.moveTo");
+        if (loop == null) {
+            throw new NullPointerException("loop is null; pass one of Weft.loops() or Weft.stealingPool()");
+        }
+        me.moveTo(me.runtime().schedulerOf(loop));
+    }
+
+    /**
+     * A readable dump of the live task tree (tasks, loops, states, cancel scopes, where each task waits)
+     * of the current runtime, or of the most recently started one when called from outside a task.
+     */
+    public static String dump() {
+        RuntimeImpl rt = RuntimeImpl.currentOrActive();
+        return rt == null ? "weft: no runtime is running\n" : rt.dump();
+    }
+}

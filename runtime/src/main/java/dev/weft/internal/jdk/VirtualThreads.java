@@ -1,0 +1,93 @@
+package dev.weft.internal.jdk;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.lang.invoke.VarHandle;
+import java.util.concurrent.Executor;
+
+/**
+ * The one place where Weft touches non-public JDK hooks.
+ *
+ * <p>Things that don't work: the JDK has no public API to choose a virtual thread's scheduler
+ * (JDK 25); {@code Thread.ofVirtual()} always uses the shared ForkJoinPool. Solution: the
+ * package-private constructor {@code java.lang.ThreadBuilders.VirtualThreadBuilder(Executor)}, which the
+ * JDK keeps for its own tests, reached through reflection. That needs {@code java.lang} opened to Weft:
+ * {@code --add-opens java.base/java.lang=ALL-UNNAMED} (class path) or {@code =dev.weft} (module path).
+ * The {@code ./weft} launcher and the build pass it; {@link #check()} fails at startup with that advice
+ * when it is missing.
+ *
+ * <p>Also here: reading a virtual thread's continuation runnable (so a loop can tell its own tasks from
+ * virtual threads that merely inherited the scheduler) and the SIGINT hook ({@link Signals}).
+ */
+public final class VirtualThreads {
+    private VirtualThreads() {}
+
+    /** The JVM flag that enables the hooks. */
+    public static final String REQUIRED_FLAG = "--add-opens java.base/java.lang=ALL-UNNAMED";
+
+    private static final MethodHandle NEW_BUILDER; // (Executor)Thread.Builder.OfVirtual, or null
+    private static final VarHandle RUN_CONTINUATION; // VirtualThread.runContinuation, or null
+    private static final Throwable FAILURE; // why the hooks are missing, or null
+
+    static {
+        MethodHandle newBuilder = null;
+        VarHandle runCont = null;
+        Throwable failure = null;
+        try {
+            Class<?> builderClass = Class.forName("java.lang.ThreadBuilders$VirtualThreadBuilder");
+            var ctor = builderClass.getDeclaredConstructor(Executor.class);
+            ctor.setAccessible(true);
+            newBuilder = MethodHandles.lookup().unreflectConstructor(ctor)
+                    .asType(MethodType.methodType(Thread.Builder.OfVirtual.class, Executor.class));
+            Class<?> vtClass = Class.forName("java.lang.VirtualThread");
+            var field = vtClass.getDeclaredField("runContinuation");
+            field.setAccessible(true);
+            runCont = MethodHandles.privateLookupIn(vtClass, MethodHandles.lookup()).unreflectVarHandle(field);
+        } catch (Throwable t) {
+            failure = t;
+            newBuilder = null;
+            runCont = null;
+        }
+        NEW_BUILDER = newBuilder;
+        RUN_CONTINUATION = runCont;
+        FAILURE = failure;
+    }
+
+    /** Whether the hooks are usable in this JVM. */
+    public static boolean available() {
+        return FAILURE == null;
+    }
+
+    /**
+     * Fails with advice if the hooks are missing.
+     *
+     * @throws IllegalStateException naming the JVM flag to add
+     */
+    public static void check() {
+        if (FAILURE != null) {
+            throw new IllegalStateException(
+                    "Weft cannot set the scheduler of its virtual threads: " + FAILURE
+                            + ". Start the JVM with " + REQUIRED_FLAG
+                            + " (or --add-opens java.base/java.lang=dev.weft on the module path); the ./weft launcher"
+                            + " and Weft's Maven build add it for you. Weft needs JDK 25 or later.",
+                    FAILURE);
+        }
+    }
+
+    /** A virtual-thread builder whose threads run their continuations on {@code scheduler}. */
+    public static Thread.Builder.OfVirtual builder(Executor scheduler) {
+        check();
+        try {
+            return (Thread.Builder.OfVirtual) NEW_BUILDER.invokeExact(scheduler);
+        } catch (Throwable t) {
+            throw new IllegalStateException("VirtualThreadBuilder(Executor) failed", t);
+        }
+    }
+
+    /** The runnable the JDK submits to the scheduler each time {@code vthread} is scheduled. */
+    public static Runnable runContinuation(Thread vthread) {
+        check();
+        return (Runnable) RUN_CONTINUATION.get(vthread);
+    }
+}

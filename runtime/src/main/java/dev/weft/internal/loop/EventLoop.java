@@ -1,0 +1,174 @@
+package dev.weft.internal.loop;
+
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A loop: one carrier platform thread that runs the continuations of many tasks, one at a time, in FIFO
+ * order.
+ *
+ * <p>Implementation overview. Producers (the carrier itself when one task wakes another, other loops,
+ * the JDK's timer and poller threads) {@link RunQueue#offer offer} into the run queue and unpark the
+ * carrier only if it announced that it is about to park ({@link #parked}). The carrier drains at most
+ * {@link #BATCH_MAX} entries between checks of its state, then parks. The carrier never spins: an idle
+ * loop costs nothing, and a wait on a loop's only carrier (ping-pong between two of its tasks) hands the
+ * carrier straight to the other task.
+ *
+ * <p>State table: {@code RUNNING} (accepting and running) → {@code STOPPING} (shutdown requested: runs
+ * what is queued, then exits) → {@code STOPPED} (carrier exited; submissions go to the handover
+ * executor with a warning).
+ */
+public final class EventLoop implements Scheduler {
+    /** Accepting and running entries. */
+    private static final int RUNNING = 0;
+    /** Shutdown requested; the carrier drains the queue and exits. */
+    private static final int STOPPING = 1;
+    /** Carrier exited; new entries go to the handover executor. */
+    private static final int STOPPED = 2;
+
+    /** Entries run between two checks of the loop state. */
+    static final int BATCH_MAX = 256;
+
+    private final String name;
+    private final int index;
+    private final RunQueue queue;
+    private final Thread carrier;
+
+    /** Loop state. Written by {@link #shutdown} and the carrier; read by producers. */
+    private volatile int state = RUNNING;
+    /** True while the carrier is parked or about to park. Written by the carrier; read by producers. */
+    private volatile boolean parked;
+    /** Where entries go after the carrier stopped. Written once by {@link #shutdown}. */
+    private volatile Executor handover;
+    /** Entries run so far. Written by the carrier only. */
+    private long runCount;
+
+    public EventLoop(String name, int index, int queueCapacity) {
+        this.name = name;
+        this.index = index;
+        this.queue = new RunQueue(queueCapacity);
+        this.carrier = Thread.ofPlatform().name(name).daemon(true).unstarted(this::runCarrier);
+        carrier.start();
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    public int index() {
+        return index;
+    }
+
+    public Thread carrier() {
+        return carrier;
+    }
+
+    /** Entries run so far (approximate when read from another thread). */
+    public long runCount() {
+        return runCount;
+    }
+
+    /** Submissions that overflowed the ring (virtual threads not admitted as Weft tasks). */
+    public long overflowCount() {
+        return queue.overflowCount();
+    }
+
+    public int queueCapacity() {
+        return queue.capacity();
+    }
+
+    @Override
+    public void submit(Runnable r) {
+        if (state == STOPPED) {
+            handOver(r);
+            return;
+        }
+        queue.offer(r);
+        if (parked) {
+            LockSupport.unpark(carrier);
+        }
+        if (state == STOPPED && !queue.isEmpty()) {
+            // The carrier exited between our state check and the offer: move what it left behind.
+            drainTo(handover);
+        }
+    }
+
+    private void handOver(Runnable r) {
+        Executor h = handover;
+        System.err.println("weft: loop " + name + " is stopped; running a late submission on "
+                + "the handover executor (a virtual thread outlived its task scope)");
+        h.execute(r);
+    }
+
+    private synchronized void drainTo(Executor h) {
+        Runnable r;
+        while ((r = queue.poll()) != null) {
+            final Runnable entry = r;
+            h.execute(entry);
+        }
+    }
+
+    private void runCarrier() {
+        while (true) {
+            int ran = 0;
+            Runnable r;
+            while (ran < BATCH_MAX && (r = queue.poll()) != null) {
+                ran++;
+                runCount++;
+                try {
+                    if (r instanceof Schedulable s) {
+                        s.runOn(this);
+                    } else {
+                        r.run();
+                    }
+                } catch (Throwable t) {
+                    // A continuation never throws; anything here is a JDK or Weft bug.
+                    System.err.println("weft: loop " + name + ": continuation threw " + t);
+                    t.printStackTrace();
+                }
+            }
+            if (ran == BATCH_MAX) {
+                continue; // more may be queued; re-check state first
+            }
+            if (state == STOPPING && queue.isEmpty()) {
+                break;
+            }
+            parked = true;
+            if (queue.isEmpty() && state == RUNNING) {
+                LockSupport.park(this);
+            }
+            parked = false;
+        }
+        synchronized (this) {
+            state = STOPPED;
+        }
+        if (!queue.isEmpty()) {
+            drainTo(handover);
+        }
+    }
+
+    @Override
+    public void shutdown(Executor handover) {
+        this.handover = handover;
+        synchronized (this) {
+            if (state == RUNNING) {
+                state = STOPPING;
+            }
+        }
+        LockSupport.unpark(carrier);
+        if (Thread.currentThread() != carrier) {
+            try {
+                carrier.join(TimeUnit.SECONDS.toMillis(10));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "EventLoop[" + name + "]";
+    }
+}
