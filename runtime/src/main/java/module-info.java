@@ -8,5 +8,5 @@ module dev.weft {
     requires java.management;
     requires jdk.management;
     exports dev.weft;
-    // exports dev.weft.memory;  (enabled by the sizing work once the package has types)
+    exports dev.weft.memory;
 }

@@ -1,0 +1,146 @@
+package dev.weft.processor;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import javax.tools.Diagnostic;
+import javax.tools.DiagnosticCollector;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileObject;
+import javax.tools.SimpleJavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.StandardLocation;
+import javax.tools.ToolProvider;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * A class whose size cannot be static does not compile, and the error sits on the field, names it, says why,
+ * and suggests {@code RuntimeStaticSized}.
+ */
+class StaticSizeErrorsTest {
+    @TempDir
+    Path out;
+
+    static Stream<Arguments> unboundedFields() {
+        return Stream.of(
+                Arguments.of("a String", "String name;", "name", "String, whose length is unbounded"),
+                Arguments.of("an unbounded collection", "java.util.List<Integer> items;", "items",
+                        "interface type java.util.List"),
+                Arguments.of("an interface with unknown implementations", "Runnable task;", "task",
+                        "implementations are unknown"),
+                Arguments.of("an array without a fixed length", "final long[] data = new long[8];", "data",
+                        "without @FixedLength"),
+                Arguments.of("a non-final fixed array", "@FixedLength(8) long[] data = new long[8];", "data",
+                        "not final"),
+                Arguments.of("a fixed array with the wrong dimensions", "final @FixedLength(8) long[][] grid = null;",
+                        "grid", "2 array dimension(s) but @FixedLength gives 1"),
+                Arguments.of("a non-final class", "Object any;", "any", "java.lang.Object, which is not final"),
+                Arguments.of("a type variable", "T value;", "value", "type variable"),
+                Arguments.of("a final class without @StaticSize", "Plain plain;", "plain", "not annotated @StaticSize"),
+                Arguments.of("a recursive type", "Node next;", "next", "contains itself"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("unboundedFields")
+    void unboundedFieldIsACompileErrorNamingTheFieldAndSuggestingRuntimeStaticSized(
+            String what, String field, String fieldName, String reason) throws IOException {
+        String source = """
+                package p;
+                import dev.weft.memory.*;
+                @StaticSize
+                final class Bad<T> {
+                    int fine;
+                    %s
+                }
+                final class Plain { int x; }
+                @StaticSize final class Node { Node next; }
+                """.formatted(field);
+        List<Diagnostic<? extends JavaFileObject>> errors = compile("p.Bad", source);
+        Diagnostic<? extends JavaFileObject> error = errors.stream()
+                .filter(d -> d.getMessage(Locale.ROOT).contains("'" + fieldName + "'"))
+                .findFirst().orElseThrow(() -> new AssertionError("no error names field " + fieldName + ": " + errors));
+        String message = error.getMessage(Locale.ROOT);
+        assertThat(message).contains(reason).contains("RuntimeStaticSized");
+        if (!fieldName.equals("next")) {
+            assertThat(error.getLineNumber()).as("error reported on the field's line").isEqualTo(6);
+            assertThat(errors).as("one error, not one per layout").hasSize(1 + (source.contains("Node next") ? 1 : 0));
+        }
+    }
+
+    @Test
+    void implementingStaticSizedWithoutTheAnnotationIsAnError() throws IOException {
+        List<Diagnostic<? extends JavaFileObject>> errors = compile("p.Unannotated", """
+                package p;
+                final class Unannotated implements dev.weft.memory.StaticSized {
+                    public long deepSizeBytesMax() { return 16; }
+                }
+                """);
+        assertThat(errors).singleElement().satisfies(d -> assertThat(d.getMessage(Locale.ROOT))
+                .contains("p.Unannotated implements StaticSized but is not annotated @StaticSize")
+                .contains("RuntimeStaticSized"));
+    }
+
+    @Test
+    void annotatingAnInterfaceOrAbstractClassIsAnError() throws IOException {
+        List<Diagnostic<? extends JavaFileObject>> errors = compile("p.Shapes", """
+                package p;
+                @dev.weft.memory.StaticSize interface Shapes {}
+                @dev.weft.memory.StaticSize abstract class Base {}
+                """);
+        assertThat(errors).extracting(d -> d.getMessage(Locale.ROOT))
+                .anySatisfy(m -> assertThat(m).contains("p.Shapes is an interface"))
+                .anySatisfy(m -> assertThat(m).contains("p.Base is abstract"));
+    }
+
+    @Test
+    void validClassCompilesAndGetsOneConstantPerLayout() throws IOException {
+        List<Diagnostic<? extends JavaFileObject>> errors = compile("p.Good", """
+                package p;
+                import dev.weft.memory.*;
+                @StaticSize
+                final class Good implements StaticSized {
+                    long a;
+                    final @FixedLength(3) Part[] parts = {new Part(1, 2), new Part(3, 4), new Part(5, 6)};
+                    public long deepSizeBytesMax() { return GoodStaticSize.DEEP_BYTES; }
+                }
+                @StaticSize record Part(int x, Integer boxed) {}
+                """);
+        assertThat(errors).isEmpty();
+        Path generated = out.resolve("p/GoodStaticSize.java");
+        assertThat(generated).exists();
+        assertThat(Files.readString(generated)).contains("SHALLOW_BYTES_COMPRESSED_OOPS", "DEEP_BYTES_COMPACT_HEADERS",
+                "DEEP_BYTES_UNCOMPRESSED_OOPS", "public static final long DEEP_BYTES =");
+        assertThat(out.resolve("p/GoodStaticSize.class")).exists();
+    }
+
+    private List<Diagnostic<? extends JavaFileObject>> compile(String className, String source) throws IOException {
+        JavaCompiler compiler = ToolProvider.getSystemJavaCompiler();
+        DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
+        try (StandardJavaFileManager files = compiler.getStandardFileManager(diagnostics, Locale.ROOT, null)) {
+            files.setLocation(StandardLocation.CLASS_OUTPUT, List.of(out.toFile()));
+            files.setLocation(StandardLocation.SOURCE_OUTPUT, List.of(out.toFile()));
+            JavaFileObject file = new SimpleJavaFileObject(
+                    URI.create("string:///" + className.replace('.', '/') + ".java"), JavaFileObject.Kind.SOURCE) {
+                @Override
+                public CharSequence getCharContent(boolean ignoreEncodingErrors) {
+                    return source;
+                }
+            };
+            JavaCompiler.CompilationTask task = compiler.getTask(null, files, diagnostics,
+                    List.of("-classpath", System.getProperty("java.class.path"), "--release", "25"), null, List.of(file));
+            task.setProcessors(List.of(new StaticSizeProcessor()));
+            task.call();
+        }
+        return diagnostics.getDiagnostics().stream().filter(d -> d.getKind() == Diagnostic.Kind.ERROR).toList();
+    }
+}

@@ -1,0 +1,185 @@
+package dev.weft.memory;
+
+import dev.weft.internal.memory.LayoutDetection;
+
+/**
+ * The three object layouts a 64-bit HotSpot JVM of JDK 25 can use, and the one in force in this JVM.
+ *
+ * <p>Sizes in Weft are exact only relative to a layout: the same object is 16 bytes with compact headers
+ * and 24 bytes with the default 12-byte headers. Compile-time sizes are generated for all three layouts and
+ * {@link #select(long, long, long)} picks the one in force; the estimator applies the rules of
+ * {@link #current()}.
+ *
+ * {@snippet :
+ * ObjectLayout layout = ObjectLayout.current();           // detected once per JVM
+ * long bufferBytes = layout.arraySizeBytes(byte.class, 4096);   // 4112 with 12-byte headers
+ * long headerBytes = layout.headerBytes();                 // 12, 8 or 12
+ * }
+ *
+ * <h2>The layouts</h2>
+ * <table class="striped">
+ * <caption>JDK 25 object layouts</caption>
+ * <thead><tr><th>constant</th><th>flags</th><th>header</th><th>reference</th><th>array length at</th></tr></thead>
+ * <tbody>
+ * <tr><td>{@link #COMPRESSED_OOPS}</td><td>default (heap below 32 GiB)</td><td>12</td><td>4</td><td>12</td></tr>
+ * <tr><td>{@link #COMPACT_HEADERS}</td><td>{@code -XX:+UseCompactObjectHeaders} (JEP 519)</td><td>8</td><td>4</td><td>8</td></tr>
+ * <tr><td>{@link #UNCOMPRESSED_OOPS}</td><td>{@code -XX:-UseCompressedOops}, or a heap of 32 GiB or more</td><td>12</td><td>8</td><td>12</td></tr>
+ * </tbody>
+ * </table>
+ * Without compressed oops the class pointer stays compressed ({@code UseCompressedClassPointers} is on by
+ * default in JDK 25), so the header is still 12 bytes; only references grow to 8 bytes. Every object is
+ * aligned to 8 bytes ({@code -XX:ObjectAlignmentInBytes=8}, the default).
+ *
+ * <h2>Exceptions</h2>
+ * {@link #current()} throws {@link UnsupportedOperationException} on a JVM that is not a 64-bit HotSpot, or
+ * that runs a combination outside the three layouts above (for example compact headers together with
+ * uncompressed oops, {@code -XX:-UseCompressedClassPointers}, or an object alignment other than 8); the
+ * message names the flag to change.
+ *
+ * <h2>Thread safety</h2>
+ * Immutable. Detection runs once, under the class initialisation lock of a holder class.
+ */
+public enum ObjectLayout {
+    /** 12-byte headers (8-byte mark word and 4-byte compressed class pointer), 4-byte references: the default. */
+    COMPRESSED_OOPS(12, 4, 12),
+    /** 8-byte headers with the class pointer inside the mark word ({@code -XX:+UseCompactObjectHeaders}). */
+    COMPACT_HEADERS(8, 4, 8),
+    /** 12-byte headers and 8-byte references ({@code -XX:-UseCompressedOops}, heaps of 32 GiB or more). */
+    UNCOMPRESSED_OOPS(12, 8, 12);
+
+    /** Every object starts at, and its size is a multiple of, this many bytes. */
+    public static final int ALIGNMENT_BYTES = 8;
+
+    private final int headerBytes;
+    private final int referenceBytes;
+    private final int arrayLengthOffsetBytes;
+
+    ObjectLayout(int headerBytes, int referenceBytes, int arrayLengthOffsetBytes) {
+        this.headerBytes = headerBytes;
+        this.referenceBytes = referenceBytes;
+        this.arrayLengthOffsetBytes = arrayLengthOffsetBytes;
+    }
+
+    /**
+     * The layout of this JVM, detected on first use from the HotSpot flags and cached for the life of the JVM.
+     *
+     * @throws UnsupportedOperationException if the JVM runs none of the three layouts; the message names the flag
+     */
+    public static ObjectLayout current() {
+        ObjectLayout layout = Current.LAYOUT;
+        if (layout == null) {
+            throw new UnsupportedOperationException(Current.FAILURE);
+        }
+        return layout;
+    }
+
+    /** Bytes of the object header, where the first field may start. */
+    public int headerBytes() {
+        return headerBytes;
+    }
+
+    /** Bytes of a reference field or reference array element. */
+    public int referenceBytes() {
+        return referenceBytes;
+    }
+
+    /** Offset of an array's {@code int} length field; the elements follow it. */
+    public int arrayLengthOffsetBytes() {
+        return arrayLengthOffsetBytes;
+    }
+
+    /**
+     * Bytes of a field or array element of the given type: 1 for {@code boolean} and {@code byte}, 2 for
+     * {@code char} and {@code short}, 4 for {@code int} and {@code float}, 8 for {@code long} and {@code double},
+     * {@link #referenceBytes()} for any reference type.
+     */
+    public int slotBytes(Class<?> type) {
+        if (type == void.class) {
+            throw new IllegalArgumentException("void has no size; pass a field or array element type");
+        }
+        if (!type.isPrimitive()) {
+            return referenceBytes;
+        }
+        if (type == long.class || type == double.class) {
+            return 8;
+        }
+        if (type == int.class || type == float.class) {
+            return 4;
+        }
+        if (type == char.class || type == short.class) {
+            return 2;
+        }
+        return 1;
+    }
+
+    /**
+     * Offset of element 0 in an array of the given element type. It follows the length field, rounded up to
+     * 8 for {@code long} and {@code double} elements (12 and 16 with compact headers, 16 otherwise).
+     */
+    public int arrayBaseOffsetBytes(Class<?> elementType) {
+        int base = arrayLengthOffsetBytes + Integer.BYTES;
+        if (elementType == long.class || elementType == double.class || slotBytes(elementType) == 8) {
+            base = alignUp(base);
+        }
+        return base;
+    }
+
+    /**
+     * Bytes of an array with the given element type and length: base offset plus elements, aligned to 8.
+     *
+     * @throws IllegalArgumentException if {@code length} is negative
+     */
+    public long arraySizeBytes(Class<?> elementType, int length) {
+        if (length < 0) {
+            throw new IllegalArgumentException("array length " + length + " is negative; pass a length >= 0");
+        }
+        return alignUp(arrayBaseOffsetBytes(elementType) + (long) length * slotBytes(elementType));
+    }
+
+    /**
+     * Picks the value generated for this layout; generated compile-time sizes call this once per constant.
+     *
+     * {@snippet :
+     * static final long DEEP_BYTES = ObjectLayout.current().select(40, 32, 48);
+     * }
+     */
+    public long select(long compressedOops, long compactHeaders, long uncompressedOops) {
+        return switch (this) {
+            case COMPRESSED_OOPS -> compressedOops;
+            case COMPACT_HEADERS -> compactHeaders;
+            case UNCOMPRESSED_OOPS -> uncompressedOops;
+        };
+    }
+
+    /** {@code bytes} rounded up to a multiple of {@link #ALIGNMENT_BYTES}. */
+    public static long alignUp(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("size " + bytes + " bytes is negative; sizes must be >= 0");
+        }
+        return (bytes + ALIGNMENT_BYTES - 1) & -ALIGNMENT_BYTES;
+    }
+
+    private static int alignUp(int bytes) {
+        return (bytes + ALIGNMENT_BYTES - 1) & -ALIGNMENT_BYTES;
+    }
+
+    /** Lazy holder: detection reads HotSpot flags through the management API, so it runs only when needed. */
+    private static final class Current {
+        /** The detected layout, or null if detection failed. */
+        static final ObjectLayout LAYOUT;
+        /** Why detection failed (cause and fix), or null. */
+        static final String FAILURE;
+
+        static {
+            ObjectLayout layout = null;
+            String failure = null;
+            try {
+                layout = LayoutDetection.detect();
+            } catch (UnsupportedOperationException e) {
+                failure = e.getMessage();
+            }
+            LAYOUT = layout;
+            FAILURE = failure;
+        }
+    }
+}

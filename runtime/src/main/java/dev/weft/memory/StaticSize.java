@@ -1,0 +1,41 @@
+package dev.weft.memory;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Asks {@code weft-processor} to compute this class's footprint at compile time and to reject the class if
+ * the footprint cannot be a constant.
+ *
+ * {@snippet :
+ * @StaticSize
+ * final class Slot {
+ *     long sequence;
+ *     final @FixedLength(64) byte[] payload = new byte[64];
+ *     final Header header = new Header(); // Header is a final @StaticSize class
+ * }
+ * // generated: SlotStaticSize.SHALLOW_BYTES, SlotStaticSize.DEEP_BYTES (and one constant per layout)
+ * }
+ *
+ * <h2>What may be in a static-size class</h2>
+ * <ul>
+ * <li>primitive fields of any width;</li>
+ * <li>references to final classes or records annotated {@code @StaticSize} (counted with their deep size), or
+ * to a sealed type whose permitted subclasses all are (counted with the largest);</li>
+ * <li>references to boxed primitives (counted as owned) and to enums (counted as a reference only: enum
+ * constants are shared);</li>
+ * <li>final array fields annotated {@link FixedLength} whose elements are any of the above;</li>
+ * <li>a superclass that follows the same rules ({@code Object} and {@code Record} are fine).</li>
+ * </ul>
+ * Anything else, such as a {@code String}, a collection, an interface with unknown implementations, a
+ * non-final class, an array without a fixed length, or a type that contains itself, is a compile error that
+ * names the field and suggests {@link RuntimeStaticSized}. Static fields are ignored.
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.TYPE)
+public @interface StaticSize {
+}
