@@ -360,6 +360,11 @@ final class CancelScopeImpl implements CancelScope {
         }
     }
 
+    /** Records that this scope absorbed a Cancelled (task scopes and task roots). Owner thread. */
+    void markCaught() {
+        cancelledCaught = true;
+    }
+
     /** Whether a Cancelled propagating out of the body should stop here (Trio's rule). */
     boolean shouldAbsorb() {
         return reason != null && !outerCancelVisible();

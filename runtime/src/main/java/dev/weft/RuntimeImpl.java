@@ -297,8 +297,7 @@ final class RuntimeImpl {
                     if (shown == 3) {
                         break;
                     }
-                    String cls = e.getClassName();
-                    if (cls.startsWith("java.") || cls.startsWith("jdk.") || cls.startsWith("dev.weft.")) {
+                    if (isMachineryFrame(e)) {
                         continue;
                     }
                     sb.append(shown == 0 ? " at " : " < ").append(e);
@@ -315,6 +314,26 @@ final class RuntimeImpl {
         }
         for (CancelScopeImpl c : s.children()) {
             dumpScope(sb, c, depth + 1, now);
+        }
+    }
+
+    /** JDK and Weft-runtime frames, hidden in dumps so the user's own code shows where a task waits. */
+    private static boolean isMachineryFrame(StackTraceElement e) {
+        String cls = e.getClassName();
+        if (cls.startsWith("java.") || cls.startsWith("jdk.") || cls.startsWith("sun.")) {
+            return true;
+        }
+        if (!cls.startsWith("dev.weft.")) {
+            return false;
+        }
+        try {
+            Class<?> c = Class.forName(cls, false, RuntimeImpl.class.getClassLoader());
+            return c.getProtectionDomain().getCodeSource() != null
+                    && RuntimeImpl.class.getProtectionDomain().getCodeSource() != null
+                    && c.getProtectionDomain().getCodeSource().getLocation()
+                            .equals(RuntimeImpl.class.getProtectionDomain().getCodeSource().getLocation());
+        } catch (ReflectiveOperationException | LinkageError | SecurityException ex) {
+            return false;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.weft;
 
+import dev.weft.internal.budget.TaskMemory;
 import dev.weft.internal.loop.Scheduler;
 import java.util.ArrayList;
 import java.util.function.BiConsumer;
@@ -76,6 +77,9 @@ final class TaskScopeImpl implements TaskScope {
         }
         ts.awaitChildren();
         boolean absorbed = bodyCancelled != null && ts.cancelScope.shouldAbsorb();
+        if (absorbed) {
+            ts.cancelScope.markCaught();
+        }
         ts.cancelScope.exit(task, absorbed);
         ts.closeExits();
 
@@ -142,7 +146,8 @@ final class TaskScopeImpl implements TaskScope {
             failures.add(t);
             failureTasks.add(taskName);
         }
-        cancelScope.cancel(CancelReason.FAILED_SIBLING, null);
+        // Memory budgets (issue 5): a memory failure cancels the siblings with reason MEMORY.
+        cancelScope.cancel(TaskMemory.isMemoryFailure(t) ? CancelReason.MEMORY : CancelReason.FAILED_SIBLING, null);
     }
 
     /** Waits, not as a cancellation point, until every child finished. Owner thread. */
