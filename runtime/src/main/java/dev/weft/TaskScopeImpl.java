@@ -1,6 +1,5 @@
 package dev.weft;
 
-import dev.weft.internal.budget.TaskMemory;
 import dev.weft.internal.loop.Scheduler;
 import java.util.ArrayList;
 import java.util.function.BiConsumer;
@@ -147,7 +146,7 @@ final class TaskScopeImpl implements TaskScope {
             failureTasks.add(taskName);
         }
         // Memory budgets (issue 5): a memory failure cancels the siblings with reason MEMORY.
-        cancelScope.cancel(TaskMemory.isMemoryFailure(t) ? CancelReason.MEMORY : CancelReason.FAILED_SIBLING, null);
+        cancelScope.cancel(t instanceof OutOfMemoryError ? CancelReason.MEMORY : CancelReason.FAILED_SIBLING, null);
     }
 
     /** Waits, not as a cancellation point, until every child finished. Owner thread. */
