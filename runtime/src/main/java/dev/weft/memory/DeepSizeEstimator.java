@@ -133,6 +133,7 @@ public final class DeepSizeEstimator {
         }
         int top = 0;
         stack[top++] = root;
+        hashSetPresentCounted = false;
         long bytes = 0;
         long objects = 0;
         boolean complete = true;
@@ -212,6 +213,14 @@ public final class DeepSizeEstimator {
     // Results of the last model() call: bytes of modelled internals, and how many objects they stand for.
     private long modelBytes; // owner thread only
     private long modelObjects; // owner thread only
+    private int modelTop; // owner thread only: the work stack's top while model() pushes elements
+    private boolean hashSetPresentCounted; // owner thread only: reset by every walk
+    // preallocated so that modelling does not allocate; forEach (unlike entrySet()) creates no cached views
+    private final java.util.function.BiConsumer<Object, Object> pushEntry = (k, v) -> {
+        modelTop = pushUnvisited(modelTop, k);
+        modelTop = pushUnvisited(modelTop, v);
+    };
+    private final java.util.function.Consumer<Object> pushElement = e -> modelTop = pushUnvisited(modelTop, e);
 
     /** Models the internals of an unreadable collection and pushes its elements; sets modelBytes/Objects. */
     private int model(Object o, int top) {
@@ -224,18 +233,27 @@ public final class DeepSizeEstimator {
             } else if (o instanceof TreeMap<?, ?>) {
                 nodes("java.util.TreeMap$Entry", size);
             }
-            for (Map.Entry<?, ?> entry : map.entrySet()) {
-                top = pushUnvisited(top, entry.getKey());
-                top = pushUnvisited(top, entry.getValue());
-            }
+            modelTop = top;
+            @SuppressWarnings("unchecked")
+            Map<Object, Object> objects = (Map<Object, Object>) map;
+            objects.forEach(pushEntry);
+            top = modelTop;
         } else if (o instanceof Collection<?> collection) {
             int size = collection.size();
             if (o instanceof HashSet<?>) {
                 add(shapes.shape(o instanceof LinkedHashSet<?> ? LinkedHashMap.class : HashMap.class).sizeBytes(), 1);
                 hashMapInternals(size, o instanceof LinkedHashSet<?>);
+                // iterating a HashSet creates (once) and caches its map's key set view, which is then retained
+                nodes(o instanceof LinkedHashSet<?> ? "java.util.LinkedHashMap$LinkedKeySet" : "java.util.HashMap$KeySet", 1);
+                if (size > 0 && !hashSetPresentCounted) {
+                    // every entry's value is HashSet.PRESENT, one plain Object reached once per graph
+                    hashSetPresentCounted = true;
+                    add(shapes.shape(Object.class).sizeBytes(), 1);
+                }
             } else if (o instanceof TreeSet<?>) {
                 add(shapes.shape(TreeMap.class).sizeBytes(), 1);
                 nodes("java.util.TreeMap$Entry", size);
+                nodes("java.util.TreeMap$KeySet", 1); // created and cached by iterating, as for HashSet
             } else if (o instanceof ArrayList<?>) {
                 int capacity = 0;
                 if (size > 0) {
@@ -252,9 +270,11 @@ public final class DeepSizeEstimator {
                 }
                 add(layout.arraySizeBytes(Object.class, capacity), 1);
             }
-            for (Object e : collection) {
-                top = pushUnvisited(top, e);
-            }
+            modelTop = top;
+            @SuppressWarnings("unchecked")
+            Collection<Object> objects = (Collection<Object>) collection;
+            objects.forEach(pushElement);
+            top = modelTop;
         }
         return top;
     }

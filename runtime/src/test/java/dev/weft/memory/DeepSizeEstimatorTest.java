@@ -1,0 +1,112 @@
+package dev.weft.memory;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The estimator's semantics: each object once, cycles, shared objects excluded, enums and classes not owned,
+ * bounded work. Exact agreement with JOL on every layout is checked in the processor module's forked JVMs.
+ */
+class DeepSizeEstimatorTest {
+    private final DeepSizeEstimator estimator = new DeepSizeEstimator();
+    private final ObjectLayout layout = estimator.layout();
+
+    static final class Node {
+        Node next;
+        long[] payload;
+        TimeUnit unit = TimeUnit.SECONDS;
+        Class<?> type = Node.class;
+
+        Node(int payloadLength) {
+            payload = new long[payloadLength];
+        }
+    }
+
+    private long node(int payloadLength) {
+        return Sizes.shallowSizeBytes(Node.class, layout) + layout.arraySizeBytes(long.class, payloadLength);
+    }
+
+    @Test
+    void nullIsZeroAndAPrimitiveArrayIsItsOwnSize() {
+        assertThat(estimator.deepSizeBytes(null)).isZero();
+        assertThat(estimator.deepSizeBytes(new byte[100])).isEqualTo(layout.arraySizeBytes(byte.class, 100));
+    }
+
+    @Test
+    void enumConstantsAndClassesAreSharedAndNotCounted() {
+        assertThat(estimator.deepSizeBytes(new Node(3))).isEqualTo(node(3));
+        assertThat(estimator.deepSizeBytes(TimeUnit.SECONDS)).isZero();
+    }
+
+    @Test
+    void cyclesTerminateAndEveryObjectCountsOnce() {
+        Node a = new Node(1);
+        Node b = new Node(2);
+        a.next = b;
+        b.next = a;
+        SizeEstimate estimate = estimator.estimate(a);
+        assertThat(estimate.sizeBytes()).isEqualTo(node(1) + node(2));
+        assertThat(estimate.objectCount()).isEqualTo(4);
+        assertThat(estimate.complete()).isTrue();
+        assertThat(estimator.deepSizeBytes(b)).as("same graph from the other root").isEqualTo(estimate.sizeBytes());
+    }
+
+    @Test
+    void anObjectReachedTwiceIsCountedOnce() {
+        Node shared = new Node(10);
+        Object[] twice = {shared, shared};
+        assertThat(estimator.deepSizeBytes(twice)).isEqualTo(layout.arraySizeBytes(Object.class, 2) + node(10));
+    }
+
+    @Test
+    void sharedObjectsAndWhatOnlyTheyReachAreExcluded() {
+        Node cache = new Node(100);
+        cache.next = new Node(50);
+        Node owner = new Node(1);
+        owner.next = cache;
+        assertThat(estimator.estimate(owner, cache).sizeBytes()).isEqualTo(node(1));
+        assertThat(estimator.estimate(owner).sizeBytes()).isEqualTo(node(1) + node(100) + node(50));
+    }
+
+    @Test
+    void objectsMaxBoundsTheWorkAndMarksTheEstimateIncomplete() {
+        Node head = new Node(0);
+        Node tail = head;
+        for (int i = 0; i < 1_000; i++) {
+            tail.next = new Node(0);
+            tail = tail.next;
+        }
+        DeepSizeEstimator bounded = new DeepSizeEstimator(layout, 100);
+        SizeEstimate estimate = bounded.estimate(head);
+        assertThat(estimate.complete()).isFalse();
+        assertThat(estimate.objectCount()).isEqualTo(100);
+        assertThat(bounded.estimate(new Node(0)).complete()).as("the next call starts afresh").isTrue();
+        assertThatThrownBy(() -> new DeepSizeEstimator(layout, 0)).hasMessageContaining("objectsMax is 0");
+    }
+
+    @Test
+    void reusingOneEstimatorGivesTheSameAnswerAsAFreshOne() {
+        Map<Integer, Node> map = new HashMap<>();
+        for (int i = 0; i < 5_000; i++) {
+            map.put(i, new Node(i % 7));
+        }
+        long first = estimator.deepSizeBytes(map);
+        assertThat(estimator.deepSizeBytes(map)).isEqualTo(first);
+        assertThat(new DeepSizeEstimator().deepSizeBytes(map)).isEqualTo(first);
+        assertThat(Sizes.deepSizeBytes(map)).isEqualTo(first);
+    }
+
+    @Test
+    void latin1AndUtf16StringsAreSizedByTheirCoder() {
+        long latin1 = estimator.deepSizeBytes("abcdefghij");
+        long utf16 = estimator.deepSizeBytes("абвгдежзий");
+        long shallow = Sizes.shallowSizeBytes(String.class, layout);
+        assertThat(latin1).isEqualTo(shallow + layout.arraySizeBytes(byte.class, 10));
+        assertThat(utf16).isEqualTo(shallow + layout.arraySizeBytes(byte.class, 20));
+    }
+}
