@@ -1,0 +1,171 @@
+package dev.weft.agent;
+
+import dev.weft.agent.internal.AgentOptions;
+import dev.weft.agent.internal.CheckpointCompiler;
+import dev.weft.agent.internal.Report;
+import dev.weft.agent.internal.WeftTransformer;
+import java.io.File;
+import java.io.IOException;
+import java.lang.instrument.Instrumentation;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+
+/**
+ * The Weft agent: compiles cancellation points into loop back-edges (and, where the policy asks, method entries)
+ * of the application's classes as they load, so that code which never calls a Weft checkpoint can still be
+ * cancelled, with its {@code finally} blocks and try-with-resources running.
+ *
+ * {@snippet lang=shell :
+ * # every application class, default policy (backedge)
+ * java -javaagent:weft-agent.jar -cp app.jar:weft-runtime.jar com.example.Main
+ *
+ * # also java.util.regex, so a catastrophic backtracking match can be cancelled; a hot package every 64 loops;
+ * # and a report of what was instrumented under which policy
+ * java -javaagent:weft-agent.jar=instrument=java.util.regex.**,com.example.hot.**=backedge/64,report=weft-agent.txt \
+ *      -cp app.jar:weft-runtime.jar com.example.Main
+ * }
+ *
+ * <p>Options are listed in {@link AgentOptions}; a bad option stops the JVM with a message naming it. The same
+ * class serves as {@code Premain-Class} ({@code -javaagent}), {@code Agent-Class} (attach: already-loaded classes
+ * are retransformed) and {@code Launcher-Agent-Class} (an executable jar that contains the agent; options then
+ * come from the system property {@code weft.agent.options}).
+ *
+ * <h2>Cancellation</h2>
+ * Each compiled check calls {@code dev.weft.Cancellation.poll()}: one volatile read while no cancellation is
+ * pending anywhere; when the current thread is a Weft task in a cancelled scope it throws
+ * {@code dev.weft.Cancelled}. Code outside any Weft task is never thrown at. Checks are never placed where the
+ * method holds a monitor, nor in {@code synchronized} methods, static initializers, or code annotated
+ * {@link dev.weft.Uncancellable}; see {@code docs/design.md}, "Compiled cancellation points".
+ *
+ * <h2>Thread safety</h2>
+ * The transformer runs on whatever thread loads a class; it keeps no state across classes except a cache of
+ * class-hierarchy readers and the report, both thread-safe.
+ */
+public final class WeftAgent {
+    private WeftAgent() {}
+
+    /** Entry point for {@code -javaagent:weft-agent.jar[=OPTIONS]}. */
+    public static void premain(String args, Instrumentation inst) {
+        install(args, inst, false);
+    }
+
+    /** Entry point for dynamic attach and {@code Launcher-Agent-Class}: also retransforms loaded classes. */
+    public static void agentmain(String args, Instrumentation inst) {
+        install(args, inst, true);
+    }
+
+    private static void install(String args, Instrumentation inst, boolean retransformLoaded) {
+        if (args == null || args.isBlank()) {
+            args = System.getProperty("weft.agent.options");
+        }
+        AgentOptions options;
+        Report report;
+        try {
+            options = AgentOptions.parse(args);
+            report = Report.open(options.report(), System.err);
+        } catch (IllegalArgumentException e) {
+            System.err.println("[weft-agent] error: " + e.getMessage());
+            throw e;
+        }
+        Module hookModule = null;
+        if (ClassLoader.getSystemResource("dev/weft/Cancellation.class") == null) {
+            Path runtime = runtimeJarBesideAgent();
+            if (runtime == null) {
+                String msg = "dev.weft.Cancellation is not on the class path and no weft-runtime jar lies beside the"
+                        + " agent jar; put weft-runtime.jar on the class path (-cp) or next to weft-agent.jar";
+                System.err.println("[weft-agent] error: " + msg);
+                throw new IllegalStateException(msg);
+            }
+            try {
+                inst.appendToSystemClassLoaderSearch(new JarFile(runtime.toFile()));
+            } catch (IOException e) {
+                throw new IllegalStateException("cannot open " + runtime + ": " + e, e);
+            }
+        }
+        if (options.rules().optsInJdk()) {
+            hookModule = bootReach(inst, report);
+        }
+        WeftTransformer transformer = new WeftTransformer(new CheckpointCompiler(options), report, inst, hookModule);
+        inst.addTransformer(transformer, true);
+        if (retransformLoaded || hookModule != null) {
+            retransform(inst, options, report);
+        }
+    }
+
+    /** Puts the runtime jar on the boot class path so that opted-in JDK classes can call the hook. */
+    private static Module bootReach(Instrumentation inst, Report report) {
+        URL url = ClassLoader.getSystemResource("dev/weft/Cancellation.class");
+        Path jar = url == null ? null : jarOf(url);
+        if (jar == null) {
+            report.warn("JDK packages were opted in, but the Weft runtime is not a jar (" + url + "); JDK classes"
+                    + " stay uninstrumented. Put weft-runtime.jar on the class path.");
+            return null;
+        }
+        try {
+            inst.appendToBootstrapClassLoaderSearch(new JarFile(jar.toFile()));
+            return Class.forName("dev.weft.Cancellation", false, null).getModule();
+        } catch (IOException | ClassNotFoundException e) {
+            report.warn("cannot put " + jar + " on the boot class path (" + e + "); JDK classes stay uninstrumented");
+            return null;
+        }
+    }
+
+    private static void retransform(Instrumentation inst, AgentOptions options, Report report) {
+        List<Class<?>> targets = new ArrayList<>();
+        for (Class<?> c : inst.getAllLoadedClasses()) {
+            if (!inst.isModifiableClass(c) || c.isHidden() || c.isArray() || c.isPrimitive()) {
+                continue;
+            }
+            ClassLoader l = c.getClassLoader();
+            boolean application = l != null && l != ClassLoader.getPlatformClassLoader();
+            if (options.rules().classPolicy(c.getName(), application).instruments()
+                    || options.rules().anyMethodRuleInstruments(c.getName())) {
+                targets.add(c);
+            }
+        }
+        for (Class<?> c : targets) {
+            try {
+                inst.retransformClasses(c);
+            } catch (Throwable t) {
+                if (t instanceof VirtualMachineError v) {
+                    throw v;
+                }
+                report.warn("cannot retransform already-loaded " + c.getName() + " (" + t + "); it stays unchanged");
+            }
+        }
+    }
+
+    private static Path runtimeJarBesideAgent() {
+        URL self = WeftAgent.class.getProtectionDomain().getCodeSource().getLocation();
+        try {
+            Path dir = Path.of(self.toURI()).getParent();
+            if (dir == null || !Files.isDirectory(dir)) {
+                return null;
+            }
+            try (Stream<Path> s = Files.list(dir)) {
+                return s.filter(p -> p.getFileName().toString().matches("weft-runtime.*\\.jar")
+                        && !p.getFileName().toString().contains("sources")).findFirst().orElse(null);
+            }
+        } catch (URISyntaxException | IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static Path jarOf(URL resource) {
+        String s = resource.toString();
+        if (!s.startsWith("jar:file:")) {
+            return null;
+        }
+        try {
+            return Path.of(new URL(s.substring(4, s.indexOf("!/"))).toURI());
+        } catch (IOException | URISyntaxException e) {
+            return new File(s.substring(9, s.indexOf("!/"))).toPath();
+        }
+    }
+}

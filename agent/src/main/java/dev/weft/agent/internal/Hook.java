@@ -1,0 +1,61 @@
+package dev.weft.agent.internal;
+
+import java.lang.classfile.CodeBuilder;
+import java.lang.classfile.Label;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.MethodTypeDesc;
+import java.util.Locale;
+
+/**
+ * Emits the cancellation check: a call of {@code dev.weft.Cancellation.poll()}, or its fast path inline.
+ *
+ * <p>The check is stack-neutral, so it may be placed where the operand stack holds values (before a conditional
+ * back-edge). {@link Style#CALL} is three bytes of bytecode and leaves the fast path to the JIT's inlining of
+ * {@code poll()}; {@link Style#INLINE} is nine bytes that read {@code PendingCancels.count} first.
+ *
+ * @param style how the check is emitted
+ * @param owner the class whose {@code static void poll()} is called ({@code dev.weft.Cancellation}; tests use
+ *              a probe with the same shape)
+ */
+public record Hook(Style style, ClassDesc owner) {
+    /** How the check is emitted. */
+    public enum Style {
+        /** {@code invokestatic dev/weft/Cancellation.poll()V}. */
+        CALL,
+        /** {@code getstatic PendingCancels.count; ifeq skip; invokestatic Cancellation.poll()V; skip:}. */
+        INLINE
+    }
+
+    public static final ClassDesc CANCELLATION = ClassDesc.of("dev.weft.Cancellation");
+    static final ClassDesc PENDING_CANCELS = ClassDesc.of("dev.weft.internal.cancel.PendingCancels");
+    static final String POLL = "poll";
+    static final MethodTypeDesc POLL_TYPE = MethodTypeDesc.of(ConstantDescs.CD_void);
+
+    /** The production hook: {@code dev.weft.Cancellation.poll()} in the given style. */
+    public static Hook of(Style style) {
+        return new Hook(style, CANCELLATION);
+    }
+
+    void emit(CodeBuilder cb) {
+        if (style == Style.INLINE) {
+            Label skip = cb.newLabel();
+            cb.getstatic(PENDING_CANCELS, "count", ConstantDescs.CD_int);
+            cb.ifeq(skip);
+            cb.invokestatic(owner, POLL, POLL_TYPE);
+            cb.labelBinding(skip);
+        } else {
+            cb.invokestatic(owner, POLL, POLL_TYPE);
+        }
+    }
+
+    /** Parses {@code call} or {@code inline}. */
+    static Style parseStyle(String text) {
+        return switch (text.strip().toLowerCase(Locale.ROOT)) {
+            case "call" -> Style.CALL;
+            case "inline" -> Style.INLINE;
+            default -> throw new IllegalArgumentException("unknown hook style '" + text
+                    + "'; use hook=call or hook=inline");
+        };
+    }
+}
