@@ -323,7 +323,7 @@ final class RuntimeImpl {
         if (cls.startsWith("java.") || cls.startsWith("jdk.") || cls.startsWith("sun.")) {
             return true;
         }
-        if (!cls.startsWith("dev.weft.")) {
+        if (!cls.startsWith("dev.weft.") || cls.startsWith("dev.weft.cli.")) {
             return false;
         }
         try {
