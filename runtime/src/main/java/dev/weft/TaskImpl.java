@@ -1,5 +1,7 @@
 package dev.weft;
 
+import dev.weft.internal.budget.TaskAllocation;
+import dev.weft.internal.budget.TaskMemory;
 import dev.weft.internal.cancel.PendingCancels;
 import dev.weft.internal.jdk.VirtualThreads;
 import dev.weft.internal.loop.Schedulable;
@@ -90,6 +92,14 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     private volatile Waiter waiters;
     /** Whether the thread's interrupt status was posted by Weft. Guarded by {@code this}. */
     private boolean weftInterrupt;
+    /**
+     * Memory budgets (issue 5): bytes the carriers allocated while this task was mounted, in the heap
+     * watchdog's current window (packed, see TaskAllocation). Written by the carrier that mounts the task;
+     * racy by design (approximate attribution).
+     */
+    private long allocationWindow;
+    /** Memory budgets (issue 5): grace and watchdog state, or null; created on first use (MemoryAccess). */
+    volatile TaskMemory memory;
 
     TaskImpl(RuntimeImpl runtime, String name, TaskScopeImpl parentScope, ThrowingCallable<T, ?> body,
             Scheduler scheduler, ContextMap context) {
@@ -158,7 +168,15 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     @Override
     public void runOn(Scheduler s) {
         mountedOn = s;
+        // Memory budgets (issue 5): attribute what the carrier allocates while the task is mounted to the task
+        // (ThreadMXBean returns -1 for virtual threads). Off unless a HeapWatchdog is installed; allocation-free.
+        if (!TaskAllocation.enabled) {
+            ownContinuation.run();
+            return;
+        }
+        long before = TaskAllocation.beforeMount(this);
         ownContinuation.run();
+        allocationWindow = TaskAllocation.afterMount(this, allocationWindow, before);
     }
 
     /** Moves the task (the current thread's) to {@code target}; it resumes there. */
@@ -192,6 +210,15 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
                 cancelled = c;
             } else {
                 fail = t;
+            }
+        }
+        // Memory budgets (issue 5): end the task's grace; a real OutOfMemoryError, or the heap watchdog's
+        // cancellation, becomes the task's MemoryLimitError.
+        if (memory != null || fail instanceof OutOfMemoryError) {
+            Throwable f = TaskMemory.onTaskEnd(this, memory, fail, cancelled);
+            if (f != fail) {
+                fail = f;
+                cancelled = null;
             }
         }
         current = null;
@@ -499,5 +526,54 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     @Override
     public String toString() {
         return "Task[" + name() + ", " + state() + "]";
+    }
+
+    // ---------------------------------------------------------------- memory budgets (issue 5)
+
+    static {
+        TaskMemory.install(new MemoryAccess());
+    }
+
+    /** How dev.weft.internal.budget reaches tasks (the only way it does). */
+    private static final class MemoryAccess implements TaskMemory.Access {
+        @Override
+        public TaskMemory current() {
+            TaskImpl<?> t = CURRENT.get();
+            return t == null ? null : memoryOf(t);
+        }
+
+        @Override
+        public TaskMemory of(Task<?> task) {
+            return memoryOf((TaskImpl<?>) task);
+        }
+
+        private static TaskMemory memoryOf(TaskImpl<?> t) {
+            TaskMemory m = t.memory;
+            if (m == null) {
+                synchronized (t) {
+                    m = t.memory;
+                    if (m == null) {
+                        t.memory = m = new TaskMemory(t);
+                    }
+                }
+            }
+            return m;
+        }
+
+        @Override
+        public Object innermostTaskScope() {
+            TaskImpl<?> t = CURRENT.get();
+            for (CancelScopeImpl s = t == null ? null : t.current; s != null && s != t.rootCancel; s = s.parent) {
+                if (s.kind == CancelScopeImpl.KIND_TASK_SCOPE) {
+                    return s.subject;
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public void cancelForMemory(Task<?> task, Throwable origin) {
+            ((TaskImpl<?>) task).rootCancel.cancel(CancelReason.MEMORY, origin);
+        }
     }
 }

@@ -1,5 +1,6 @@
 package dev.weft;
 
+import dev.weft.internal.budget.TaskMemory;
 import dev.weft.internal.loop.Scheduler;
 import java.util.ArrayList;
 import java.util.function.BiConsumer;
@@ -81,6 +82,10 @@ final class TaskScopeImpl implements TaskScope {
         }
         ts.cancelScope.exit(task, absorbed);
         ts.closeExits();
+        // Memory budgets (issue 5): a grace lent inside this scope ends when it exits.
+        if (task.memory != null) {
+            task.memory.onTaskScopeExit(ts);
+        }
 
         Throwable primary = ts.primaryFailure(bodyFailure);
         if (primary != null) {
@@ -146,7 +151,7 @@ final class TaskScopeImpl implements TaskScope {
             failureTasks.add(taskName);
         }
         // Memory budgets (issue 5): a memory failure cancels the siblings with reason MEMORY.
-        cancelScope.cancel(t instanceof OutOfMemoryError ? CancelReason.MEMORY : CancelReason.FAILED_SIBLING, null);
+        cancelScope.cancel(TaskMemory.isMemoryFailure(t) ? CancelReason.MEMORY : CancelReason.FAILED_SIBLING, null);
     }
 
     /** Waits, not as a cancellation point, until every child finished. Owner thread. */

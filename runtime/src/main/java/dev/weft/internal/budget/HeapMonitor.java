@@ -1,0 +1,319 @@
+package dev.weft.internal.budget;
+
+import com.sun.management.GarbageCollectionNotificationInfo;
+import dev.weft.Task;
+import dev.weft.TaskState;
+import dev.weft.memory.MemoryLimitError;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryNotificationInfo;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.management.Notification;
+import javax.management.NotificationEmitter;
+import javax.management.NotificationListener;
+import javax.management.openmbean.CompositeData;
+
+/**
+ * The machinery behind {@code dev.weft.memory.HeapWatchdog}: GC notifications, collection-usage thresholds,
+ * the emergency reserve and the containment of real {@link OutOfMemoryError}s.
+ *
+ * <p>Implementation overview. Every GC end notification (and every collection-usage-threshold crossing)
+ * computes the live heap: the used bytes of the heap pools after that collection. If it is above the soft
+ * limit after a full collection, or after {@link #confirmations} collections in a row, the heap "stays
+ * above": the task that allocated the most since the previous check ({@link TaskAllocation#closeWindow()})
+ * gets a {@link MemoryLimitError} of kind HEAP ({@link TaskMemory#raise}). At most one raised task is
+ * outstanding: the next raise waits until it has finished, so one hog does not take its neighbours down.
+ *
+ * <p>Emergency reserve. A {@code byte[]} held while memory is plentiful. It is dropped when the live heap
+ * after a GC comes within twice its size of the maximum heap, and when an {@link OutOfMemoryError} is
+ * contained ({@link #contain}); it is re-armed after the next GC that finds the live heap below the soft
+ * limit again. Dropping it turns "no memory left" into "a reserve's worth left" for the cleanup that runs
+ * while the failing task unwinds.
+ *
+ * <p>Things that don't work: an {@code OutOfMemoryError} cannot be intercepted where it is thrown
+ * (JVMTI ResourceExhausted needs a native agent, {@code -XX:OnOutOfMemoryError} runs a shell command).
+ * Solution: the task boundary converts it ({@code TaskImpl.runBody} → {@link TaskMemory#onTaskEnd}); the
+ * GC notification for the failed collection, delivered on the JDK's notification thread, drops the reserve
+ * at about the same time.
+ *
+ * <h2>Thread safety</h2>
+ * Notifications arrive on the JDK's notification thread, one at a time; statistics are volatile or atomic;
+ * install and close are synchronized on the class.
+ */
+public final class HeapMonitor {
+    /** Consecutive GCs above the limit that count as "stays above" when none was a full GC. */
+    public static final int CONFIRMATIONS_DEFAULT = 2;
+
+    /** The installed monitor, or null. Guarded by the class for writes. */
+    private static volatile HeapMonitor installed;
+
+    /** The emergency reserve; null while released. Any thread. */
+    @SuppressWarnings("unused")
+    private static volatile byte[] reserve;
+    private static volatile long reserveBytesArmed;
+
+    // Process-wide statistics (also without a monitor: OOM containment works without one).
+    private static final AtomicLong OOMS_CONTAINED = new AtomicLong();
+    private static final AtomicLong RESERVE_RELEASES = new AtomicLong();
+    private static volatile MemoryLimitError lastError;
+    private static volatile long peakLiveBytes;
+
+    private final long limitBytesSoft;
+    private final long graceBytes;
+    private final long reserveBytes;
+    private final int confirmations;
+    private final long maxHeapBytes;
+    private final Set<String> heapPools = new HashSet<>();
+    private final List<Runnable> unregister = new ArrayList<>();
+    private final AtomicLong raises = new AtomicLong();
+    private final AtomicLong checks = new AtomicLong();
+    /** GCs in a row above the limit. Notification thread only. */
+    private int above;
+    /** The task raised last, until it finishes. Notification thread only. */
+    private TaskMemory outstanding;
+    private volatile long lastLiveBytes;
+
+    private HeapMonitor(long limitBytesSoft, long graceBytes, long reserveBytes, int confirmations) {
+        this.limitBytesSoft = limitBytesSoft;
+        this.graceBytes = graceBytes;
+        this.reserveBytes = reserveBytes;
+        this.confirmations = confirmations;
+        this.maxHeapBytes = Runtime.getRuntime().maxMemory();
+    }
+
+    /**
+     * Installs the process's monitor.
+     *
+     * @throws IllegalStateException if one is installed
+     */
+    public static synchronized HeapMonitor install(long limitBytesSoft, long graceBytes, long reserveBytes,
+            int confirmations) {
+        if (installed != null) {
+            throw new IllegalStateException("a heap watchdog is already installed (soft limit "
+                    + ByteSizes.format(installed.limitBytesSoft) + "); close it before installing another");
+        }
+        HeapMonitor m = new HeapMonitor(limitBytesSoft, graceBytes, reserveBytes, confirmations);
+        m.start();
+        installed = m;
+        return m;
+    }
+
+    /** The installed monitor, or null. */
+    public static HeapMonitor installed() {
+        return installed;
+    }
+
+    private void start() {
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+            if (pool.getType() != MemoryType.HEAP) {
+                continue;
+            }
+            heapPools.add(pool.getName());
+            if (pool.isCollectionUsageThresholdSupported()) {
+                long max = pool.getUsage().getMax();
+                long threshold = max > 0 ? Math.min(max, limitBytesSoft) : limitBytesSoft;
+                pool.setCollectionUsageThreshold(threshold);
+                unregister.add(() -> pool.setCollectionUsageThreshold(0));
+            }
+        }
+        NotificationListener onGc = this::onNotification;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+            if (gc instanceof NotificationEmitter e) {
+                e.addNotificationListener(onGc, null, null);
+                unregister.add(() -> removeQuietly(e, onGc));
+            }
+        }
+        if (ManagementFactory.getMemoryMXBean() instanceof NotificationEmitter e) {
+            e.addNotificationListener(onGc, null, null);
+            unregister.add(() -> removeQuietly(e, onGc));
+        }
+        armReserve(reserveBytes);
+        TaskAllocation.enable();
+    }
+
+    private static void removeQuietly(NotificationEmitter e, NotificationListener l) {
+        try {
+            e.removeNotificationListener(l);
+        } catch (javax.management.ListenerNotFoundException ignored) {
+            // already gone
+        }
+    }
+
+    /** Uninstalls: stops attribution, removes listeners and thresholds, drops the reserve. */
+    public void close() {
+        synchronized (HeapMonitor.class) {
+            if (installed != this) {
+                return;
+            }
+            installed = null;
+        }
+        TaskAllocation.disable();
+        for (Runnable r : unregister) {
+            r.run();
+        }
+        reserve = null;
+        reserveBytesArmed = 0;
+    }
+
+    private void onNotification(Notification n, Object handback) {
+        try {
+            switch (n.getType()) {
+                case GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION -> {
+                    var info = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
+                    long live = 0;
+                    for (Map.Entry<String, MemoryUsage> e : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
+                        if (heapPools.contains(e.getKey())) {
+                            live += e.getValue().getUsed();
+                        }
+                    }
+                    boolean full = info.getGcAction().contains("major") || info.getGcName().contains("Old")
+                            || info.getGcName().contains("MarkSweep");
+                    check(live, full);
+                }
+                case MemoryNotificationInfo.MEMORY_COLLECTION_THRESHOLD_EXCEEDED -> {
+                    long live = 0;
+                    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                        if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
+                            live += pool.getCollectionUsage().getUsed();
+                        }
+                    }
+                    check(live, false);
+                }
+                default -> { }
+            }
+        } catch (Throwable t) {
+            // A failing check must not take the notification thread down; the next GC retries.
+            if (t instanceof OutOfMemoryError) {
+                releaseReserve();
+            }
+        }
+    }
+
+    /** One check, after a GC. Notification thread. */
+    private void check(long liveBytes, boolean fullGc) {
+        checks.incrementAndGet();
+        lastLiveBytes = liveBytes;
+        if (liveBytes > peakLiveBytes) {
+            peakLiveBytes = liveBytes;
+        }
+        if (liveBytes > maxHeapBytes - 2 * reserveBytes) {
+            releaseReserve();
+        } else if (liveBytes < limitBytesSoft) {
+            armReserve(reserveBytes);
+        }
+        if (liveBytes <= limitBytesSoft) {
+            above = 0;
+            TaskAllocation.closeWindow();
+            return;
+        }
+        above++;
+        if (!fullGc && above < confirmations) {
+            return;
+        }
+        if (outstanding != null && outstanding.task().state() == TaskState.RUNNING) {
+            return; // one raised task at a time: let it unwind first
+        }
+        outstanding = null;
+        TaskAllocation.Top top = TaskAllocation.closeWindow();
+        if (!(top.task() instanceof Task<?> t) || t.state() != TaskState.RUNNING) {
+            return;
+        }
+        MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.HEAP, "heap", limitBytesSoft, graceBytes,
+                top.bytes(), liveBytes, t.name(), null, null);
+        TaskMemory m = TaskMemory.of(t);
+        if (m.raise(e)) {
+            raises.incrementAndGet();
+            lastError = e;
+            outstanding = m;
+        }
+    }
+
+    private static void armReserve(long bytes) {
+        if (reserve != null || bytes <= 0) {
+            return;
+        }
+        try {
+            reserve = new byte[(int) Math.min(Integer.MAX_VALUE - 16, bytes)];
+            reserveBytesArmed = bytes;
+        } catch (OutOfMemoryError e) {
+            reserve = null; // not now; the next GC below the limit tries again
+        }
+    }
+
+    /** Drops the emergency reserve; returns whether it was armed. Any thread. */
+    public static boolean releaseReserve() {
+        boolean was = reserve != null;
+        reserve = null;
+        if (was) {
+            RESERVE_RELEASES.incrementAndGet();
+        }
+        return was;
+    }
+
+    /** Whether the reserve is armed. */
+    public static boolean reserveArmed() {
+        return reserve != null;
+    }
+
+    /**
+     * Contains a real {@link OutOfMemoryError} that ended a task: drops the reserve and returns the task's
+     * {@link MemoryLimitError} (cause {@code oom}).
+     */
+    public static MemoryLimitError contain(OutOfMemoryError oom, String taskName) {
+        releaseReserve();
+        OOMS_CONTAINED.incrementAndGet();
+        HeapMonitor m = installed;
+        long limit = m != null ? m.limitBytesSoft : Runtime.getRuntime().maxMemory();
+        long grace = m != null ? m.graceBytes : 0;
+        Runtime rt = Runtime.getRuntime();
+        long used = rt.totalMemory() - rt.freeMemory();
+        MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.OUT_OF_MEMORY, "heap", limit, grace, 0,
+                used, taskName, null, oom);
+        lastError = e;
+        return e;
+    }
+
+    /** Immutable snapshot for {@code HeapWatchdog.statistics()}. */
+    public record Snapshot(long limitBytesSoft, long graceBytes, long reserveBytes, boolean reserveArmed,
+            long lastLiveBytes, long peakLiveBytes, long checks, long raises, long oomsContained,
+            long reserveReleases, MemoryLimitError lastError) {}
+
+    /** This monitor's statistics. */
+    public Snapshot snapshot() {
+        return new Snapshot(limitBytesSoft, graceBytes, reserveBytes, reserve != null, lastLiveBytes, peakLiveBytes,
+                checks.get(), raises.get(), OOMS_CONTAINED.get(), RESERVE_RELEASES.get(), lastError);
+    }
+
+    /** The last memory error raised or contained in the process, or null. */
+    public static MemoryLimitError lastError() {
+        return lastError;
+    }
+
+    /** The highest live heap after GC seen by any monitor. */
+    public static long peakLiveBytes() {
+        return peakLiveBytes;
+    }
+
+    /** Number of real OutOfMemoryErrors contained to a task. */
+    public static long oomsContained() {
+        return OOMS_CONTAINED.get();
+    }
+
+    /** Used by tests and reports. */
+    public long limitBytesSoft() {
+        return limitBytesSoft;
+    }
+
+    /** Armed reserve size (0 when never armed). */
+    public static long reserveBytesArmed() {
+        return reserveBytesArmed;
+    }
+}

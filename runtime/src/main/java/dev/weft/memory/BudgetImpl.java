@@ -1,0 +1,394 @@
+package dev.weft.memory;
+
+import dev.weft.ContextVar;
+import dev.weft.internal.budget.ByteSizes;
+import dev.weft.internal.budget.Leaks;
+import dev.weft.internal.budget.TaskMemory;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * The one implementation of {@link MemoryBudget}.
+ *
+ * <p>Implementation overview. {@link #used} is charged with a compare-and-set loop that checks the ceiling
+ * before it commits, level by level from the budget up to the root; a level that refuses rolls back the
+ * levels below it. So a refusal is always a true one (no transient over-charge is visible to others) and
+ * the fast path is one CAS per level plus two volatile reads, no lock, no allocation but the
+ * {@link Reservation} (which escape analysis removes in try-with-resources). Everything else (grace, fault
+ * injection, errors, statistics other than the peak) is on the slow path.
+ *
+ * <p>Things that don't work: {@code getAndAdd} then check (Elasticsearch's breakers before they switched to
+ * CAS): a concurrent reserver can see the transient over-charge and be refused spuriously. A lock per
+ * budget: the contended case is the one that matters. Solution: CAS with the check inside the loop.
+ */
+final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Owner {
+    private static final VarHandle USED;
+    private static final VarHandle PEAK;
+    private static final VarHandle REFUSALS;
+    private static final VarHandle GRACE_LENDS;
+    private static final VarHandle GRACE_HOLDERS;
+    private static final VarHandle RANDOM;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            USED = l.findVarHandle(BudgetImpl.class, "used", long.class);
+            PEAK = l.findVarHandle(BudgetImpl.class, "peak", long.class);
+            REFUSALS = l.findVarHandle(BudgetImpl.class, "refusals", long.class);
+            GRACE_LENDS = l.findVarHandle(BudgetImpl.class, "graceLends", long.class);
+            GRACE_HOLDERS = l.findVarHandle(BudgetImpl.class, "graceHolders", int.class);
+            RANDOM = l.findVarHandle(BudgetImpl.class, "random", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private static final ContextVar<MemoryBudget> CURRENT = ContextVar.of("weft.memory.budget");
+
+    private static final class RootHolder {
+        static final BudgetImpl ROOT = createRoot();
+    }
+
+    private final String name;
+    private final BudgetImpl parent;
+    /** Soft limit. Written by setLimitBytesSoft (any thread); read by every reserve. */
+    private volatile long limitBytesSoft;
+    /** Grace. Written by setGraceBytes; read on the slow path. */
+    private volatile long graceBytes;
+    /** Bytes reserved here and below. CAS by any thread. */
+    @SuppressWarnings("unused")
+    private volatile long used;
+    /** Highest {@link #used}. CAS-max by any thread. */
+    @SuppressWarnings("unused")
+    private volatile long peak;
+    /** Refused reservations. Atomic add by any thread (slow path). */
+    @SuppressWarnings("unused")
+    private volatile long refusals;
+    /** Grace grants. Atomic add (slow path). */
+    @SuppressWarnings("unused")
+    private volatile long graceLends;
+    /** Tasks holding this budget's grace now. Atomic add (slow path, and when a grace ends). */
+    @SuppressWarnings("unused")
+    private volatile int graceHolders;
+    /** Fault injection: refuse when a random draw is below this; 0 = off. Written by refuseAtRandom. */
+    private volatile long refuseBelow;
+    /** Fault injection: the random stream's state. Atomic add by any thread. */
+    @SuppressWarnings("unused")
+    private volatile long random;
+
+    BudgetImpl(String name, BudgetImpl parent, long limitBytesSoft, long graceBytes) {
+        if (name == null || name.isBlank()) {
+            throw new IllegalArgumentException("budget name must be non-blank; name it for error messages,"
+                    + " e.g. root.child(\"cache\", 64L << 20)");
+        }
+        checkLimit(name, limitBytesSoft, graceBytes);
+        this.name = name;
+        this.parent = parent;
+        this.limitBytesSoft = limitBytesSoft;
+        this.graceBytes = graceBytes;
+    }
+
+    private static void checkLimit(String name, long limitBytesSoft, long graceBytes) {
+        if (limitBytesSoft < 0 || graceBytes < 0 || limitBytesSoft + graceBytes < 0) {
+            throw new IllegalArgumentException("memory budget '" + name + "': soft limit (" + limitBytesSoft
+                    + ") and grace (" + graceBytes + ") must be non-negative bytes whose sum fits a long");
+        }
+    }
+
+    static void checkBytes(long bytes) {
+        if (bytes < 0) {
+            throw new IllegalArgumentException("cannot reserve " + bytes + " bytes: sizes are non-negative;"
+                    + " release memory by closing the Reservation (or resize it to less)");
+        }
+    }
+
+    static long defaultGrace(long limitBytesSoft) {
+        return (long) (limitBytesSoft * GRACE_FRACTION_DEFAULT);
+    }
+
+    private static BudgetImpl createRoot() {
+        long max = Runtime.getRuntime().maxMemory();
+        long limit = (long) (max * ROOT_FRACTION_DEFAULT);
+        String p = System.getProperty("weft.memory.softLimit");
+        if (p != null && !p.isBlank()) {
+            limit = sizeOrFraction(p, max, "-Dweft.memory.softLimit");
+        }
+        long grace = defaultGrace(limit);
+        String g = System.getProperty("weft.memory.grace");
+        if (g != null && !g.isBlank()) {
+            grace = sizeOrFraction(g, limit, "-Dweft.memory.grace");
+        }
+        return new BudgetImpl("root", null, limit, grace);
+    }
+
+    private static long sizeOrFraction(String text, long whole, String what) {
+        String t = text.trim();
+        if (t.startsWith("0.") || t.equals("1") || t.equals("1.0")) {
+            double f = Double.parseDouble(t);
+            return (long) (whole * f);
+        }
+        return ByteSizes.parse(t, what);
+    }
+
+    static BudgetImpl root() {
+        return RootHolder.ROOT;
+    }
+
+    static MemoryBudget current() {
+        MemoryBudget b = CURRENT.get();
+        return b != null ? b : RootHolder.ROOT;
+    }
+
+    // ---------------------------------------------------------------- API
+
+    @Override
+    public MemoryBudget child(String childName, long limit) {
+        return new BudgetImpl(childName, this, limit, defaultGrace(limit));
+    }
+
+    @Override
+    public MemoryBudget child(String childName, long limit, long grace) {
+        return new BudgetImpl(childName, this, limit, grace);
+    }
+
+    @Override
+    public Reservation reserve(long bytes) {
+        checkBytes(bytes);
+        if (refuseBelow != 0 || !chargeAll(bytes)) {
+            reserveSlow(bytes);
+        }
+        return newReservation(bytes);
+    }
+
+    @Override
+    public Reservation tryReserve(long bytes) {
+        checkBytes(bytes);
+        if (refuseBelow != 0 && injectRefusal()) {
+            return null;
+        }
+        if (!chargeAll(bytes)) {
+            TaskMemory tm = TaskMemory.current();
+            if (tm == null || !tm.inGrace() || tm.isOverrun() || chargeWithGrace(bytes, tm) != null) {
+                return null;
+            }
+        }
+        return newReservation(bytes);
+    }
+
+    /** Reserves without a Reservation object (resize). Raises like reserve. */
+    void reserveBytes(long bytes) {
+        if (refuseBelow != 0 || !chargeAll(bytes)) {
+            reserveSlow(bytes);
+        }
+    }
+
+    /** Releases bytes on this budget and every ancestor. Any thread. */
+    void releaseBytes(long bytes) {
+        for (BudgetImpl b = this; b != null; b = b.parent) {
+            long after = (long) USED.getAndAdd(b, -bytes) - bytes;
+            assert after >= 0 : "memory budget '" + b.name + "' released more than reserved: " + after;
+        }
+    }
+
+    private Reservation newReservation(long bytes) {
+        Reservation r = new Reservation(this, bytes);
+        if (Leaks.enabled) {
+            TaskMemory tm = TaskMemory.current();
+            r.tracker = Leaks.track(r, this, bytes, tm == null ? null : tm.taskName());
+        }
+        return r;
+    }
+
+    /** Fast path: charges every level within its plain soft limit, or nothing. */
+    private boolean chargeAll(long bytes) {
+        for (BudgetImpl b = this; b != null; b = b.parent) {
+            if (!b.tryAdd(bytes, b.limitBytesSoft)) {
+                uncharge(b, bytes);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Charges every level within its limit plus, where the task holds grace, the grace; returns the refusing level or null. */
+    private BudgetImpl chargeWithGrace(long bytes, TaskMemory tm) {
+        for (BudgetImpl b = this; b != null; b = b.parent) {
+            long ceiling = b.limitBytesSoft;
+            if (tm != null && tm.inGrace(b)) {
+                ceiling += b.graceBytes;
+            }
+            if (!b.tryAdd(bytes, ceiling)) {
+                uncharge(b, bytes);
+                return b;
+            }
+        }
+        return null;
+    }
+
+    /** Rolls back the levels from this budget up to, not including, {@code stop}. */
+    private void uncharge(BudgetImpl stop, long bytes) {
+        for (BudgetImpl b = this; b != stop; b = b.parent) {
+            USED.getAndAdd(b, -bytes);
+        }
+    }
+
+    private boolean tryAdd(long bytes, long ceiling) {
+        long cur;
+        long next;
+        do {
+            cur = used;
+            next = cur + bytes;
+            if (next > ceiling || next < 0) {
+                return false;
+            }
+        } while (!USED.weakCompareAndSet(this, cur, next));
+        if (next > peak) {
+            raisePeak(next);
+        }
+        return true;
+    }
+
+    private void raisePeak(long value) {
+        long p;
+        do {
+            p = peak;
+            if (value <= p) {
+                return;
+            }
+        } while (!PEAK.weakCompareAndSet(this, p, value));
+    }
+
+    /** Slow path: fault injection, grace, errors. Returns normally if the bytes were charged; else throws. */
+    private void reserveSlow(long bytes) {
+        TaskMemory tm = TaskMemory.current();
+        String task = tm == null ? null : tm.taskName();
+        if (tm != null) {
+            MemoryLimitError pending = tm.takePending();
+            if (pending != null) {
+                throw pending;
+            }
+            if (tm.isOverrun()) {
+                REFUSALS.getAndAdd(this, 1L);
+                throw error(MemoryLimitError.Kind.GRACE_EXHAUSTED, this, bytes, task, null);
+            }
+        }
+        boolean inGrace = tm != null && tm.inGrace();
+        BudgetImpl refused;
+        String note = null;
+        if (refuseBelow != 0 && !inGrace && injectRefusal()) {
+            refused = this;
+            note = "(injected refusal: the budget refuses at random, MemoryBudget.refuseAtRandom)";
+        } else {
+            refused = chargeWithGrace(bytes, tm);
+            if (refused == null) {
+                return;
+            }
+        }
+        REFUSALS.getAndAdd(refused, 1L);
+        if (tm != null && tm.inGrace(refused)) {
+            MemoryLimitError e = error(MemoryLimitError.Kind.GRACE_EXHAUSTED, refused, bytes, task, null);
+            tm.overrun(e);
+            throw e;
+        }
+        if (tm == null) {
+            note = (note == null ? "" : note + " ") + "(outside a Weft task: no grace is lent)";
+        }
+        MemoryLimitError e = error(MemoryLimitError.Kind.SOFT_LIMIT, refused, bytes, task, note);
+        if (tm != null) {
+            GRACE_LENDS.getAndAdd(refused, 1L);
+            GRACE_HOLDERS.getAndAdd(refused, 1);
+            tm.grantGrace(refused);
+        }
+        throw e;
+    }
+
+    private static MemoryLimitError error(MemoryLimitError.Kind kind, BudgetImpl b, long bytes, String task,
+            String note) {
+        return new MemoryLimitError(kind, b.name, b.limitBytesSoft, b.graceBytes, bytes, b.used, task, note, null);
+    }
+
+    private boolean injectRefusal() {
+        long x = (long) RANDOM.getAndAdd(this, 0x9E3779B97F4A7C15L) + 0x9E3779B97F4A7C15L;
+        x = (x ^ (x >>> 30)) * 0xBF58476D1CE4E5B9L;
+        x = (x ^ (x >>> 27)) * 0x94D049BB133111EBL;
+        x = x ^ (x >>> 31);
+        return (x >>> 1) < refuseBelow;
+    }
+
+    @Override
+    public void repayGrace() {
+        int left = (int) GRACE_HOLDERS.getAndAdd(this, -1) - 1;
+        assert left >= 0 : "grace holders underflow on budget '" + name + "'";
+    }
+
+    @Override
+    public void releaseLeaked(long bytes) {
+        releaseBytes(bytes);
+    }
+
+    @Override
+    public ContextVar<MemoryBudget>.Binding bind() {
+        return CURRENT.bind(this);
+    }
+
+    @Override
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public MemoryBudget parent() {
+        return parent;
+    }
+
+    @Override
+    public long limitBytesSoft() {
+        return limitBytesSoft;
+    }
+
+    @Override
+    public long graceBytes() {
+        return graceBytes;
+    }
+
+    @Override
+    public long usedBytes() {
+        return used;
+    }
+
+    @Override
+    public MemoryBudget setLimitBytesSoft(long limit) {
+        checkLimit(name, limit, graceBytes);
+        this.limitBytesSoft = limit;
+        return this;
+    }
+
+    @Override
+    public MemoryBudget setGraceBytes(long grace) {
+        checkLimit(name, limitBytesSoft, grace);
+        this.graceBytes = grace;
+        return this;
+    }
+
+    @Override
+    public MemoryBudget refuseAtRandom(long seed, double probability) {
+        if (!(probability >= 0 && probability <= 1)) {
+            throw new IllegalArgumentException("refusal probability must be in [0, 1], got " + probability);
+        }
+        random = seed;
+        refuseBelow = probability == 0 ? 0 : (long) Math.max(1, probability * (double) Long.MAX_VALUE);
+        return this;
+    }
+
+    @Override
+    public BudgetStatistics statistics() {
+        return new BudgetStatistics(name, limitBytesSoft, graceBytes, used, peak, refusals, graceLends,
+                graceHolders);
+    }
+
+    @Override
+    public String toString() {
+        return "MemoryBudget[" + name + ", " + ByteSizes.format(used) + " of " + ByteSizes.format(limitBytesSoft)
+                + "]";
+    }
+}

@@ -1,0 +1,22 @@
+package dev.weft.memory;
+
+/**
+ * An immutable snapshot of a {@link MemoryBudget}'s counters.
+ *
+ * {@snippet :
+ * BudgetStatistics s = MemoryBudget.root().statistics();
+ * log.info("{} uses {} of {} (peak {}, {} refusals)", s.name(), s.usedBytes(), s.limitBytesSoft(),
+ *         s.peakBytes(), s.refusals());
+ * }
+ *
+ * @param name           the budget's name
+ * @param limitBytesSoft the soft limit
+ * @param graceBytes     the grace lent to a task that hits the limit
+ * @param usedBytes      bytes reserved now (this budget and its descendants)
+ * @param peakBytes      the most ever reserved at once
+ * @param refusals       reservations refused (soft limit, grace overrun, or injected)
+ * @param graceLends     times grace was lent
+ * @param graceHolders   tasks holding this budget's grace now
+ */
+public record BudgetStatistics(String name, long limitBytesSoft, long graceBytes, long usedBytes, long peakBytes,
+        long refusals, long graceLends, int graceHolders) {}

@@ -1,0 +1,142 @@
+package dev.weft.memory;
+
+import dev.weft.internal.budget.ByteSizes;
+
+/**
+ * The application-level memory error: a task asked for more memory than its budget allows, or the heap
+ * watchdog found the live heap above the soft limit and blamed this task, or the JVM ran out of heap inside
+ * it. Unlike {@link OutOfMemoryError}, it lands in the task that caused it, while there is still memory for
+ * its cleanup: the task is lent a grace allowance above the limit until its scope exits.
+ *
+ * {@snippet :
+ * try (Reservation r = MemoryBudget.current().reserve(requestBytes)) {
+ *     return handle(request);
+ * } catch (MemoryLimitError e) {
+ *     // Cleanup and the error reply may allocate: the grace covers it.
+ *     reply.status(503).body("overloaded: " + e.budgetName() + " is full").send();
+ *     throw e;                          // the scope sees the failure and cancels siblings (reason MEMORY)
+ * }
+ * }
+ *
+ * <h2>Kinds</h2>
+ * <ul>
+ * <li>{@link Kind#SOFT_LIMIT}: {@link MemoryBudget#reserve} would cross a soft limit (or a fault-injecting
+ *     budget refused at random). Nothing was reserved; grace is lent.
+ * <li>{@link Kind#GRACE_EXHAUSTED}: a task already in grace overran the limit plus its grace. It fails
+ *     hard: the task is cancelled (reason {@link dev.weft.CancelReason#MEMORY}) so the rest of its cleanup
+ *     stops at the next cancellation point.
+ * <li>{@link Kind#HEAP}: raised by {@link HeapWatchdog} in the task that allocated the most; it arrives as
+ *     {@link dev.weft.Cancelled} (reason MEMORY, cause this error) at the task's next cancellation point,
+ *     or as this error at its next reservation, and the task then fails with this error.
+ * <li>{@link Kind#OUT_OF_MEMORY}: a real {@link OutOfMemoryError} escaped a task's body; the task fails
+ *     with this error (the original as cause), its scope sees it, other tasks keep running.
+ * </ul>
+ *
+ * <h2>Structured concurrency</h2>
+ * It is a failure like any other: in {@link dev.weft.TaskScope#run} it cancels the siblings, with reason
+ * {@link dev.weft.CancelReason#MEMORY}, and {@code run} rethrows it.
+ *
+ * <h2>Thread safety</h2>
+ * Immutable apart from {@link Throwable}'s own state.
+ */
+public final class MemoryLimitError extends Error {
+    private static final long serialVersionUID = 1L;
+
+    /** What raised the error. */
+    public enum Kind {
+        /** A reservation would cross a budget's soft limit. */
+        SOFT_LIMIT,
+        /** A task in grace overran the limit plus the grace. */
+        GRACE_EXHAUSTED,
+        /** The live heap after GC stayed above the soft limit ({@link HeapWatchdog}). */
+        HEAP,
+        /** A real {@link OutOfMemoryError}, contained to the task. */
+        OUT_OF_MEMORY
+    }
+
+    private final Kind kind;
+    private final String budgetName;
+    private final long limitBytesSoft;
+    private final long graceBytes;
+    private final long requestedBytes;
+    private final long usedBytes;
+    private final String taskName;
+
+    /**
+     * Creates the error; the message is derived from the fields ({@code note}, if non-null, is appended).
+     * Weft raises it; applications that keep their own accounts may raise it too.
+     */
+    public MemoryLimitError(Kind kind, String budgetName, long limitBytesSoft, long graceBytes,
+            long requestedBytes, long usedBytes, String taskName, String note, Throwable cause) {
+        super(message(kind, budgetName, limitBytesSoft, graceBytes, requestedBytes, usedBytes, taskName, note, cause),
+                cause);
+        this.kind = kind;
+        this.budgetName = budgetName;
+        this.limitBytesSoft = limitBytesSoft;
+        this.graceBytes = graceBytes;
+        this.requestedBytes = requestedBytes;
+        this.usedBytes = usedBytes;
+        this.taskName = taskName;
+    }
+
+    private static String message(Kind kind, String budget, long limit, long grace, long asked, long used,
+            String task, String note, Throwable cause) {
+        String t = task == null ? "a thread outside Weft" : "task '" + task + "'";
+        String m = switch (kind) {
+            case SOFT_LIMIT -> "memory budget '" + budget + "' refused " + ByteSizes.format(asked) + " to " + t
+                    + ": " + ByteSizes.format(used) + " of its " + ByteSizes.format(limit)
+                    + " soft limit in use; the task may use " + ByteSizes.format(grace)
+                    + " of grace above the limit for its cleanup until its scope exits; release what it holds,"
+                    + " reserve less, or raise the limit (MemoryBudget.setLimitBytesSoft)";
+            case GRACE_EXHAUSTED -> "memory budget '" + budget + "' refused " + ByteSizes.format(asked) + " to " + t
+                    + " during its cleanup: " + ByteSizes.format(used) + " in use and the soft limit "
+                    + ByteSizes.format(limit) + " plus the grace " + ByteSizes.format(grace)
+                    + " is exhausted; the task fails hard (it is cancelled); make its cleanup allocate less or"
+                    + " raise the grace (MemoryBudget.setGraceBytes)";
+            case HEAP -> "live heap after GC (" + ByteSizes.format(used) + ") stays above the soft limit "
+                    + ByteSizes.format(limit) + "; " + t + " allocated the most since the last check ("
+                    + ByteSizes.format(asked) + "), so it gets the memory error and " + ByteSizes.format(grace)
+                    + " of grace for its cleanup; bound what it holds with a MemoryBudget, or raise the soft limit";
+            case OUT_OF_MEMORY -> "the JVM ran out of heap in " + t + " (" + ByteSizes.format(used)
+                    + " in use, soft limit " + ByteSizes.format(limit) + (cause == null ? "" : ", " + cause)
+                    + "); Weft contained it to this task and released the emergency reserve for its cleanup;"
+                    + " bound what the task holds with a MemoryBudget, or raise the heap (-Xmx, weft run --heap)";
+        };
+        return note == null ? m : m + " " + note;
+    }
+
+    /** What raised the error. */
+    public Kind kind() {
+        return kind;
+    }
+
+    /** The budget that refused ({@code "heap"} for the watchdog and real heap exhaustion). */
+    public String budgetName() {
+        return budgetName;
+    }
+
+    /** The soft limit that was crossed, in bytes. */
+    public long limitBytesSoft() {
+        return limitBytesSoft;
+    }
+
+    /** The grace lent above the limit for cleanup, in bytes. */
+    public long graceBytes() {
+        return graceBytes;
+    }
+
+    /** The amount asked for (for {@link Kind#HEAP}: what the task allocated since the last check). */
+    public long requestedBytes() {
+        return requestedBytes;
+    }
+
+    /** The amount in use when the error was raised. */
+    public long usedBytes() {
+        return usedBytes;
+    }
+
+    /** The task the error was raised in, or null outside a Weft task. */
+    public String taskName() {
+        return taskName;
+    }
+}
