@@ -66,6 +66,15 @@ public class Loops {
         return s;
     }
 
+    /** A counted loop long enough to run for seconds: strip-mined, so cancellable within one chunk. */
+    public static int countedLong(int[] a) {
+        int i = 0;
+        for (i = 0; i < Integer.MAX_VALUE - 1; i++) {
+            a[i & 1023] += i;
+        }
+        return i;
+    }
+
     public static long fib(int n) {
         return n < 2 ? n : fib(n - 1) + fib(n - 2);
     }

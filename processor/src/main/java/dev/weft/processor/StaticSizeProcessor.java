@@ -61,7 +61,7 @@ import javax.tools.JavaFileObject;
  *
  * <p>Things that don't work: computing sizes from reflection at run time (costs a walk on every start and
  * cannot reject unbounded classes at compile time); one constant for all layouts (the same class differs by up
- * to 50% between compact headers and uncompressed oops). Solution: one constant per layout, selected once
+ * to a factor of two between compact headers and uncompressed oops). Solution: one constant per layout, selected once
  * when the generated class initialises.
  */
 public final class StaticSizeProcessor extends AbstractProcessor {

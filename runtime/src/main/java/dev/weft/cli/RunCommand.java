@@ -1,0 +1,273 @@
+package dev.weft.cli;
+
+import dev.weft.Weft;
+import dev.weft.internal.jdk.Signals;
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * {@code weft run}: runs an unmodified Java program as a Weft root task, with the Weft agent compiling
+ * cancellation points into its loops, so that a deadline or Ctrl-C cancels it and its {@code finally} blocks run.
+ *
+ * {@snippet lang=shell :
+ * ./weft run --timeout 2s -cp app.jar com.example.Main arg1
+ * ./weft run --timeout 500ms --instrument 'java.util.regex.**' -jar app.jar
+ * }
+ *
+ * <p>Exit status: the program's own (0 when {@code main} returns), 1 if it threw, {@value Weft#EXIT_TIMEOUT} when
+ * {@code --timeout} cancelled it (after its cleanup ran), {@value Weft#EXIT_INTERRUPTED} after Ctrl-C, 2 for a
+ * usage error.
+ *
+ * @implNote The program runs in a child JVM (the JDK running this command) with {@code -javaagent}; this JVM
+ * ignores Ctrl-C, which the terminal delivers to the child too, and forwards termination if it is killed alone.
+ */
+public final class RunCommand {
+    /** Exit status for a usage error. */
+    public static final int EXIT_USAGE = 2;
+
+    private static final String USAGE = """
+            usage: weft run [--timeout DURATION] [--instrument GLOB[,GLOB...]] [--agent-options OPTS]
+                            (-cp CLASSPATH MAIN | -jar JAR) [ARGS...]
+              --timeout DURATION   cancel the program at the deadline (e.g. 500ms, 2s, 1m, PT1.5S); exit 124
+              --instrument GLOBS   also instrument these packages (e.g. com.example.**,java.util.regex.**)
+              --agent-options OPTS more agent options (see dev.weft.agent.WeftAgent), e.g. report=stderr
+            exit status: the program's, 1 if it threw, 124 after --timeout, 130 after Ctrl-C, 2 usage error""";
+
+    private RunCommand() {}
+
+    /** Runs the command; returns the process exit status. */
+    public static int run(String[] args) {
+        Invocation inv;
+        try {
+            inv = parse(args);
+        } catch (IllegalArgumentException e) {
+            System.err.println("weft run: " + e.getMessage());
+            System.err.println(USAGE);
+            return EXIT_USAGE;
+        }
+        List<String> command;
+        try {
+            command = command(inv);
+        } catch (IllegalArgumentException e) {
+            System.err.println("weft run: " + e.getMessage());
+            return EXIT_USAGE;
+        }
+        Runnable restore = Signals.onInterrupt(sig -> { }); // the child gets Ctrl-C from the terminal too
+        try {
+            Process child = new ProcessBuilder(command).inheritIO().start();
+            Thread forward = new Thread(child::destroy, "weft-run-forward-termination");
+            Runtime.getRuntime().addShutdownHook(forward);
+            try {
+                return child.waitFor();
+            } finally {
+                try {
+                    Runtime.getRuntime().removeShutdownHook(forward);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is running: nothing to remove
+                }
+            }
+        } catch (IOException e) {
+            System.err.println("weft run: cannot start " + command.getFirst() + " (" + e + ")");
+            return EXIT_USAGE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Weft.EXIT_INTERRUPTED;
+        } finally {
+            if (restore != null) {
+                restore.run();
+            }
+        }
+    }
+
+    /** A parsed command line. */
+    record Invocation(Duration timeout, List<String> instrument, String agentOptions, String classPath,
+                      String jar, String mainClass, List<String> programArgs) {}
+
+    static Invocation parse(String[] args) {
+        Duration timeout = null;
+        List<String> instrument = new ArrayList<>();
+        String agentOptions = null;
+        int i = 0;
+        for (; i < args.length; i++) {
+            switch (args[i]) {
+                case "--timeout" -> timeout = parseDuration(value(args, i++, "--timeout"));
+                case "--instrument" -> {
+                    for (String g : value(args, i++, "--instrument").split(",")) {
+                        if (!g.isBlank()) {
+                            instrument.add(g.strip());
+                        }
+                    }
+                }
+                case "--agent-options" -> agentOptions = value(args, i++, "--agent-options");
+                case "-cp", "-classpath", "--class-path" -> {
+                    String option = args[i];
+                    String cp = value(args, i++, option);
+                    if (i + 1 >= args.length) {
+                        throw new IllegalArgumentException("no main class after -cp " + cp
+                                + "; write -cp CLASSPATH MAIN [ARGS...]");
+                    }
+                    return new Invocation(timeout, instrument, agentOptions, cp, null, args[i + 1],
+                            List.of(args).subList(i + 2, args.length));
+                }
+                case "-jar" -> {
+                    String jar = value(args, i++, "-jar");
+                    return new Invocation(timeout, instrument, agentOptions, null, jar, null,
+                            List.of(args).subList(i + 1, args.length));
+                }
+                default -> throw new IllegalArgumentException("unknown option '" + args[i]
+                        + "'; options come before -cp CLASSPATH MAIN or -jar JAR");
+            }
+        }
+        throw new IllegalArgumentException("nothing to run; give -cp CLASSPATH MAIN or -jar JAR");
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i + 1 >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i + 1];
+    }
+
+    private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h)");
+
+    /** Parses {@code 500ms}, {@code 2s}, {@code 1.5s}, {@code 1m}, {@code 1h}, or ISO-8601 {@code PT2S}. */
+    static Duration parseDuration(String text) {
+        String t = text.strip().toLowerCase(Locale.ROOT);
+        Duration d = null;
+        Matcher m = SIMPLE_DURATION.matcher(t);
+        if (m.matches()) {
+            double v = Double.parseDouble(m.group(1));
+            double nanosPerUnit = switch (m.group(2)) {
+                case "ns" -> 1;
+                case "us" -> 1e3;
+                case "ms" -> 1e6;
+                case "s" -> 1e9;
+                case "m" -> 60e9;
+                default -> 3600e9;
+            };
+            double ns = v * nanosPerUnit;
+            if (ns < Long.MAX_VALUE) {
+                d = Duration.ofNanos((long) ns);
+            }
+        } else if (t.startsWith("pt") || t.startsWith("p")) {
+            try {
+                d = Duration.parse(text.strip());
+            } catch (DateTimeParseException e) {
+                d = null;
+            }
+        }
+        if (d == null || d.isZero() || d.isNegative()) {
+            throw new IllegalArgumentException("bad duration '" + text + "' for --timeout; write a positive amount"
+                    + " with a unit: 500ms, 2s, 1.5s, 1m, 1h (or ISO-8601 such as PT2S)");
+        }
+        return d;
+    }
+
+    static List<String> command(Invocation inv) {
+        String java = System.getProperty("weft.java");
+        if (java == null) {
+            java = ProcessHandle.current().info().command().orElse("java");
+        }
+        Path runtimeJar = codeSource(RunCommand.class);
+        Path agentJar = agentJar(runtimeJar);
+        StringBuilder agentArgs = new StringBuilder();
+        for (String g : inv.instrument()) {
+            agentArgs.append(agentArgs.isEmpty() ? "" : ",").append("instrument=").append(g);
+        }
+        if (inv.agentOptions() != null && !inv.agentOptions().isBlank()) {
+            agentArgs.append(agentArgs.isEmpty() ? "" : ",").append(inv.agentOptions());
+        }
+        String classPath;
+        String mainClass;
+        if (inv.jar() != null) {
+            Path jar = Path.of(inv.jar());
+            if (!Files.isRegularFile(jar)) {
+                throw new IllegalArgumentException("no such jar: " + jar.toAbsolutePath());
+            }
+            try (JarFile jf = new JarFile(jar.toFile())) {
+                Manifest mf = jf.getManifest();
+                mainClass = mf == null ? null : mf.getMainAttributes().getValue("Main-Class");
+            } catch (IOException e) {
+                throw new IllegalArgumentException("cannot read " + jar + " as a jar (" + e + ")");
+            }
+            if (mainClass == null) {
+                throw new IllegalArgumentException(jar + " has no Main-Class in its manifest; use -cp " + jar + " MAIN");
+            }
+            classPath = jar.toString();
+        } else {
+            classPath = inv.classPath();
+            mainClass = inv.mainClass();
+        }
+        List<String> cmd = new ArrayList<>();
+        cmd.add(java);
+        cmd.add("--add-opens");
+        cmd.add("java.base/java.lang=ALL-UNNAMED");
+        cmd.add("-javaagent:" + agentJar + (agentArgs.isEmpty() ? "" : "=" + agentArgs));
+        cmd.add("-cp");
+        cmd.add(classPath + File.pathSeparator + runtimeJar + File.pathSeparator + agentJar);
+        cmd.add("dev.weft.agent.internal.RunMain");
+        if (inv.timeout() != null) {
+            cmd.add("--timeout-ns");
+            cmd.add(Long.toString(inv.timeout().toNanos()));
+        }
+        cmd.add(mainClass);
+        cmd.addAll(inv.programArgs());
+        return cmd;
+    }
+
+    private static Path codeSource(Class<?> c) {
+        try {
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (Exception e) {
+            throw new IllegalArgumentException("cannot locate the Weft runtime jar (" + e + ")");
+        }
+    }
+
+    /** The agent jar: {@code -Dweft.agent.jar}, else beside the runtime jar, else in the source tree's agent/target. */
+    private static Path agentJar(Path runtimeJar) {
+        String explicit = System.getProperty("weft.agent.jar");
+        if (explicit != null) {
+            return Path.of(explicit);
+        }
+        List<Path> dirs = new ArrayList<>();
+        if (runtimeJar.getParent() != null) {
+            dirs.add(runtimeJar.getParent());
+        }
+        String home = System.getProperty("weft.home");
+        if (home != null) {
+            dirs.add(Path.of(home, "agent", "target"));
+        }
+        if (runtimeJar.getParent() != null && runtimeJar.getParent().getParent() != null
+                && runtimeJar.getParent().getParent().getParent() != null) {
+            dirs.add(runtimeJar.getParent().getParent().getParent().resolve("agent").resolve("target"));
+        }
+        for (Path dir : dirs) {
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (Stream<Path> s = Files.list(dir)) {
+                Path found = s.filter(p -> p.getFileName().toString().matches("weft-agent-[^-]+(-SNAPSHOT)?\\.jar"))
+                        .findFirst().orElse(null);
+                if (found != null) {
+                    return found;
+                }
+            } catch (IOException ignored) {
+                // try the next place
+            }
+        }
+        throw new IllegalArgumentException("cannot find weft-agent.jar (looked beside " + runtimeJar + " and in "
+                + dirs + "); build it with mvn -pl agent -am package, or pass -Dweft.agent.jar=PATH");
+    }
+}
