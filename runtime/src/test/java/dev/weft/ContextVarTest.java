@@ -20,7 +20,7 @@ class ContextVarTest {
             return TaskScope.run(scope -> {
                 Task<String> a = scope.spawn(() -> {
                     USER.set("a");
-                    Weft.sleep(Duration.ofMillis(2)); // let b run in between
+                    Thread.yield(); // one loop, FIFO: b runs in between
                     return USER.get();
                 });
                 Task<String> b = scope.spawn(() -> {

@@ -92,12 +92,16 @@ class LoopTest {
 
     @Test
     void dumpShowsTasksScopesAndWhereTheyWait() {
+        Channel<String> started = Channel.create(1);
         String dump = Runs.oneLoop(() -> TaskScope.run(scope -> {
             scope.spawn("stuck-worker", () -> {
-                CancelScope.withTimeout(Duration.ofMinutes(10)).name("patience").run(() -> Weft.sleep(Duration.ofMinutes(5)));
+                CancelScope.withTimeout(Duration.ofMinutes(10)).name("patience").run(() -> {
+                    started.send("go"); // one loop: we park in the sleep below before the root runs again
+                    Weft.sleep(Duration.ofMinutes(5));
+                });
                 return null;
             });
-            Weft.sleep(Duration.ofMillis(5));
+            started.receive();
             String d = Weft.dump();
             scope.cancel();
             return d;

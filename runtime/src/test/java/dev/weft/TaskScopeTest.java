@@ -114,30 +114,31 @@ class TaskScopeTest {
     @Test
     void cancellingAScopeReachesGrandchildren() {
         List<String> events = Collections.synchronizedList(new ArrayList<>());
-        Runs.loops(2, () -> TaskScope.run(outer -> {
-            outer.spawn("child", () -> TaskScope.run(inner -> {
-                inner.spawn("grandchild", () -> {
-                    try {
-                        Weft.sleep(Duration.ofMinutes(5));
-                    } finally {
-                        events.add("grandchild cleanup");
-                    }
+        Runs.loops(2, () -> {
+            Channel<String> started = Channel.create(1);
+            return TaskScope.run(outer -> {
+                outer.spawn("child", () -> TaskScope.run(inner -> {
+                    inner.spawnOn(Weft.loops().get(1), "grandchild", () -> {
+                        try {
+                            started.send("grandchild");
+                            Weft.sleep(Duration.ofMinutes(5));
+                        } catch (Cancelled c) {
+                            events.add("grandchild cancelled: " + c.reason() + " by " + c.scopeName());
+                            throw c;
+                        } finally {
+                            events.add("grandchild cleanup");
+                        }
+                        return null;
+                    });
                     return null;
-                });
-                return null;
-            }));
-            outer.spawn("canceller", () -> {
-                // Wait until the grandchild is parked: deterministic without sleeping.
-                while (outer.liveChildren() < 2 || events.size() > 0) {
-                    Weft.sleep(Duration.ofMillis(1));
-                }
-                Weft.sleep(Duration.ofMillis(5));
+                }));
+                started.receive(); // the grandchild runs (on another loop): now cancel from the top
+                outer.cancelScope().name("outer");
                 outer.cancel();
                 return null;
             });
-            return null;
-        }));
-        assertThat(events).containsExactly("grandchild cleanup");
+        });
+        assertThat(events).containsExactly("grandchild cancelled: EXPLICIT by outer", "grandchild cleanup");
     }
 
     @Test
@@ -229,7 +230,7 @@ class TaskScopeTest {
             Channel<TaskScope> handoff = Channel.create(1);
             a.spawn("holder", () -> TaskScope.run(b -> {
                 handoff.send(b);
-                Weft.sleep(Duration.ofMillis(20));
+                Weft.sleep(Duration.ofMinutes(5)); // keeps b open; cancelled when the root's body fails
                 return null;
             }));
             TaskScope foreign = handoff.receive();
