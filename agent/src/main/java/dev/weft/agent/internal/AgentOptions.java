@@ -22,16 +22,19 @@ import java.util.List;
  *   <li>{@code hook=call|inline}: how the check is emitted ({@code call});</li>
  *   <li>{@code chunk=N}: iterations per check in strip-mined counted loops ({@code 1024});</li>
  *   <li>{@code verify=true|false}: verify each transformed class before handing it to the JVM and load the
- *       original if it fails ({@code true}).</li>
+ *       original if it fails ({@code true});</li>
+ *   <li>{@code stripmine=true|false}: strip-mine counted loops so the JIT can still vectorize them
+ *       ({@code true}; {@code false} puts a check at every back-edge, for measurements).</li>
  * </ul>
  */
-public record AgentOptions(PolicyRules rules, String report, Hook hook, int chunk, boolean verify) {
+public record AgentOptions(PolicyRules rules, String report, Hook hook, int chunk, boolean verify,
+                           boolean stripMining) {
     public static final int CHUNK_DEFAULT = 1024;
     public static final int CHUNK_MAX = 1 << 16;
 
     /** The same options with checks calling {@code owner.poll()} instead of {@code Cancellation.poll()}. */
     public AgentOptions withHookOwner(java.lang.constant.ClassDesc owner) {
-        return new AgentOptions(rules, report, new Hook(hook.style(), owner), chunk, verify);
+        return new AgentOptions(rules, report, new Hook(hook.style(), owner), chunk, verify, stripMining);
     }
 
     /** Options with no rules: application classes get {@code backedge}. */
@@ -52,6 +55,7 @@ public record AgentOptions(PolicyRules rules, String report, Hook hook, int chun
         Hook hook = Hook.of(Hook.Style.CALL);
         int chunk = CHUNK_DEFAULT;
         boolean verify = true;
+        boolean stripMining = true;
         if (args != null && !args.isBlank()) {
             for (String raw : args.split(",")) {
                 String item = raw.strip();
@@ -72,6 +76,7 @@ public record AgentOptions(PolicyRules rules, String report, Hook hook, int chun
                     case "hook" -> hook = Hook.of(Hook.parseStyle(value));
                     case "chunk" -> chunk = parseChunk(value);
                     case "verify" -> verify = parseBoolean("verify", value);
+                    case "stripmine" -> stripMining = parseBoolean("stripmine", value);
                     case "config" -> readConfig(Path.of(value), rules);
                     default -> rules.add(Rule.parse(item, rules.size(), "agent argument"));
                 }
@@ -86,7 +91,7 @@ public record AgentOptions(PolicyRules rules, String report, Hook hook, int chun
         for (String glob : instrumentGlobs) {
             rules.add(Rule.of(glob, dflt.instruments() ? dflt : Policy.BACKEDGE, rules.size(), "instrument="));
         }
-        return new AgentOptions(new PolicyRules(rules, dflt), report, hook, chunk, verify);
+        return new AgentOptions(new PolicyRules(rules, dflt), report, hook, chunk, verify, stripMining);
     }
 
     private static void readConfig(Path file, List<Rule> rules) {

@@ -113,7 +113,7 @@ public final class CheckpointCompiler {
         ClassTransform transform = (cb, ce) -> {
             if (ce instanceof MethodModel m && policies.containsKey(m)) {
                 CodeModel code = m.code().orElseThrow();
-                MethodFacts facts = MethodFacts.analyze(code, true);
+                MethodFacts facts = MethodFacts.analyze(code, options.stripMining());
                 if (facts.hasDiscontinued()) {
                     stats.methodsSkipped++;
                     cb.with(ce);

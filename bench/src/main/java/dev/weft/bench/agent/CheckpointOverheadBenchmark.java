@@ -1,0 +1,102 @@
+package dev.weft.bench.agent;
+
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Issue 3: cost of compiled cancellation points on CPU kernels, plain versus instrumented, side by side.
+ *
+ * <p>{@code variant}: {@code plain} (the kernels as compiled), {@code backedge} (the agent's default policy:
+ * a check at every back-edge, counted loops strip-mined), {@code entry} (also a check at every method entry), {@code unmined} (backedge
+ * with strip mining off: what a check at every back-edge costs a vectorizable loop).
+ *
+ * {@snippet lang=shell :
+ * ./weft bench 'CheckpointOverheadBenchmark' -p variant=plain,backedge -f 2 \
+ *     -jvmArgs "-Xms2g -Xmx2g -XX:+AlwaysPreTouch"
+ * }
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Warmup(iterations = 4, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 2, jvmArgsAppend = {"--add-opens", "java.base/java.lang=ALL-UNNAMED"})
+public class CheckpointOverheadBenchmark {
+    @Param({"plain", "backedge", "entry", "unmined"})
+    public String variant;
+
+    KernelSuite k;
+    int[] ints = new int[4096];
+    int[] out = new int[4096];
+    double[] ma = new double[128 * 128];
+    double[] mb = new double[128 * 128];
+    double[] mc = new double[128 * 128];
+    String s1 = "the quick brown fox jumps over the lazy dog and keeps on running";
+    String s2 = "a quick brown dog jumps over the lazy fox and then keeps running";
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        k = KernelLoader.load(switch (variant) {
+            case "plain" -> null;
+            case "backedge" -> "";
+            case "entry" -> "default=entry";
+            case "unmined" -> "stripmine=false";
+            default -> throw new IllegalArgumentException("unknown variant " + variant);
+        });
+        for (int i = 0; i < ints.length; i++) {
+            ints[i] = i * 31;
+        }
+        for (int i = 0; i < ma.length; i++) {
+            ma[i] = i % 7;
+            mb[i] = i % 5;
+        }
+    }
+
+    @Benchmark
+    public long sum() {
+        return k.sum(ints);
+    }
+
+    @Benchmark
+    public int[] scale() {
+        k.scale(out, ints, 3);
+        return out;
+    }
+
+    @Benchmark
+    public double[] matmul128() {
+        k.matmul(ma, mb, mc, 128);
+        return mc;
+    }
+
+    @Benchmark
+    public long fib20() {
+        return k.fib(20);
+    }
+
+    @Benchmark
+    public int stringBuild() {
+        return k.stringBuild(1000);
+    }
+
+    @Benchmark
+    public long collections() {
+        return k.collections(1000);
+    }
+
+    @Benchmark
+    public int lang3Levenshtein() {
+        return k.lang3(s1, s2);
+    }
+}
