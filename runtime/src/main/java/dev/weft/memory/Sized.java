@@ -15,8 +15,8 @@ package dev.weft.memory;
  *
  *     @Override
  *     public long deepSizeBytes() {
- *         return estimator.deepSizeBytes(messages)          // the deque, its array and every message
- *                 + ObjectLayout.current().headerBytes();   // the rest of Inbox, approximately
+ *         // Inbox, the deque, its array and every message; the estimator's own tables are not the inbox's
+ *         return estimator.estimate(this, estimator).sizeBytes();
  *     }
  * }
  * }
