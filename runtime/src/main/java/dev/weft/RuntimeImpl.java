@@ -244,7 +244,15 @@ final class RuntimeImpl {
             count = ++sigintCount;
         }
         if (count > 1) {
-            System.err.println("weft: second interrupt, exiting without waiting for cleanup");
+            System.err.println("weft: second interrupt, exiting without waiting for cleanup; still running:");
+            for (RuntimeImpl rt : ACTIVE) {
+                try {
+                    System.err.print(rt.dump());
+                } catch (RuntimeException | Error dumpFailure) {
+                    System.err.println("weft: (dump failed: " + dumpFailure + ")");
+                }
+            }
+            System.err.flush();
             Runtime.getRuntime().halt(Weft.EXIT_INTERRUPTED);
         }
         System.err.println("weft: interrupt: cancelling the root task (cleanup runs; press Ctrl-C again to"

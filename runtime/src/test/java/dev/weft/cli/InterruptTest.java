@@ -67,6 +67,7 @@ class InterruptTest {
         r.lines().forEach(l -> seen.append(l).append('\n'));
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isEqualTo(130);
-        assertThat(seen.toString()).doesNotContain("cleanup done");
+        assertThat(seen.toString()).doesNotContain("cleanup done")
+                .contains("still running:", "task 'main' RUNNING", "shielded(PT1H)");
     }
 }
