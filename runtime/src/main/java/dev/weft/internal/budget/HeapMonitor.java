@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import javax.management.Notification;
 import javax.management.NotificationEmitter;
 import javax.management.NotificationListener;
@@ -25,12 +26,16 @@ import javax.management.openmbean.CompositeData;
  * The machinery behind {@code dev.weft.memory.HeapWatchdog}: GC notifications, collection-usage thresholds,
  * the emergency reserve and the containment of real {@link OutOfMemoryError}s.
  *
- * <p>Implementation overview. Every GC end notification (and every collection-usage-threshold crossing)
- * computes the live heap: the used bytes of the heap pools after that collection. If it is above the soft
- * limit after a full collection, or after {@link #confirmations} collections in a row, the heap "stays
- * above": the task that allocated the most since the previous check ({@link TaskAllocation#closeWindow()})
- * gets a {@link MemoryLimitError} of kind HEAP ({@link TaskMemory#raise}). At most one raised task is
- * outstanding: the next raise waits until it has finished, so one hog does not take its neighbours down.
+ * <p>Implementation overview. Two paths feed one {@link #check}: GC end notifications (and collection-usage
+ * threshold crossings) carry the heap pools' usage after the collection; a watchdog thread polls the
+ * collectors' counts every {@link #POLL_INTERVAL_NS_DEFAULT} and, after a collection, reads the usage of the
+ * heap pools outside eden. A young collection's "after" counts old garbage as live, so a young collection
+ * above the soft limit only makes the watchdog force a full collection (at most one per
+ * {@link #FULL_GC_INTERVAL_NS_MIN}); a full collection above the limit means the live heap "stays above"
+ * (so do {@link #YOUNG_CONFIRMATIONS_MAX} young ones in a row, when explicit GC is disabled). Then the task
+ * that allocated the most since the previous check ({@link TaskAllocation#closeWindow()}) gets a
+ * {@link MemoryLimitError} of kind HEAP ({@link TaskMemory#raise}). At most one raised task is outstanding:
+ * the next raise waits until it has finished, so one hog does not take its neighbours down.
  *
  * <p>Emergency reserve. A {@code byte[]} held while memory is plentiful. It is dropped when the live heap
  * after a GC comes within twice its size of the maximum heap, and when an {@link OutOfMemoryError} is
@@ -49,8 +54,17 @@ import javax.management.openmbean.CompositeData;
  * install and close are synchronized on the class.
  */
 public final class HeapMonitor {
-    /** Consecutive GCs above the limit that count as "stays above" when none was a full GC. */
-    public static final int CONFIRMATIONS_DEFAULT = 2;
+    /** Consecutive young GCs above the limit after which the watchdog asks for a full one. */
+    public static final int CONFIRMATIONS_DEFAULT = 1;
+    /** Young collections above the limit that raise without a full collection (explicit GC disabled). */
+    public static final int YOUNG_CONFIRMATIONS_MAX = 8;
+    /** Least time between two full collections the watchdog asks for. */
+    public static final long FULL_GC_INTERVAL_NS_MIN = 1_000_000_000L;
+    /** How often the watchdog thread looks at the GC counters. */
+    public static final long POLL_INTERVAL_NS_DEFAULT = 5_000_000;
+
+    /** Diagnostics on stderr ({@code -Dweft.debug.watchdog=true}). */
+    private static final boolean DEBUG = Boolean.getBoolean("weft.debug.watchdog");
 
     /** The installed monitor, or null. Guarded by the class for writes. */
     private static volatile HeapMonitor installed;
@@ -80,6 +94,17 @@ public final class HeapMonitor {
     /** The task raised last, until it finishes. Notification thread only. */
     private TaskMemory outstanding;
     private volatile long lastLiveBytes;
+    /** The polling thread; stops when {@link #closed}. */
+    private Thread poller;
+    private volatile boolean closed;
+    /** A young collection left the heap above the limit: the poller should force a full one. */
+    private volatile boolean fullGcWanted;
+    /** When the poller last forced a full collection. Poller thread only. */
+    private long fullGcForcedNs = System.nanoTime() - FULL_GC_INTERVAL_NS_MIN;
+    /** Sum of all collectors' counts when check() last ran. Guarded by this. */
+    private long collectionsChecked = -1;
+    /** Sum of all collectors' counts at the last poll. Guarded by this. */
+    private long collectionsSeen;
 
     private HeapMonitor(long limitBytesSoft, long graceBytes, long reserveBytes, int confirmations) {
         this.limitBytesSoft = limitBytesSoft;
@@ -137,6 +162,70 @@ public final class HeapMonitor {
         }
         armReserve(reserveBytes);
         TaskAllocation.enable();
+        collectionsSeen = collections();
+        poller = Thread.ofPlatform().daemon(true).name("weft-heap-watchdog").priority(Thread.MAX_PRIORITY)
+                .start(this::poll);
+    }
+
+    /**
+     * The watchdog thread: every {@link #POLL_INTERVAL_NS_DEFAULT}, if a collection happened, checks the
+     * pools' usage after their last collection. Things that don't work: relying on GC notifications alone;
+     * the JDK's notification thread was measured delivering them seconds late on a busy two-core machine,
+     * after the heap was long exhausted. Solution: poll the cheap counters too; both paths call check().
+     */
+    private void poll() {
+        while (!closed) {
+            LockSupport.parkNanos(POLL_INTERVAL_NS_DEFAULT);
+            try {
+                if (fullGcWanted && System.nanoTime() - fullGcForcedNs >= FULL_GC_INTERVAL_NS_MIN) {
+                    fullGcWanted = false;
+                    fullGcForcedNs = System.nanoTime();
+                    System.gc(); // the only way to learn the live heap; at most once per interval
+                }
+                long n = collections();
+                boolean full = false;
+                long live = 0;
+                synchronized (this) {
+                    if (n == collectionsSeen) {
+                        continue;
+                    }
+                    collectionsSeen = n;
+                }
+                for (GarbageCollectorMXBean gc : COLLECTORS) {
+                    String name = gc.getName();
+                    if (name.contains("Old") || name.contains("MarkSweep") || name.contains("Full")) {
+                        full |= gc.getCollectionCount() > fullSeen;
+                        fullSeen = Math.max(fullSeen, gc.getCollectionCount());
+                    }
+                }
+                // After a collection, everything outside eden survived it (G1's old-gen "collection usage" is
+                // only updated by mixed and full collections, so it cannot be used).
+                for (MemoryPoolMXBean pool : POOLS) {
+                    if (pool.getType() == MemoryType.HEAP && !pool.getName().contains("Eden")) {
+                        live += pool.getUsage().getUsed();
+                    }
+                }
+                check(live, full);
+            } catch (Throwable t) {
+                if (t instanceof OutOfMemoryError) {
+                    releaseReserve();
+                }
+            }
+        }
+    }
+
+    /** Full collections seen by the poller. Poller thread only. */
+    private long fullSeen;
+
+    private static final List<GarbageCollectorMXBean> COLLECTORS = ManagementFactory.getGarbageCollectorMXBeans();
+    private static final List<MemoryPoolMXBean> POOLS = ManagementFactory.getMemoryPoolMXBeans();
+
+    private static long collections() {
+        long n = 0;
+        for (GarbageCollectorMXBean gc : COLLECTORS) {
+            n += Math.max(0, gc.getCollectionCount());
+        }
+        return n;
     }
 
     private static void removeQuietly(NotificationEmitter e, NotificationListener l) {
@@ -155,6 +244,8 @@ public final class HeapMonitor {
             }
             installed = null;
         }
+        closed = true;
+        poller.interrupt();
         TaskAllocation.disable();
         for (Runnable r : unregister) {
             r.run();
@@ -197,8 +288,17 @@ public final class HeapMonitor {
         }
     }
 
-    /** One check, after a GC. Notification thread. */
-    private void check(long liveBytes, boolean fullGc) {
+    /** One check, after a GC. Notification or watchdog thread. */
+    private synchronized void check(long liveBytes, boolean fullGc) {
+        if (DEBUG) {
+            System.err.println("weft-watchdog: " + ManagementFactory.getRuntimeMXBean().getUptime() + "ms live="
+                    + ByteSizes.format(liveBytes) + " full=" + fullGc + " above=" + above);
+        }
+        long n = collections();
+        if (n == collectionsChecked) {
+            return; // the same collection, reported by the other path
+        }
+        collectionsChecked = n;
         checks.incrementAndGet();
         lastLiveBytes = liveBytes;
         if (liveBytes > peakLiveBytes) {
@@ -215,7 +315,12 @@ public final class HeapMonitor {
             return;
         }
         above++;
-        if (!fullGc && above < confirmations) {
+        if (!fullGc && above < YOUNG_CONFIRMATIONS_MAX) {
+            // A young collection's "after" counts old garbage as live: ask for a full collection to be sure.
+            if (above >= confirmations) {
+                fullGcWanted = true;
+                LockSupport.unpark(poller);
+            }
             return;
         }
         if (outstanding != null && outstanding.task().state() == TaskState.RUNNING) {
@@ -229,6 +334,9 @@ public final class HeapMonitor {
         MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.HEAP, "heap", limitBytesSoft, graceBytes,
                 top.bytes(), liveBytes, t.name(), null, null);
         TaskMemory m = TaskMemory.of(t);
+        if (DEBUG) {
+            System.err.println("weft-watchdog: raise in '" + t.name() + "' (" + ByteSizes.format(top.bytes()) + ")");
+        }
         if (m.raise(e)) {
             raises.incrementAndGet();
             lastError = e;

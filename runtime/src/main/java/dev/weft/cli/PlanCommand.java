@@ -1,0 +1,138 @@
+package dev.weft.cli;
+
+import dev.weft.internal.budget.ByteSizes;
+import dev.weft.memory.MemoryBudget;
+import dev.weft.memory.MemoryPlan;
+import dev.weft.memory.Sizes;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * {@code weft plan}: prints a startup memory plan (bounded component counts times sized footprints) and its
+ * verdict against a soft limit.
+ *
+ * {@snippet lang=shell :
+ * ./weft plan                             # the built-in example server, against this JVM's root soft limit
+ * ./weft plan --soft-limit 64m plan.txt   # a plan file, against 64 MiB
+ * }
+ *
+ * <p>A plan file has one component per line, {@code NAME COUNT SIZE} (SIZE such as {@code 16k}, {@code 2m}
+ * or bytes; NAME may not contain blanks), and optionally a line {@code soft-limit SIZE}; {@code #} starts a
+ * comment. Exit status: 0 if the plan fits, 1 if it does not, 2 for a usage error.
+ */
+public final class PlanCommand {
+    /** Exit status when the plan does not fit. */
+    public static final int EXIT_DOES_NOT_FIT = 1;
+    /** Exit status for a usage error. */
+    public static final int EXIT_USAGE = 2;
+
+    private static final String USAGE = """
+            usage: weft plan [--soft-limit SIZE] [FILE]
+              FILE lines: NAME COUNT SIZE (e.g. 'handlers 64 16k'), optionally 'soft-limit SIZE'; # comments
+              without FILE: an example server sized with dev.weft.memory.Sizes
+            exit status: 0 fits, 1 does not fit, 2 usage error""";
+
+    private PlanCommand() {}
+
+    /** Runs the command; returns the exit status. */
+    public static int run(String[] args) {
+        try {
+            long limit = -1;
+            String file = null;
+            for (int i = 0; i < args.length; i++) {
+                switch (args[i]) {
+                    case "--soft-limit" -> {
+                        if (i + 1 >= args.length) {
+                            throw new IllegalArgumentException("--soft-limit needs a size, e.g. --soft-limit 64m");
+                        }
+                        limit = ByteSizes.parse(args[++i], "--soft-limit");
+                    }
+                    case "-h", "--help" -> {
+                        System.out.println(USAGE);
+                        return 0;
+                    }
+                    default -> {
+                        if (args[i].startsWith("-") || file != null) {
+                            throw new IllegalArgumentException("unexpected argument '" + args[i] + "'");
+                        }
+                        file = args[i];
+                    }
+                }
+            }
+            MemoryPlan plan;
+            if (file == null) {
+                plan = examplePlan();
+            } else {
+                Parsed p = parse(Files.readAllLines(Path.of(file)), file);
+                plan = p.plan();
+                if (limit < 0) {
+                    limit = p.limitBytes();
+                }
+            }
+            String against;
+            if (limit < 0) {
+                MemoryBudget root = MemoryBudget.root();
+                limit = root.limitBytesSoft();
+                against = "the root budget of this JVM (soft limit " + ByteSizes.format(limit) + " = "
+                        + MemoryBudget.ROOT_FRACTION_DEFAULT + " x max heap " + ByteSizes.format(Runtime.getRuntime()
+                        .maxMemory()) + "; set it with --soft-limit)";
+            } else {
+                against = "a soft limit of " + ByteSizes.format(limit);
+            }
+            System.out.print(plan.table(against, limit));
+            return plan.fits(limit) ? 0 : EXIT_DOES_NOT_FIT;
+        } catch (IllegalArgumentException | IOException e) {
+            System.err.println("weft plan: " + e.getMessage());
+            System.err.println(USAGE);
+            return EXIT_USAGE;
+        }
+    }
+
+    record Parsed(MemoryPlan plan, long limitBytes) {}
+
+    static Parsed parse(List<String> lines, String source) {
+        MemoryPlan.Builder b = MemoryPlan.builder(Path.of(source).getFileName().toString());
+        long limit = -1;
+        int n = 0;
+        for (String raw : lines) {
+            n++;
+            int hash = raw.indexOf('#');
+            String line = (hash >= 0 ? raw.substring(0, hash) : raw).strip();
+            if (line.isEmpty()) {
+                continue;
+            }
+            String[] f = line.split("\\s+");
+            String where = source + ":" + n + ": ";
+            if (f[0].equals("soft-limit") && f.length == 2) {
+                limit = ByteSizes.parse(f[1], where + "soft-limit");
+                continue;
+            }
+            if (f.length != 3) {
+                throw new IllegalArgumentException(where + "expected 'NAME COUNT SIZE', got '" + line + "'");
+            }
+            long count;
+            try {
+                count = Long.parseLong(f[1]);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException(where + "count '" + f[1] + "' is not a whole number");
+            }
+            b.component(f[0], count, ByteSizes.parse(f[2], where + "size"));
+        }
+        return new Parsed(b.build(), limit);
+    }
+
+    /** An example server: bounded handlers, connections and a cache, sized with the sizing helpers. */
+    static MemoryPlan examplePlan() {
+        long handler = Sizes.sum(Sizes.byteBufferSizeBytes(16 << 10), Sizes.byteBufferSizeBytes(16 << 10),
+                Sizes.arraySizeBytes(long.class, 256));
+        long connection = Sizes.sum(Sizes.byteBufferSizeBytes(4 << 10), Sizes.arraySizeBytes(byte.class, 512));
+        long cacheEntry = Sizes.sum(Sizes.arraySizeBytes(byte.class, 1024), Sizes.arraySizeBytes(Object.class, 4));
+        return MemoryPlan.builder("example-server")
+                .component("request-handlers", 64, handler)
+                .component("connections", 10_000, connection)
+                .component("cache-entries", 50_000, cacheEntry)
+                .build();
+    }
+}
