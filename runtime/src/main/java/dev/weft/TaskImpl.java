@@ -25,7 +25,6 @@ import java.util.concurrent.locks.LockSupport;
  * the status it posted. An interrupt posted by someone else is left alone.
  */
 final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
-    static final ThreadLocal<TaskImpl<?>> CURRENT = new ThreadLocal<>();
 
     /** Created, thread not started. */
     static final int ST_NEW = 0;
@@ -90,8 +89,10 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     /** Threads waiting for the end (or DONE). CAS by any thread. */
     @SuppressWarnings("unused")
     private volatile Waiter waiters;
-    /** Whether the thread's interrupt status was posted by Weft. Guarded by {@code this}. */
-    private boolean weftInterrupt;
+    /** Whether the thread's interrupt status was posted by Weft. Written under {@code this}; read lock-free. */
+    private volatile boolean weftInterrupt;
+    /** Set when the body has ended: {@link #current()} no longer finds the task. The task's thread only. */
+    private boolean bodyEnded;
     /**
      * Memory budgets (issue 5): bytes the carriers allocated while this task was mounted, in the heap
      * watchdog's current window (packed, see TaskAllocation). Written by the carrier that mounts the task;
@@ -122,12 +123,20 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
         t.start();
     }
 
+    /**
+     * The current thread's task, or null. A task's virtual thread has the task as its scheduler; a virtual
+     * thread that merely inherited it (created by user code inside the task) is not the task's thread.
+     */
     static TaskImpl<?> current() {
-        return CURRENT.get();
+        if (VirtualThreads.currentScheduler() instanceof TaskImpl<?> t
+                && t.thread == Thread.currentThread() && !t.bodyEnded) {
+            return t;
+        }
+        return null;
     }
 
     static TaskImpl<?> currentOrThrow(String what) {
-        TaskImpl<?> t = CURRENT.get();
+        TaskImpl<?> t = current();
         if (t == null) {
             throw new IllegalStateException(what + " called outside a Weft task (thread "
                     + Thread.currentThread() + "); run the program's body with Weft.run(...) and call it"
@@ -195,7 +204,6 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     // ---------------------------------------------------------------- body
 
     private void runBody() {
-        CURRENT.set(this);
         Throwable fail = null;
         Cancelled cancelled = null;
         T value = null;
@@ -224,7 +232,7 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
         current = null;
         rootCancel.exitTaskRootDetached(this);
         clearWeftInterrupt();
-        CURRENT.remove();
+        bodyEnded = true;
         complete(value, fail, cancelled);
     }
 
@@ -258,13 +266,13 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     /** Waits until the task finishes; a cancellation point if called from a task. */
     void awaitDone() {
         if (isDone()) {
-            TaskImpl<?> me = CURRENT.get();
+            TaskImpl<?> me = current();
             if (me != null) {
                 me.checkpoint();
             }
             return;
         }
-        TaskImpl<?> me = CURRENT.get();
+        TaskImpl<?> me = current();
         Waiter node = new Waiter(Thread.currentThread());
         while (true) {
             Waiter head = waiters;
@@ -391,6 +399,9 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     }
 
     private void postWeftInterrupt() {
+        if (weftInterrupt) {
+            return;
+        }
         synchronized (this) {
             if (!weftInterrupt) {
                 weftInterrupt = true;
@@ -408,6 +419,9 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
             postWeftInterrupt();
             return;
         }
+        if (!weftInterrupt) {
+            return; // nothing of ours to clear (only this thread clears it; cancellers only set it)
+        }
         synchronized (this) {
             if (weftInterrupt && visibleCancel() == null) {
                 weftInterrupt = false;
@@ -417,6 +431,9 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     }
 
     private void clearWeftInterrupt() {
+        if (!weftInterrupt) {
+            return;
+        }
         synchronized (this) {
             if (weftInterrupt) {
                 weftInterrupt = false;
@@ -538,7 +555,7 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     private static final class MemoryAccess implements TaskMemory.Access {
         @Override
         public TaskMemory current() {
-            TaskImpl<?> t = CURRENT.get();
+            TaskImpl<?> t = TaskImpl.current();
             return t == null ? null : memoryOf(t);
         }
 
@@ -562,7 +579,7 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
 
         @Override
         public Object innermostTaskScope() {
-            TaskImpl<?> t = CURRENT.get();
+            TaskImpl<?> t = TaskImpl.current();
             for (CancelScopeImpl s = t == null ? null : t.current; s != null && s != t.rootCancel; s = s.parent) {
                 if (s.kind == CancelScopeImpl.KIND_TASK_SCOPE) {
                     return s.subject;

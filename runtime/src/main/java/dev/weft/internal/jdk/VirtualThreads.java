@@ -28,11 +28,13 @@ public final class VirtualThreads {
 
     private static final MethodHandle NEW_BUILDER; // (Executor)Thread.Builder.OfVirtual, or null
     private static final VarHandle RUN_CONTINUATION; // VirtualThread.runContinuation, or null
+    private static final VarHandle SCHEDULER; // VirtualThread.scheduler, or null
     private static final Throwable FAILURE; // why the hooks are missing, or null
 
     static {
         MethodHandle newBuilder = null;
         VarHandle runCont = null;
+        VarHandle sched = null;
         Throwable failure = null;
         try {
             Class<?> builderClass = Class.forName("java.lang.ThreadBuilders$VirtualThreadBuilder");
@@ -44,13 +46,18 @@ public final class VirtualThreads {
             var field = vtClass.getDeclaredField("runContinuation");
             field.setAccessible(true);
             runCont = MethodHandles.privateLookupIn(vtClass, MethodHandles.lookup()).unreflectVarHandle(field);
+            var schedField = vtClass.getDeclaredField("scheduler");
+            schedField.setAccessible(true);
+            sched = MethodHandles.privateLookupIn(vtClass, MethodHandles.lookup()).unreflectVarHandle(schedField);
         } catch (Throwable t) {
             failure = t;
             newBuilder = null;
             runCont = null;
+            sched = null;
         }
         NEW_BUILDER = newBuilder;
         RUN_CONTINUATION = runCont;
+        SCHEDULER = sched;
         FAILURE = failure;
     }
 
@@ -83,6 +90,18 @@ public final class VirtualThreads {
         } catch (Throwable t) {
             throw new IllegalStateException("VirtualThreadBuilder(Executor) failed", t);
         }
+    }
+
+    /**
+     * The scheduler of the current thread if it is a virtual thread, else null. One field read: this is
+     * how a Weft task finds itself (its scheduler is its task object), without a ThreadLocal map per task.
+     */
+    public static Object currentScheduler() {
+        Thread t = Thread.currentThread();
+        if (!t.isVirtual() || SCHEDULER == null) {
+            return null;
+        }
+        return SCHEDULER.get(t);
     }
 
     /** The runnable the JDK submits to the scheduler each time {@code vthread} is scheduled. */
