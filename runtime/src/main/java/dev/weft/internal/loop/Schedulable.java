@@ -7,8 +7,9 @@ public interface Schedulable extends Runnable {
     /** Runs this entry on {@code scheduler}'s worker thread. */
     void runOn(Scheduler scheduler);
 
+    /** Not for direct use: a scheduler calls {@link #runOn}. */
     @Override
     default void run() {
-        runOn(null);
+        throw new UnsupportedOperationException("a Weft task's continuation runs only on its scheduler");
     }
 }
