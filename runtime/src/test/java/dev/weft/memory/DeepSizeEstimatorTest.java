@@ -102,6 +102,19 @@ class DeepSizeEstimatorTest {
     }
 
     @Test
+    void aSmallGraphMeasuredAfterALargeOneSeesNoLeftovers() {
+        Object[] large = new Object[20_000];
+        Node shared = new Node(4);
+        for (int i = 0; i < large.length; i++) {
+            large[i] = i % 2 == 0 ? shared : new Node(1);
+        }
+        long fresh = new DeepSizeEstimator().deepSizeBytes(shared);
+        estimator.deepSizeBytes(large);
+        assertThat(estimator.deepSizeBytes(shared)).as("shared was visited by the previous call").isEqualTo(fresh);
+        assertThat(estimator.estimate(new Object[] {shared, shared}).objectCount()).isEqualTo(3);
+    }
+
+    @Test
     void latin1AndUtf16StringsAreSizedByTheirCoder() {
         long latin1 = estimator.deepSizeBytes("abcdefghij");
         long utf16 = estimator.deepSizeBytes("абвгдежзий");

@@ -13,6 +13,9 @@ public final class IdentitySet {
     private static final int CAPACITY_RETAINED_MAX = 1 << 16;
 
     private Object[] table = new Object[CAPACITY_INITIAL]; // owner thread only
+    // owner thread only: slots[k] is the table index of the k-th object added, so clear() costs O(count), not
+    // O(capacity): a small graph measured after a large one must not pay for the large one's table
+    private int[] slots = new int[CAPACITY_INITIAL / 2 + 1];
     private int count; // owner thread only; invariant: count <= table.length / 2
 
     /** Adds {@code o}; returns false if it was already present. */
@@ -27,6 +30,7 @@ public final class IdentitySet {
             }
         }
         t[i] = o;
+        slots[count] = i;
         if (++count > t.length >>> 1) {
             grow();
         }
@@ -42,10 +46,16 @@ public final class IdentitySet {
     public void clear() {
         if (table.length > CAPACITY_RETAINED_MAX) {
             table = new Object[CAPACITY_INITIAL];
-        } else if (count > 0) {
-            Arrays.fill(table, null);
+            slots = new int[CAPACITY_INITIAL / 2 + 1];
+        } else {
+            Object[] t = table;
+            int[] s = slots;
+            for (int k = 0; k < count; k++) {
+                t[s[k]] = null;
+            }
         }
         count = 0;
+        assert Arrays.stream(table).allMatch(e -> e == null) || table.length > 4096 : "clear left entries";
     }
 
     private void grow() {
@@ -55,7 +65,9 @@ public final class IdentitySet {
                     + " objects; measure a smaller graph or pass a lower objectsMax");
         }
         Object[] t = new Object[old.length << 1];
+        int[] s = new int[t.length / 2 + 1];
         int mask = t.length - 1;
+        int k = 0;
         for (Object o : old) {
             if (o != null) {
                 int i = mix(System.identityHashCode(o)) & mask;
@@ -63,9 +75,12 @@ public final class IdentitySet {
                     i = (i + 1) & mask;
                 }
                 t[i] = o;
+                s[k++] = i;
             }
         }
+        assert k == count : k + " != " + count;
         table = t;
+        slots = s;
     }
 
     private static int mix(int h) {
