@@ -2,6 +2,7 @@ package dev.weft.cli;
 
 import dev.weft.CancelReason;
 import dev.weft.Cancelled;
+import dev.weft.ThrowingRunnable;
 import dev.weft.Weft;
 import dev.weft.internal.budget.ByteSizes;
 import dev.weft.internal.budget.HeapMonitor;
@@ -32,10 +33,9 @@ import java.util.Set;
  * SoftLimitSupport.Flags mem = SoftLimitSupport.extract(args);   // strips --soft-limit / --heap
  * command.addAll(SoftLimitSupport.childJvmArgs(mem));             // before -cp; -Xmx, -Dweft.memory.*
  *
- * // In the child, around the program's main:
- * SoftLimitSupport.Session s = SoftLimitSupport.startInChild(); // null unless --soft-limit was given
- * Throwable failure = runMainInWeft();                           // what Weft.run threw, or null
- * int status = s == null ? -1 : s.exitStatus(failure);           // EXIT_MEMORY + report, or -1: not ours
+ * // In the child, instead of Weft.exitStatus(...) around the program's main:
+ * int status = SoftLimitSupport.exitStatus(() -> Weft.run(options, () -> { main.invoke(args); return null; }));
+ * System.exit(status);                                           // 122 + report after the memory error
  * }
  *
  * <p>Exit status {@value #EXIT_MEMORY}: the program hit the soft limit (or ran out of heap) and its cleanup
@@ -201,7 +201,35 @@ public final class SoftLimitSupport {
     }
 
     private static boolean isMemoryCancellation(Throwable t) {
-        return t instanceof Cancelled c && c.reason() == CancelReason.MEMORY || t instanceof OutOfMemoryError;
+        for (int i = 0; i < 16 && t != null; i++, t = t.getCause()) {
+            if (t instanceof Cancelled c && c.reason() == CancelReason.MEMORY || t instanceof OutOfMemoryError) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Runs {@code program} (typically {@code Weft.run(...)} of the program's main) under the soft limit if the
+     * launcher asked for it, and maps its outcome to an exit status: {@value #EXIT_MEMORY} with the report
+     * for a memory failure, otherwise exactly what {@link Weft#exitStatus} returns. Without
+     * {@code --soft-limit} it is {@link Weft#exitStatus}.
+     */
+    public static int exitStatus(ThrowingRunnable<? extends Throwable> program) {
+        Session session = startInChild();
+        try {
+            program.run();
+            return 0;
+        } catch (Throwable t) {
+            int status = session == null ? -1 : session.exitStatus(t);
+            return status >= 0 ? status : Weft.exitStatus(() -> {
+                throw t;
+            });
+        } finally {
+            if (session != null) {
+                session.close();
+            }
+        }
     }
 
     /** The one-paragraph report. */
@@ -240,27 +268,10 @@ public final class SoftLimitSupport {
         MethodHandle main = MethodHandles.publicLookup().findStatic(Class.forName(args[0]), "main",
                 MethodType.methodType(void.class, String[].class));
         String[] programArgs = Arrays.copyOfRange(args, 1, args.length);
-        Session session = startInChild();
-        int status;
-        try {
-            Weft.run(() -> {
-                main.invoke(programArgs);
-                return null;
-            });
-            status = 0;
-        } catch (Throwable t) {
-            int s = session == null ? -1 : session.exitStatus(t);
-            if (s < 0) {
-                System.err.println("weft: the program failed:");
-                t.printStackTrace();
-                s = Weft.EXIT_FAILED;
-            }
-            status = s;
-        } finally {
-            if (session != null) {
-                session.close();
-            }
-        }
+        int status = exitStatus(() -> Weft.run(() -> {
+            main.invoke(programArgs);
+            return null;
+        }));
         System.exit(status);
     }
 }

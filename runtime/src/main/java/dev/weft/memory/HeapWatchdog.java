@@ -30,8 +30,8 @@ import dev.weft.internal.budget.HeapMonitor;
  * The soft limit and grace are the {@linkplain MemoryBudget#root() root budget}'s (three quarters of the
  * heap, plus an eighth). The reserve is {@value #RESERVE_FRACTION_DEFAULT_INVERSE}th of the maximum heap,
  * at most 64 MiB: enough for unwinding, logging and a report, small enough not to matter to the heap. "Stays
- * above" means after a full collection, or after {@value HeapMonitor#CONFIRMATIONS_DEFAULT} collections in a
- * row, since a young collection's "after" still counts old garbage.
+ * above" means above after a full collection: a young collection's "after" still counts old garbage, so a
+ * young collection above the limit only makes the watchdog force a full one (at most once a second).
  *
  * <h2>Thread safety</h2>
  * One watchdog per process; install and close from any thread.

@@ -1,0 +1,124 @@
+package dev.weft.bench.memory.budget;
+
+import dev.weft.Channel;
+import dev.weft.TaskScope;
+import dev.weft.Weft;
+import dev.weft.internal.budget.TaskAllocation;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.Callable;
+import dev.weft.memory.HeapWatchdog;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * Issue 5: what per-task allocation attribution adds to a task switch. Two tasks on one loop hand a token
+ * back and forth through two {@link Channel}s of capacity 1, {@link #SWITCHES} / 2 round trips per
+ * invocation; every hand-off unmounts one task and mounts the other. The score is per switch.
+ * {@code attribution}: {@code off}, or {@code on} (a {@link HeapWatchdog} installed with a limit it never
+ * reaches: two reads of the carrier's allocation counter and a few stores per mount, plus the watchdog's
+ * 5 ms poller). {@link #hookOnly} measures the hook itself, which is steadier than the difference of two
+ * noisy switch timings.
+ */
+@State(Scope.Benchmark)
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 2, jvmArgsAppend = {"--add-opens", "java.base/java.lang=ALL-UNNAMED", "-Xms2g", "-Xmx2g",
+        "-XX:+AlwaysPreTouch"})
+public class AttributionSwitchBenchmark {
+    static final int SWITCHES = 20_000;
+    private static final Object TOKEN = new Object();
+
+    @Param({"off", "on"})
+    String attribution;
+
+    /** Jobs for the persistent one-loop runtime's root task; a null job ends it. */
+    final SynchronousQueue<Callable<Integer>> jobs = new SynchronousQueue<>();
+    final SynchronousQueue<Integer> results = new SynchronousQueue<>();
+    Thread host;
+    HeapWatchdog watchdog;
+
+    @Setup(Level.Trial)
+    public void start() {
+        host = Thread.ofPlatform().name("bench-weft-host").start(() -> {
+            try {
+                Weft.run(Weft.options().loops(1).handleSigint(false), () -> {
+                    while (true) {
+                        Callable<Integer> job = jobs.take();
+                        if (job == NO_MORE) {
+                            return null;
+                        }
+                        results.put(job.call());
+                    }
+                });
+            } catch (Exception e) {
+                throw new IllegalStateException("benchmark host failed", e);
+            }
+        });
+        if (attribution.equals("on")) {
+            watchdog = HeapWatchdog.install(Long.MAX_VALUE / 4, 0, 0);
+        }
+    }
+
+    @TearDown(Level.Trial)
+    public void stop() throws InterruptedException {
+        if (watchdog != null) {
+            watchdog.close();
+        }
+        jobs.put(NO_MORE);
+        host.join();
+    }
+
+    private static final Callable<Integer> NO_MORE = () -> 0;
+
+    long packed;
+
+    /**
+     * The hook alone, as {@code TaskImpl.runOn} runs it around a mount when attribution is on (the carrier's
+     * counter twice, the mount slot, the window arithmetic); on a platform thread, like a carrier.
+     */
+    @Benchmark
+    public long hookOnly() {
+        long before = TaskAllocation.beforeMount(this);
+        packed = TaskAllocation.afterMount(this, packed, before);
+        return packed;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(SWITCHES)
+    public int pingPong() throws InterruptedException {
+        jobs.put(() -> TaskScope.run(scope -> {
+            Channel<Object> ping = Channel.create(1);
+            Channel<Object> pong = Channel.create(1);
+            scope.spawn("ponger", () -> {
+                for (int i = 0; i < SWITCHES / 2; i++) {
+                    pong.send(ping.receive());
+                }
+                return null;
+            });
+            scope.spawn("pinger", () -> {
+                for (int i = 0; i < SWITCHES / 2; i++) {
+                    ping.send(TOKEN);
+                    pong.receive();
+                }
+                return null;
+            });
+            return SWITCHES;
+        }));
+        return results.take();
+    }
+}
