@@ -48,7 +48,8 @@ public final class Cancellation {
      * <p>Fast path: one read of a {@code static volatile} counter that is non-zero only while some cancel
      * scope anywhere in the process is cancelled; no allocation, small enough to inline. Slow path: if the
      * current thread is a Weft task inside a cancelled scope (and not shielded), throws {@link Cancelled},
-     * exactly as {@link #checkpoint()}. Never throws outside a Weft task.
+     * exactly as {@link #checkpoint()}, unless the task holds a monitor the agent counted ({@link
+     * #monitorEntered()}): then the cancel waits for the first check outside. Never throws outside a Weft task.
      */
     public static void poll() {
         if (PendingCancels.count != 0) {
@@ -58,8 +59,31 @@ public final class Cancellation {
 
     private static void pollSlow() {
         TaskImpl<?> t = TaskImpl.current();
-        if (t != null) {
+        if (t != null && t.monitorDepth == 0) { // never inside a monitor: the next check outside delivers
             t.checkpoint();
+        }
+    }
+
+    /**
+     * Agent hook, compiled just after each {@code monitorenter} and at the entry of each {@code synchronized}
+     * method: until the matching {@link #monitorExited()}, {@link #poll()} does not throw in this task. Not for
+     * application code.
+     */
+    public static void monitorEntered() {
+        TaskImpl<?> t = TaskImpl.current();
+        if (t != null) {
+            t.monitorDepth++;
+        }
+    }
+
+    /**
+     * Agent hook, compiled just before each {@code monitorexit} and on every exit (return or throw) of a
+     * {@code synchronized} method. Not for application code.
+     */
+    public static void monitorExited() {
+        TaskImpl<?> t = TaskImpl.current();
+        if (t != null && t.monitorDepth > 0) {
+            t.monitorDepth--;
         }
     }
 }

@@ -94,6 +94,12 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     /** Set when the body has ended: {@link #current()} no longer finds the task. The task's thread only. */
     private boolean bodyEnded;
     /**
+     * Monitors this task holds in agent-instrumented code (issue 3): the agent counts every monitorenter and
+     * monitorexit it compiles and every synchronized method it wraps; {@link Cancellation#poll()} does not throw
+     * while this is above zero, so a cancel is never delivered inside a monitor. The task's thread only.
+     */
+    int monitorDepth;
+    /**
      * Memory budgets (issue 5): bytes the carriers allocated while this task was mounted, in the heap
      * watchdog's current window (packed, see TaskAllocation). Written by the carrier that mounts the task;
      * racy by design (approximate attribution).

@@ -15,8 +15,8 @@ import java.util.Locale;
  * {@code poll()}; {@link Style#INLINE} is nine bytes that read {@code PendingCancels.count} first.
  *
  * @param style how the check is emitted
- * @param owner the class whose {@code static void poll()} is called ({@code dev.weft.Cancellation}; tests use
- *              a probe with the same shape)
+ * @param owner the class whose {@code static void poll()}, {@code monitorEntered()} and {@code monitorExited()}
+ *              are called ({@code dev.weft.Cancellation}; tests use a probe with the same shape)
  */
 public record Hook(Style style, ClassDesc owner) {
     /** How the check is emitted. */
@@ -31,6 +31,8 @@ public record Hook(Style style, ClassDesc owner) {
     static final ClassDesc PENDING_CANCELS = ClassDesc.of("dev.weft.internal.cancel.PendingCancels");
     static final String POLL = "poll";
     static final MethodTypeDesc POLL_TYPE = MethodTypeDesc.of(ConstantDescs.CD_void);
+    static final String MONITOR_ENTERED = "monitorEntered";
+    static final String MONITOR_EXITED = "monitorExited";
 
     /** The production hook: {@code dev.weft.Cancellation.poll()} in the given style. */
     public static Hook of(Style style) {
@@ -47,6 +49,16 @@ public record Hook(Style style, ClassDesc owner) {
         } else {
             cb.invokestatic(owner, POLL, POLL_TYPE);
         }
+    }
+
+    /** Counts a monitor the task now holds ({@link MonitorDepth}); the owner's {@code static void monitorEntered()}. */
+    void emitMonitorEntered(CodeBuilder cb) {
+        cb.invokestatic(owner, MONITOR_ENTERED, POLL_TYPE);
+    }
+
+    /** Counts a monitor the task is about to release; the owner's {@code static void monitorExited()}. */
+    void emitMonitorExited(CodeBuilder cb) {
+        cb.invokestatic(owner, MONITOR_EXITED, POLL_TYPE);
     }
 
     /** Parses {@code call} or {@code inline}. */

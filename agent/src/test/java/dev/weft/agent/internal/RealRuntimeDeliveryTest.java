@@ -6,6 +6,7 @@ import dev.weft.CancelScope;
 import dev.weft.Cancelled;
 import dev.weft.Weft;
 import example.agent.Loops;
+import example.agent.Monitors;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.time.Duration;
@@ -13,6 +14,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +70,34 @@ class RealRuntimeDeliveryTest {
             return null;
         });
         assertThat(trace).containsExactly("block done holding=true");
+    }
+
+    @Test
+    void cancelIsNeverDeliveredInACalleeWhileTheCallerHoldsAMonitor() throws Throwable {
+        Class<?> c = new TransformingLoader(new CheckpointCompiler(AgentOptions.defaults()),
+                Set.of(Monitors.class.getName())).loadClass(Monitors.class.getName());
+        List<String> trace = new ArrayList<>();
+        List<String> synchronizedTrace = new ArrayList<>();
+        Object lock = c.getField("LOCK").get(null);
+        AtomicBoolean heldAtThrow = new AtomicBoolean(true);
+        Weft.run(() -> {
+            CancelScope scope = CancelScope.create();
+            scope.cancel();
+            scope.run(() -> {
+                try {
+                    call(c, "calleeUnderLock", 10_000, trace);
+                } finally {
+                    heldAtThrow.set(Thread.holdsLock(lock));
+                }
+            });
+            CancelScope second = CancelScope.create();
+            second.cancel();
+            second.run(() -> call(c, "afterSynchronizedMethod", 10_000, synchronizedTrace));
+            return null;
+        });
+        assertThat(trace).containsExactly("callee returned holding=true");
+        assertThat(heldAtThrow).isFalse();
+        assertThat(synchronizedTrace).containsExactly("callee returned holding=true", "caller resumed holding=false");
     }
 
     @Test
