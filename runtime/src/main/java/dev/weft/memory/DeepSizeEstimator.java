@@ -36,7 +36,8 @@ import java.util.TreeSet;
  * references lead to it (cycles are fine), with the same semantics as {@link Sized}: not counted, and not
  * traversed, are {@code Class} objects, class loaders, modules, threads and enum constants, and the objects
  * passed as {@code shared} to {@link #estimate(Object, Object...)} together with what is reachable only
- * through them. Static fields are never followed. An object's own {@link Sized#deepSizeBytes()} is not
+ * through them. Static fields are never followed, nor are the referents of weak, soft and phantom references
+ * (they do not retain them; the reference object itself is counted). An object's own {@link Sized#deepSizeBytes()} is not
  * consulted, so sizes compose without double counting.
  *
  * <h2>Exactness</h2>

@@ -26,7 +26,8 @@ package dev.weft.memory;
  * object it owns, reachable through its fields and array elements, each counted once however many paths lead
  * to it. Not counted: objects the program shares process-wide and that outlive this object (classes, class
  * loaders, modules, threads, enum constants, and anything the implementation documents as shared, such as a
- * cache it borrows); off-heap memory unless the implementation documents that it adds it. Sizes are in bytes
+ * cache it borrows); objects reachable only through weak, soft or phantom references, which do not retain
+ * them; off-heap memory unless the implementation documents that it adds it. Sizes are in bytes
  * on the {@linkplain ObjectLayout#current() layout in force}, including header and alignment padding.
  *
  * <h2>Thread safety</h2>

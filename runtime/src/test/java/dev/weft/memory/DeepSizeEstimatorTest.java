@@ -115,6 +115,19 @@ class DeepSizeEstimatorTest {
     }
 
     @Test
+    void weakAndSoftReferentsAreNotRetainedSoNotCounted() {
+        byte[] big = new byte[1 << 20];
+        java.lang.ref.WeakReference<byte[]> weak = new java.lang.ref.WeakReference<>(big);
+        java.lang.ref.SoftReference<byte[]> soft = new java.lang.ref.SoftReference<>(big);
+        SizeEstimate estimate = estimator.estimate(new Object[] {weak, soft});
+        assertThat(estimate.sizeBytes()).isEqualTo(layout.arraySizeBytes(Object.class, 2)
+                + Sizes.shallowSizeBytes(java.lang.ref.WeakReference.class, layout)
+                + Sizes.shallowSizeBytes(java.lang.ref.SoftReference.class, layout));
+        assertThat(estimate.complete()).isTrue();
+        assertThat(big).hasSize(1 << 20); // keeps big strongly reachable until here
+    }
+
+    @Test
     void latin1AndUtf16StringsAreSizedByTheirCoder() {
         long latin1 = estimator.deepSizeBytes("abcdefghij");
         long utf16 = estimator.deepSizeBytes("абвгдежзий");

@@ -79,6 +79,9 @@ public final class Plans {
         List<Field> references = new ArrayList<>();
         boolean readable = true;
         for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            if (c == java.lang.ref.Reference.class) {
+                continue; // a weak, soft or phantom referent is not retained by the reference; nor is its queue
+            }
             for (Field field : c.getDeclaredFields()) {
                 if (Modifier.isStatic(field.getModifiers()) || field.getType().isPrimitive()) {
                     continue;
