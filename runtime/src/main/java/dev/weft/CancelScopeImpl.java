@@ -183,7 +183,7 @@ final class CancelScopeImpl implements CancelScope {
 
     @Override
     public void cancel() {
-        cancel(CancelReason.EXPLICIT, new Throwable("cancel requested here"));
+        cancel(CancelReason.EXPLICIT, CancelOrigin.here("cancel requested"));
     }
 
     @Override

@@ -102,7 +102,9 @@ public final class Channel<T> {
         boolean queued = false;
         try {
             while (true) {
-                Thread wake;
+                Thread wakeReceiver = null;
+                Thread wakeSender = null;
+                boolean sent = false;
                 lock.lock();
                 try {
                     if (closed) {
@@ -111,42 +113,48 @@ public final class Channel<T> {
                     if (count < items.length) {
                         items[(head + count) % items.length] = item;
                         count++;
+                        sent = true;
                         if (queued) {
                             senders.remove(self);
                             queued = false;
                         }
-                        wake = receivers.poll();
-                        if (count < items.length && !senders.isEmpty()) {
-                            LockSupport.unpark(senders.peek());
+                        wakeReceiver = receivers.poll();
+                        if (count < items.length) {
+                            wakeSender = senders.peek();
                         }
-                    } else {
-                        if (!queued) {
-                            senders.add(self);
-                            queued = true;
-                        }
-                        wake = null;
-                    }
-                    if (!queued) {
-                        if (wake != null) {
-                            LockSupport.unpark(wake);
-                        }
-                        return;
+                    } else if (!queued) {
+                        senders.add(self);
+                        queued = true;
                     }
                 } finally {
                     lock.unlock();
+                }
+                // Wake outside the lock: the woken task must not find the lock held.
+                if (wakeReceiver != null) {
+                    LockSupport.unpark(wakeReceiver);
+                }
+                if (wakeSender != null) {
+                    LockSupport.unpark(wakeSender);
+                }
+                if (sent) {
+                    return;
                 }
                 foreign |= TaskImpl.parkStep(me, this, CancelScopeImpl.NO_DEADLINE);
             }
         } finally {
             if (queued) {
+                Thread next = null;
                 lock.lock();
                 try {
                     senders.remove(self);
-                    if (count < items.length && !senders.isEmpty()) {
-                        LockSupport.unpark(senders.peek());
+                    if (count < items.length) {
+                        next = senders.peek();
                     }
                 } finally {
                     lock.unlock();
+                }
+                if (next != null) {
+                    LockSupport.unpark(next);
                 }
             }
             if (foreign) {
@@ -196,45 +204,58 @@ public final class Channel<T> {
         boolean queued = false;
         try {
             while (true) {
+                Thread wakeSender = null;
+                Thread wakeReceiver = null;
+                T item = null;
+                boolean got = false;
                 lock.lock();
                 try {
                     if (count > 0) {
-                        T item = take();
+                        item = take();
+                        got = true;
                         if (queued) {
                             receivers.remove(self);
                             queued = false;
                         }
-                        Thread wake = senders.poll();
-                        if (count > 0 && !receivers.isEmpty()) {
-                            LockSupport.unpark(receivers.peek());
+                        wakeSender = senders.poll();
+                        if (count > 0) {
+                            wakeReceiver = receivers.peek();
                         }
-                        if (wake != null) {
-                            LockSupport.unpark(wake);
-                        }
-                        return item;
-                    }
-                    if (closed) {
+                    } else if (closed) {
                         throw new ChannelClosedException("channel closed and drained");
-                    }
-                    if (!queued) {
+                    } else if (!queued) {
                         receivers.add(self);
                         queued = true;
                     }
                 } finally {
                     lock.unlock();
                 }
+                // Wake outside the lock: the woken task must not find the lock held.
+                if (wakeSender != null) {
+                    LockSupport.unpark(wakeSender);
+                }
+                if (wakeReceiver != null) {
+                    LockSupport.unpark(wakeReceiver);
+                }
+                if (got) {
+                    return item;
+                }
                 foreign |= TaskImpl.parkStep(me, this, CancelScopeImpl.NO_DEADLINE);
             }
         } finally {
             if (queued) {
+                Thread next = null;
                 lock.lock();
                 try {
                     receivers.remove(self);
-                    if (count > 0 && !receivers.isEmpty()) {
-                        LockSupport.unpark(receivers.peek());
+                    if (count > 0) {
+                        next = receivers.peek();
                     }
                 } finally {
                     lock.unlock();
+                }
+                if (next != null) {
+                    LockSupport.unpark(next);
                 }
             }
             if (foreign) {

@@ -189,9 +189,9 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
             ownContinuation.run();
             return;
         }
-        long before = TaskAllocation.beforeMount(this);
+        TaskAllocation.Mount m = TaskAllocation.beforeMount(this);
         ownContinuation.run();
-        allocationWindow = TaskAllocation.afterMount(this, allocationWindow, before);
+        allocationWindow = TaskAllocation.afterMount(m, this, allocationWindow);
     }
 
     /** Moves the task (the current thread's) to {@code target}; it resumes there. */
@@ -538,7 +538,7 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
 
     @Override
     public void cancel() {
-        rootCancel.cancel(CancelReason.EXPLICIT, new Throwable("task cancel requested here"));
+        rootCancel.cancel(CancelReason.EXPLICIT, CancelOrigin.here("task cancel requested"));
     }
 
     @Override

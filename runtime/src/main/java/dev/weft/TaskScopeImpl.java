@@ -309,7 +309,7 @@ final class TaskScopeImpl implements TaskScope {
 
     @Override
     public void cancel() {
-        cancelScope.cancel(CancelReason.EXPLICIT, new Throwable("task scope cancel requested here"));
+        cancelScope.cancel(CancelReason.EXPLICIT, CancelOrigin.here("task scope cancel requested"));
     }
 
     @Override

@@ -130,7 +130,7 @@ class CancelScopeTest {
         });
         assertThat(seen[0].reason()).isEqualTo(CancelReason.EXPLICIT);
         assertThat(seen[0].scopeName()).isEqualTo("fetch");
-        assertThat(seen[0].getCause()).hasMessageContaining("cancel requested here");
+        assertThat(seen[0].getCause()).hasMessageContaining("cancel requested by thread");
     }
 
     @Test
