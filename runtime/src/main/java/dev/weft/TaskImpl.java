@@ -189,9 +189,9 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
             ownContinuation.run();
             return;
         }
-        TaskAllocation.Mount m = TaskAllocation.beforeMount(this);
+        long before = TaskAllocation.beforeMount(this);
         ownContinuation.run();
-        allocationWindow = TaskAllocation.afterMount(m, this, allocationWindow);
+        allocationWindow = TaskAllocation.afterMount(this, allocationWindow, before);
     }
 
     /** Moves the task (the current thread's) to {@code target}; it resumes there. */
