@@ -91,6 +91,8 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     private volatile Waiter waiters;
     /** Whether the thread's interrupt status was posted by Weft. Written under {@code this}; read lock-free. */
     private volatile boolean weftInterrupt;
+    /** Set when the body starts. The task's thread only. */
+    private boolean bodyStarted;
     /** Set when the body has ended: {@link #current()} no longer finds the task. The task's thread only. */
     private boolean bodyEnded;
     /**
@@ -122,7 +124,7 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
 
     /** Creates the virtual thread and starts it. Called by the spawner after linking the root scope. */
     void start() {
-        Thread t = VirtualThreads.builder(this).name(givenName == null ? "" : givenName).unstarted(this::runBody);
+        Thread t = VirtualThreads.newThread(this, givenName, this); // scheduler: this; body: run()
         ownContinuation = VirtualThreads.runContinuation(t);
         thread = t;
         state = ST_RUNNING;
@@ -208,6 +210,19 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     }
 
     // ---------------------------------------------------------------- body
+
+    /**
+     * The virtual thread's body (the task object doubles as its Runnable: one allocation less per spawn).
+     * Runs once, on the task's own thread.
+     */
+    @Override
+    public void run() {
+        if (Thread.currentThread() != thread || bodyStarted) {
+            throw new UnsupportedOperationException("a Weft task's body runs only on its own thread, once");
+        }
+        bodyStarted = true;
+        runBody();
+    }
 
     private void runBody() {
         Throwable fail = null;

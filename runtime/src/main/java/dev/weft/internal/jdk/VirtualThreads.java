@@ -27,12 +27,14 @@ public final class VirtualThreads {
     public static final String REQUIRED_FLAG = "--add-opens java.base/java.lang=ALL-UNNAMED";
 
     private static final MethodHandle NEW_BUILDER; // (Executor)Thread.Builder.OfVirtual, or null
+    private static final MethodHandle NEW_THREAD; // VirtualThread(Executor, String, int, Runnable), or null
     private static final VarHandle RUN_CONTINUATION; // VirtualThread.runContinuation, or null
     private static final VarHandle SCHEDULER; // VirtualThread.scheduler, or null
     private static final Throwable FAILURE; // why the hooks are missing, or null
 
     static {
         MethodHandle newBuilder = null;
+        MethodHandle newThread = null;
         VarHandle runCont = null;
         VarHandle sched = null;
         Throwable failure = null;
@@ -43,6 +45,14 @@ public final class VirtualThreads {
             newBuilder = MethodHandles.lookup().unreflectConstructor(ctor)
                     .asType(MethodType.methodType(Thread.Builder.OfVirtual.class, Executor.class));
             Class<?> vtClass = Class.forName("java.lang.VirtualThread");
+            try {
+                var vtCtor = vtClass.getDeclaredConstructor(Executor.class, String.class, int.class, Runnable.class);
+                vtCtor.setAccessible(true);
+                newThread = MethodHandles.lookup().unreflectConstructor(vtCtor).asType(MethodType.methodType(
+                        Thread.class, Executor.class, String.class, int.class, Runnable.class));
+            } catch (NoSuchMethodException e) {
+                newThread = null; // optional: the builder works too, with one more allocation per thread
+            }
             var field = vtClass.getDeclaredField("runContinuation");
             field.setAccessible(true);
             runCont = MethodHandles.privateLookupIn(vtClass, MethodHandles.lookup()).unreflectVarHandle(field);
@@ -56,6 +66,7 @@ public final class VirtualThreads {
             sched = null;
         }
         NEW_BUILDER = newBuilder;
+        NEW_THREAD = newThread;
         RUN_CONTINUATION = runCont;
         SCHEDULER = sched;
         FAILURE = failure;
@@ -102,6 +113,23 @@ public final class VirtualThreads {
             return null;
         }
         return SCHEDULER.get(t);
+    }
+
+    /**
+     * An unstarted virtual thread named {@code name} (or unnamed if null) that runs {@code task} and whose
+     * continuations {@code scheduler} runs. Inherits inheritable thread locals, like the builder's default.
+     */
+    public static Thread newThread(Executor scheduler, String name, Runnable task) {
+        check();
+        if (NEW_THREAD != null) {
+            try {
+                return (Thread) NEW_THREAD.invokeExact(scheduler, name, 0, task);
+            } catch (Throwable t) {
+                throw new IllegalStateException("VirtualThread(Executor, String, int, Runnable) failed", t);
+            }
+        }
+        Thread.Builder.OfVirtual b = builder(scheduler);
+        return (name == null ? b : b.name(name)).unstarted(task);
     }
 
     /** The runnable the JDK submits to the scheduler each time {@code vthread} is scheduled. */
