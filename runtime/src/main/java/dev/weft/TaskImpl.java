@@ -191,9 +191,9 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
             ownContinuation.run();
             return;
         }
-        long before = TaskAllocation.beforeMount(this);
+        TaskAllocation.Mount m = TaskAllocation.beforeMount(this);
         ownContinuation.run();
-        allocationWindow = TaskAllocation.afterMount(this, allocationWindow, before);
+        allocationWindow = TaskAllocation.afterMount(m, this, allocationWindow);
     }
 
     /** Moves the task (the current thread's) to {@code target}; it resumes there. */

@@ -60,6 +60,11 @@ public final class SoftLimitSupport {
     /**
      * The parsed flags.
      *
+     * {@snippet :
+     * SoftLimitSupport.Flags f = SoftLimitSupport.extract(new String[] {"--soft-limit", "64m", "-cp", "app.jar", "Main"});
+     * // f.softLimitBytes() == 64 MiB, f.heapBytes() == -1, f.remaining() == ["-cp", "app.jar", "Main"]
+     * }
+     *
      * @param softLimitBytes the soft limit, or -1 if not given
      * @param heapBytes      the child's maximum heap, or -1 (then 1.5 x the soft limit, if one was given)
      * @param remaining      the arguments without the flags
@@ -137,7 +142,15 @@ public final class SoftLimitSupport {
         return out;
     }
 
-    /** The soft limit in force in the child, for one run of the program. */
+    /**
+     * The soft limit in force in the child, for one run of the program.
+     *
+     * {@snippet :
+     * try (SoftLimitSupport.Session s = SoftLimitSupport.startInChild()) {   // null-safe: startInChild may return null
+     *     // run the program; on failure: int status = s.exitStatus(failure);
+     * }
+     * }
+     */
     public static final class Session implements AutoCloseable {
         private final HeapWatchdog watchdog;
 

@@ -17,10 +17,10 @@ import dev.weft.internal.budget.HeapMonitor;
  * }
  *
  * <h2>How the error reaches the task</h2>
- * The watchdog runs on the JDK's notification thread, after a GC; it cannot throw into another thread. It
- * cancels the blamed task (reason {@link dev.weft.CancelReason#MEMORY}, cause the error): the task sees
- * {@link dev.weft.Cancelled} at its next cancellation point (and the error itself at its next
- * {@link MemoryBudget#reserve}), its cleanup runs with the grace, and the task ends failed with the
+ * The watchdog runs on its own thread (and the JDK's notification thread), after a GC; it cannot throw into
+ * another thread. It cancels the blamed task (reason {@link dev.weft.CancelReason#MEMORY}, cause the error):
+ * the task sees {@link dev.weft.Cancelled} at its next cancellation point (and the error itself at its next
+ * {@link MemoryBudget#reserve} that reaches a limit), its cleanup runs with the grace, and the task ends failed with the
  * {@link MemoryLimitError}, which its scope sees like any failure. A task with no cancellation point (a tight
  * loop in code the agent did not instrument) runs on until the real heap is exhausted; then the reserve is
  * dropped and its {@link OutOfMemoryError} becomes its {@link MemoryLimitError} (kind {@code OUT_OF_MEMORY}).

@@ -27,7 +27,7 @@ import dev.weft.internal.budget.ByteSizes;
  *     stops at the next cancellation point.
  * <li>{@link Kind#HEAP}: raised by {@link HeapWatchdog} in the task that allocated the most; it arrives as
  *     {@link dev.weft.Cancelled} (reason MEMORY, cause this error) at the task's next cancellation point,
- *     or as this error at its next reservation, and the task then fails with this error.
+ *     or as this error at its next reservation that reaches a limit, and the task then fails with this error.
  * <li>{@link Kind#OUT_OF_MEMORY}: a real {@link OutOfMemoryError} escaped a task's body; the task fails
  *     with this error (the original as cause), its scope sees it, other tasks keep running.
  * </ul>

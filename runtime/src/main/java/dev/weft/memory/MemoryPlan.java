@@ -38,6 +38,12 @@ public final class MemoryPlan {
     /**
      * One line of the plan.
      *
+     * {@snippet :
+     * for (MemoryPlan.Component c : plan.components()) {
+     *     System.out.println(c.name() + ": " + c.count() + " x " + c.sizeBytesEach() + " = " + c.totalBytes());
+     * }
+     * }
+     *
      * @param name          the component
      * @param count         how many (the bound)
      * @param sizeBytesEach the footprint of one
@@ -64,7 +70,13 @@ public final class MemoryPlan {
         return new Builder(name);
     }
 
-    /** Builds a {@link MemoryPlan}. */
+    /**
+     * Builds a {@link MemoryPlan}: one line per component, in declaration order.
+     *
+     * {@snippet :
+     * MemoryPlan plan = MemoryPlan.builder("server").component("handlers", 64, 32 << 10).build();
+     * }
+     */
     public static final class Builder {
         private final String name;
         private final Map<String, Component> components = new LinkedHashMap<>();
@@ -193,7 +205,16 @@ public final class MemoryPlan {
         return new Commitment(this, held);
     }
 
-    /** A committed plan: its reservations, held until {@link #close()}. */
+    /**
+     * A committed plan: its reservations, held until {@link #close()}.
+     *
+     * {@snippet :
+     * try (MemoryPlan.Commitment c = plan.commit(MemoryBudget.root())) {
+     *     long handlerBytes = c.reservation("handlers").bytes();
+     *     serve(ObjectPool.fromPlan(c, "handlers", Handler::new));
+     * }
+     * }
+     */
     public static final class Commitment implements AutoCloseable {
         private final MemoryPlan plan;
         private final Map<String, Reservation> reservations;

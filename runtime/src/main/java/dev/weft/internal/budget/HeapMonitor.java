@@ -56,6 +56,8 @@ import javax.management.openmbean.CompositeData;
 public final class HeapMonitor {
     /** Consecutive young GCs above the limit after which the watchdog asks for a full one. */
     public static final int CONFIRMATIONS_DEFAULT = 1;
+    /** Attribution reads carrier counters while the live heap is above this fraction of the soft limit. */
+    public static final double ATTRIBUTION_FRACTION = 0.5;
     /** Young collections above the limit that raise without a full collection (explicit GC disabled). */
     public static final int YOUNG_CONFIRMATIONS_MAX = 8;
     /** Least time between two full collections the watchdog asks for. */
@@ -309,6 +311,7 @@ public final class HeapMonitor {
         } else if (liveBytes < limitBytesSoft) {
             armReserve(reserveBytes);
         }
+        TaskAllocation.count(liveBytes > limitBytesSoft * ATTRIBUTION_FRACTION);
         if (liveBytes <= limitBytesSoft) {
             above = 0;
             TaskAllocation.closeWindow();

@@ -1,5 +1,7 @@
 package dev.weft.internal.budget;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.management.ManagementFactory;
 
 /**
@@ -7,9 +9,14 @@ import java.lang.management.ManagementFactory;
  *
  * <p>Things that don't work: {@code ThreadMXBean.getThreadAllocatedBytes} returns -1 for virtual threads on
  * JDK 25, and the JFR allocation events are sampled and asynchronous. Solution: a virtual thread allocates
- * in its carrier's TLAB, so the carrier's own counter, read when the Weft loop mounts the task and again
- * when it unmounts, measures what the task allocated while mounted. {@code TaskImpl.runOn} does exactly
- * that when {@link #enabled} is set, and hands the delta to {@link #afterMount}.
+ * in its carrier's TLAB, so the carrier's own counter measures what the mounted task allocates.
+ * {@code TaskImpl.runOn} publishes the mount ({@link #beforeMount}) and, when the task unmounts, reads the
+ * counter once ({@link #afterMount}): the difference from the previous unmount on that carrier is the task's
+ * mount plus the carrier's few bytes of scheduling. Things that don't work: reading the counter at mount and
+ * at unmount; each read is a JNI call (about 25 ns), a large part of a task switch. Even one read per
+ * unmount adds about a sixth to a switch, so the read only happens under memory pressure
+ * ({@link #count}); publishing the mount, which lets the watchdog blame a task that never unmounts, is
+ * always on while a watchdog is installed.
  *
  * <p>Windows. A window is one watchdog period. Each task keeps one packed {@code long}: the low 48 bits are
  * the bytes it allocated in the window, the high 16 bits the window number they belong to; a task whose
@@ -24,8 +31,13 @@ import java.lang.management.ManagementFactory;
 public final class TaskAllocation {
     private TaskAllocation() {}
 
-    /** Whether runOn attributes allocation. Written by the watchdog (install/close); read by every mount. */
+    /** Whether runOn publishes mounts. Written by the watchdog (install/close); read by every mount. */
     public static volatile boolean enabled;
+    /**
+     * Whether unmounts read the carrier's counter (memory pressure: the live heap is above
+     * {@link HeapMonitor#ATTRIBUTION_FRACTION} of the soft limit). Written by the watchdog; read by unmounts.
+     */
+    private static volatile boolean counting;
 
     private static final long BYTES_MASK = (1L << 48) - 1;
 
@@ -57,6 +69,29 @@ public final class TaskAllocation {
     /** Disables attribution. */
     public static void disable() {
         enabled = false;
+        counting = false;
+    }
+
+    /**
+     * Starts or stops reading the carrier counters at unmount. Starting first re-bases every carrier's
+     * last reading on its current counter, so bytes from before are charged to nobody. The watchdog thread.
+     */
+    public static synchronized void count(boolean on) {
+        if (on == counting) {
+            return;
+        }
+        if (on) {
+            for (Mount m : MOUNTS) {
+                Mount.LAST_BYTES.setOpaque(m, Carrier.THREADS.getThreadAllocatedBytes(m.carrierId));
+            }
+            closeWindow();
+        }
+        counting = on;
+    }
+
+    /** Whether unmounts read the carrier counters now. */
+    public static boolean isCounting() {
+        return counting;
     }
 
     /** The current (platform) thread's allocated bytes since it started; -1 if unsupported. Allocation-free. */
@@ -65,17 +100,23 @@ public final class TaskAllocation {
     }
 
     /**
-     * Called by the carrier after a task unmounted: adds what the carrier allocated since {@code beforeBytes}
-     * to the task's packed window count and returns the new packed value. Allocation-free.
+     * Called by the carrier after {@code task} unmounted, with the carrier's {@link Mount} from
+     * {@link #beforeMount}: one read of the carrier's counter; what it allocated since the previous such
+     * read on this carrier (the task's mount, plus the carrier's own few bytes of scheduling since the
+     * previous unmount) is added to the task's packed window count, which is returned. Allocation-free.
      *
-     * @param task        the task (kept as the top allocator if it leads)
-     * @param packed      the task's previous packed value (0 initially)
-     * @param beforeBytes {@link #carrierAllocatedBytes()} read before mounting
+     * @param packed the task's previous packed value (0 initially)
      */
-    public static long afterMount(Object task, long packed, long beforeBytes) {
-        MOUNT.get().task = null;
-        long delta = carrierAllocatedBytes() - beforeBytes;
-        if (beforeBytes < 0 || delta < 0) {
+    public static long afterMount(Mount m, Object task, long packed) {
+        if (!counting) {
+            Mount.TASK.setOpaque(m, null);
+            return packed;
+        }
+        long now = carrierAllocatedBytes();
+        long delta = now - (long) Mount.LAST_BYTES.getOpaque(m);
+        Mount.LAST_BYTES.setOpaque(m, now);
+        Mount.TASK.setOpaque(m, null);
+        if (delta < 0) {
             delta = 0;
         }
         int w = window;
@@ -108,8 +149,8 @@ public final class TaskAllocation {
         top = null;
         topBytes = 0;
         for (Mount m : MOUNTS) {
-            Object t = m.task;
-            long before = m.beforeBytes;
+            Object t = Mount.TASK.getOpaque(m);
+            long before = (long) Mount.LAST_BYTES.getOpaque(m);
             if (t == null || before < 0) {
                 continue;
             }
@@ -122,14 +163,33 @@ public final class TaskAllocation {
         return new Top(bestTask, best);
     }
 
-    /** A carrier's current mount: written by the carrier, read by the watchdog. */
-    private static final class Mount {
+    /**
+     * A carrier's current mount: written by the carrier with opaque stores (no fence on the switch path),
+     * read by the watchdog with opaque loads; a stale read only blurs whom the watchdog blames.
+     */
+    public static final class Mount {
+        private static final VarHandle TASK;
+        private static final VarHandle LAST_BYTES;
+
+        static {
+            try {
+                MethodHandles.Lookup l = MethodHandles.lookup();
+                TASK = l.findVarHandle(Mount.class, "task", Object.class);
+                LAST_BYTES = l.findVarHandle(Mount.class, "lastBytes", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
         final long carrierId;
-        volatile Object task;
-        volatile long beforeBytes = -1;
+        /** The mounted task, or null. Opaque access. */
+        private Object task;
+        /** The carrier's counter at its last unmount (or when this record was made). Opaque access. */
+        private long lastBytes;
 
         Mount(long carrierId) {
             this.carrierId = carrierId;
+            this.lastBytes = carrierAllocatedBytes();
         }
     }
 
@@ -142,15 +202,13 @@ public final class TaskAllocation {
     });
 
     /**
-     * Called by the carrier before it mounts {@code task}: publishes the mount for the watchdog and returns
-     * the carrier's allocated bytes, to pass to {@link #afterMount}. Allocation-free after the carrier's
-     * first call.
+     * Called by the carrier before it mounts {@code task}: publishes the mount for the watchdog (which
+     * counts a task that never unmounts by the carrier's counter) and returns the carrier's record, to
+     * pass to {@link #afterMount}. No counter read; allocation-free after the carrier's first call.
      */
-    public static long beforeMount(Object task) {
-        long before = carrierAllocatedBytes();
+    public static Mount beforeMount(Object task) {
         Mount m = MOUNT.get();
-        m.beforeBytes = before;
-        m.task = task;
-        return before;
+        Mount.TASK.setOpaque(m, task);
+        return m;
     }
 }

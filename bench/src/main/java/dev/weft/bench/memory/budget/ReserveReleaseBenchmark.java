@@ -9,6 +9,7 @@ import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
@@ -17,7 +18,9 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Issue 5: one reserve plus one release of 64 bytes, uncontended ({@code *1}: one thread) and with two
- * threads contending on the same counters ({@code *2}).
+ * threads contending on the same counters ({@code *2}). Sample-time mode over batches of {@link #BATCH}
+ * operations: compare the medians (p0.50), which a busy machine's preemptions do not move the way they
+ * move an average.
  *
  * <ul>
  *   <li>{@code atomicLong}: the floor, a bare {@link AtomicLong} {@code addAndGet(+n)}, {@code addAndGet(-n)}
@@ -32,13 +35,16 @@ import org.openjdk.jmh.annotations.Warmup;
  * </ul>
  */
 @State(Scope.Benchmark)
-@BenchmarkMode(Mode.AverageTime)
+@BenchmarkMode(Mode.SampleTime)
+@OperationsPerInvocation(ReserveReleaseBenchmark.BATCH)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 2, jvmArgsAppend = {"--add-opens", "java.base/java.lang=ALL-UNNAMED", "-Xms2g", "-Xmx2g",
         "-XX:+AlwaysPreTouch"})
 public class ReserveReleaseBenchmark {
+    /** Operations per invocation: each sample times one batch, so the median ignores preemption spikes. */
+    static final int BATCH = 1000;
     static final long BYTES = 64;
     static final long LIMIT = 1L << 40;
 
@@ -74,21 +80,32 @@ public class ReserveReleaseBenchmark {
     }
 
     long atomicLong() {
-        long v = counter.addAndGet(BYTES);
-        counter.addAndGet(-BYTES);
+        long v = 0;
+        for (int i = 0; i < BATCH; i++) {
+            v += counter.addAndGet(BYTES);
+            counter.addAndGet(-BYTES);
+        }
         return v;
     }
 
     long casBreaker() {
-        breaker.addEstimateBytesAndMaybeBreak(BYTES);
-        breaker.addWithoutBreaking(-BYTES);
-        return BYTES;
+        long v = 0;
+        for (int i = 0; i < BATCH; i++) {
+            breaker.addEstimateBytesAndMaybeBreak(BYTES);
+            breaker.addWithoutBreaking(-BYTES);
+            v += BYTES;
+        }
+        return v;
     }
 
     static long budget(MemoryBudget b) {
-        try (Reservation r = b.reserve(BYTES)) {
-            return r.bytes();
+        long v = 0;
+        for (int i = 0; i < BATCH; i++) {
+            try (Reservation r = b.reserve(BYTES)) {
+                v += r.bytes();
+            }
         }
+        return v;
     }
 
     @Benchmark
