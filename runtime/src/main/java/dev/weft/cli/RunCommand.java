@@ -39,19 +39,25 @@ public final class RunCommand {
 
     private static final String USAGE = """
             usage: weft run [--timeout DURATION] [--instrument GLOB[,GLOB...]] [--agent-options OPTS]
-                            (-cp CLASSPATH MAIN | -jar JAR) [ARGS...]
+                            [--soft-limit SIZE] [--heap SIZE] (-cp CLASSPATH MAIN | -jar JAR) [ARGS...]
               --timeout DURATION   cancel the program at the deadline (e.g. 500ms, 2s, 1m, PT1.5S); exit 124
               --instrument GLOBS   also instrument these packages (e.g. com.example.**,java.util.regex.**)
               --agent-options OPTS more agent options (see dev.weft.agent.WeftAgent), e.g. report=stderr
-            exit status: the program's, 1 if it threw, 124 after --timeout, 130 after Ctrl-C, 2 usage error""";
+              --soft-limit SIZE    soft memory limit (e.g. 256m, 1g): the task that crosses it gets a
+                                   MemoryLimitError, its cleanup runs with a grace allowance; exit 122
+              --heap SIZE          the program's maximum heap (default 1.5 x the soft limit)
+            exit status: the program's, 1 if it threw, 122 after the soft limit, 124 after --timeout,
+                         130 after Ctrl-C, 2 usage error""";
 
     private RunCommand() {}
 
     /** Runs the command; returns the process exit status. */
     public static int run(String[] args) {
         Invocation inv;
+        SoftLimitSupport.Flags memory;
         try {
-            inv = parse(args);
+            memory = SoftLimitSupport.extract(args);
+            inv = parse(memory.remaining());
         } catch (IllegalArgumentException e) {
             System.err.println("weft run: " + e.getMessage());
             System.err.println(USAGE);
@@ -59,7 +65,7 @@ public final class RunCommand {
         }
         List<String> command;
         try {
-            command = command(inv);
+            command = command(inv, memory);
         } catch (IllegalArgumentException e) {
             System.err.println("weft run: " + e.getMessage());
             return EXIT_USAGE;
@@ -176,6 +182,11 @@ public final class RunCommand {
     }
 
     static List<String> command(Invocation inv) {
+        return command(inv, SoftLimitSupport.extract(new String[0]));
+    }
+
+    /** The child JVM's command line, with the soft-limit flags ({@link SoftLimitSupport}) if given. */
+    static List<String> command(Invocation inv, SoftLimitSupport.Flags memory) {
         String java = System.getProperty("weft.java");
         if (java == null) {
             java = ProcessHandle.current().info().command().orElse("java");
@@ -212,6 +223,7 @@ public final class RunCommand {
         }
         List<String> cmd = new ArrayList<>();
         cmd.add(java);
+        cmd.addAll(SoftLimitSupport.childJvmArgs(memory));
         cmd.add("--add-opens");
         cmd.add("java.base/java.lang=ALL-UNNAMED");
         cmd.add("-javaagent:" + agentJar + (agentArgs.isEmpty() ? "" : "=" + agentArgs));

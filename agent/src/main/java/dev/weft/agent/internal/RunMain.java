@@ -31,7 +31,8 @@ public final class RunMain {
         String mainClass = args[i];
         String[] programArgs = Arrays.copyOfRange(args, i + 1, args.length);
         MethodHandle main = findMain(mainClass);
-        int status = Weft.exitStatus(() -> Weft.run(options, () -> {
+        // SoftLimitSupport: like Weft.exitStatus, plus status 122 and a report after a memory error.
+        int status = dev.weft.cli.SoftLimitSupport.exitStatus(() -> Weft.run(options, () -> {
             if (main.type().parameterCount() == 0) {
                 main.invoke();
             } else {
