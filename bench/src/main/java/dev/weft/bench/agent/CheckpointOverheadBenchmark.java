@@ -22,8 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * with strip mining off: what a check at every back-edge costs a vectorizable loop).
  *
  * {@snippet lang=shell :
- * ./weft bench 'CheckpointOverheadBenchmark' -p variant=plain,backedge -f 2 \
- *     -jvmArgs "-Xms2g -Xmx2g -XX:+AlwaysPreTouch"
+ * ./weft bench 'CheckpointOverheadBenchmark' -p variant=plain,backedge
  * }
  */
 @State(Scope.Thread)
@@ -31,7 +30,8 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 4, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 2, jvmArgsAppend = {"--add-opens", "java.base/java.lang=ALL-UNNAMED"})
+@Fork(value = 2, jvmArgsAppend = {"--add-opens", "java.base/java.lang=ALL-UNNAMED", "-Xms2g", "-Xmx2g",
+        "-XX:+AlwaysPreTouch"})
 public class CheckpointOverheadBenchmark {
     @Param({"plain", "backedge", "entry", "unmined"})
     public String variant;
