@@ -320,6 +320,12 @@ final class CancelScopeImpl implements CancelScope {
                     + task.current.name() + "' is innermost");
         }
         task.current = parent;
+        leaveTree(task);
+        task.syncInterrupt();
+    }
+
+    /** EXITED: stops the deadline timer, stops counting as pending, unlinks from the parent. */
+    private void leaveTree(TaskImpl<?> task) {
         TimerQueue.Timer t;
         synchronized (this) {
             state = EXITED;
@@ -336,28 +342,12 @@ final class CancelScopeImpl implements CancelScope {
         if (parent != null) {
             parent.removeChild(this);
         }
-        task.syncInterrupt();
     }
 
     /** Leaves this task root scope when the task ends (on the task's thread, after current was cleared). */
     void exitTaskRootDetached(TaskImpl<?> task) {
         assert kind == KIND_TASK_ROOT && task.current == null;
-        TimerQueue.Timer t;
-        synchronized (this) {
-            state = EXITED;
-            t = timer;
-            timer = null;
-            if (counted) {
-                counted = false;
-                PendingCancels.decrement();
-            }
-        }
-        if (t != null) {
-            task.runtime().timers().cancel(t);
-        }
-        if (parent != null) {
-            parent.removeChild(this);
-        }
+        leaveTree(task);
     }
 
     /** Records that this scope absorbed a Cancelled (task scopes and task roots). Owner thread. */

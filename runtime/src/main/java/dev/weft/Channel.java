@@ -143,19 +143,7 @@ public final class Channel<T> {
             }
         } finally {
             if (queued) {
-                Thread next = null;
-                lock.lock();
-                try {
-                    senders.remove(self);
-                    if (count < items.length) {
-                        next = senders.peek();
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                if (next != null) {
-                    LockSupport.unpark(next);
-                }
+                leaveQueue(senders, self, true);
             }
             if (foreign) {
                 self.interrupt();
@@ -244,19 +232,7 @@ public final class Channel<T> {
             }
         } finally {
             if (queued) {
-                Thread next = null;
-                lock.lock();
-                try {
-                    receivers.remove(self);
-                    if (count > 0) {
-                        next = receivers.peek();
-                    }
-                } finally {
-                    lock.unlock();
-                }
-                if (next != null) {
-                    LockSupport.unpark(next);
-                }
+                leaveQueue(receivers, self, false);
             }
             if (foreign) {
                 self.interrupt();
@@ -282,6 +258,26 @@ public final class Channel<T> {
             LockSupport.unpark(wake);
         }
         return item;
+    }
+
+    /**
+     * A waiter leaving early (cancelled, or failed): removes it from its queue and passes its wake-up on to
+     * the next waiter of the same kind if that one can now proceed, so no wake-up is lost.
+     */
+    private void leaveQueue(ArrayDeque<Thread> queue, Thread self, boolean sender) {
+        Thread next = null;
+        lock.lock();
+        try {
+            queue.remove(self);
+            if (sender ? count < items.length : count > 0) {
+                next = queue.peek();
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (next != null) {
+            LockSupport.unpark(next);
+        }
     }
 
     @SuppressWarnings("unchecked")

@@ -294,17 +294,7 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
             return;
         }
         TaskImpl<?> me = current();
-        Waiter node = new Waiter(Thread.currentThread());
-        while (true) {
-            Waiter head = waiters;
-            if (head == DONE) {
-                break;
-            }
-            node.next = head;
-            if (WAITERS.compareAndSet(this, head, node)) {
-                break;
-            }
-        }
+        pushWaiter();
         boolean foreign = false;
         try {
             while (!isDone()) {
@@ -320,18 +310,25 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
         }
     }
 
-    /** Waits for the end without being a cancellation point (for the thread that called Weft.run). */
-    void awaitDoneUninterruptibly(Runnable onInterrupt) {
+    /** Registers the current thread to be unparked at the end; false if the task already ended. */
+    private boolean pushWaiter() {
         Waiter node = new Waiter(Thread.currentThread());
         while (true) {
             Waiter head = waiters;
             if (head == DONE) {
-                return;
+                return false;
             }
             node.next = head;
             if (WAITERS.compareAndSet(this, head, node)) {
-                break;
+                return true;
             }
+        }
+    }
+
+    /** Waits for the end without being a cancellation point (for the thread that called Weft.run). */
+    void awaitDoneUninterruptibly(Runnable onInterrupt) {
+        if (!pushWaiter()) {
+            return;
         }
         boolean interrupted = false;
         while (!isDone()) {

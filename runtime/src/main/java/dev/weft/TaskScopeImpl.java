@@ -38,8 +38,8 @@ final class TaskScopeImpl implements TaskScope {
     private ArrayList<Throwable> failures;
     /** Task names for failures (parallel to failures; null for the body). Guarded by this. */
     private ArrayList<String> failureTasks;
-    /** Resources to close on exit, in registration order. Owner thread only. */
-    private ArrayList<AutoCloseable> exits;
+    /** Resources to close on exit (reverse order). Owner thread only; created on first use. */
+    private ExitStack exits;
 
     private TaskScopeImpl(TaskImpl<?> owner, boolean supervising, BiConsumer<Task<?>, Throwable> onFailure) {
         this.runtime = owner.runtime();
@@ -210,22 +210,12 @@ final class TaskScopeImpl implements TaskScope {
         if (exits == null) {
             return;
         }
-        Throwable first = null;
-        for (int i = exits.size() - 1; i >= 0; i--) {
-            try {
-                exits.get(i).close();
-            } catch (Throwable t) {
-                if (first == null) {
-                    first = t;
-                } else {
-                    first.addSuppressed(t);
-                }
-            }
+        try {
+            exits.close();
+        } catch (Throwable t) {
+            recordFailure(t, null);
         }
         exits = null;
-        if (first != null) {
-            recordFailure(first, null);
-        }
     }
 
     // ---------------------------------------------------------------- API
@@ -301,10 +291,9 @@ final class TaskScopeImpl implements TaskScope {
                     + owner.name() + "')");
         }
         if (exits == null) {
-            exits = new ArrayList<>(4);
+            exits = ExitStack.create();
         }
-        exits.add(resource);
-        return resource;
+        return exits.push(resource);
     }
 
     @Override
