@@ -75,6 +75,37 @@ public class Loops {
         return i;
     }
 
+    /** A counted loop whose body branches: both versions of the loop keep the branch targets. */
+    public static int evenMinusOdd(int[] a) {
+        int d = 0;
+        for (int i = 0; i < a.length; i++) {
+            if ((a[i] & 1) == 0) {
+                d++;
+            } else {
+                d--;
+            }
+        }
+        return d;
+    }
+
+    /** A counted loop over any int range: its remaining count overflows an int when the range is wide. */
+    public static long rangeSum(int from, int to) {
+        long s = 0;
+        for (int i = from; i < to; i++) {
+            s += i;
+        }
+        return s;
+    }
+
+    /** Inclusive bound near the top of the int range. */
+    public static long rangeSumInclusive(int from, int to) {
+        long s = 0;
+        for (int i = from; i <= to; i++) {
+            s += i;
+        }
+        return s;
+    }
+
     public static long fib(int n) {
         return n < 2 ? n : fib(n - 1) + fib(n - 2);
     }

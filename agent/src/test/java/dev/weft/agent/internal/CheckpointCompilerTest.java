@@ -111,6 +111,34 @@ class CheckpointCompilerTest {
     }
 
     @Test
+    void countedLoopNoLongerThanOneChunkRunsAsCompiledAfterOneCheck() throws Throwable {
+        Class<?> c = load("chunk=16", Loops.class);
+        for (int n : new int[] {0, 1, 15, 16, 17, 100}) {
+            int[] a = new int[n];
+            Arrays.setAll(a, i -> i * 7 % 5);
+            Probe.reset();
+            assertThat(call(c, "evenMinusOdd", a)).as("n=" + n).isEqualTo(Loops.evenMinusOdd(a));
+            assertThat(Probe.polls).as("checks for n=" + n).isEqualTo(n == 0 ? 0 : (n + 15) / 16);
+        }
+        Probe.reset();
+        int top = Integer.MAX_VALUE - 1;
+        assertThat(call(c, "rangeSumInclusive", top - 99, top)).isEqualTo(Loops.rangeSumInclusive(top - 99, top));
+        assertThat(Probe.polls).isEqualTo((100 + 15) / 16);
+        Probe.reset();
+        assertThat(call(c, "rangeSumInclusive", top - 15, top)).isEqualTo(Loops.rangeSumInclusive(top - 15, top));
+        assertThat(Probe.polls).as("16 iterations: one chunk").isEqualTo(1);
+    }
+
+    @Test
+    void wideRangeWhoseLengthOverflowsAnIntIsStillStripMined() throws Throwable {
+        Class<?> c = load("chunk=16", Loops.class);
+        Probe.armAt = 3;
+        assertThatThrownBy(() -> call(c, "rangeSum", -2_000_000_000, 2_000_000_000))
+                .isInstanceOf(Probe.ProbeCancelled.class);
+        assertThat(Probe.polls).isEqualTo(3);
+    }
+
+    @Test
     void stripMinedLoopStillDeliversWithinOneChunk() throws Throwable {
         Class<?> c = load("chunk=1024", Loops.class);
         Probe.armAt = 3;
