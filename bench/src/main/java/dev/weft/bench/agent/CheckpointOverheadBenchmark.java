@@ -19,7 +19,8 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * <p>{@code variant}: {@code plain} (the kernels as compiled), {@code backedge} (the agent's default policy:
  * a check at every back-edge, counted loops strip-mined), {@code entry} (also a check at every method entry), {@code unmined} (backedge
- * with strip mining off: what a check at every back-edge costs a vectorizable loop).
+ * with strip mining off: what a check at every back-edge costs a vectorizable loop), {@code every64} (the
+ * {@code backedge/64} policy: a counter local, the check every 64th back-edge).
  *
  * {@snippet lang=shell :
  * ./weft bench 'CheckpointOverheadBenchmark' -p variant=plain,backedge
@@ -33,7 +34,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @Fork(value = 2, jvmArgsAppend = {"--add-opens", "java.base/java.lang=ALL-UNNAMED", "-Xms2g", "-Xmx2g",
         "-XX:+AlwaysPreTouch"})
 public class CheckpointOverheadBenchmark {
-    @Param({"plain", "backedge", "entry", "unmined"})
+    @Param({"plain", "backedge", "entry", "unmined", "every64"})
     public String variant;
 
     KernelSuite k;
@@ -52,6 +53,7 @@ public class CheckpointOverheadBenchmark {
             case "backedge" -> "";
             case "entry" -> "default=entry";
             case "unmined" -> "stripmine=false";
+            case "every64" -> "default=backedge/64";
             default -> throw new IllegalArgumentException("unknown variant " + variant);
         });
         for (int i = 0; i < ints.length; i++) {
