@@ -1,5 +1,6 @@
 package dev.weft.internal.loop;
 
+import java.lang.invoke.VarHandle;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -86,6 +87,10 @@ public final class EventLoop implements Scheduler {
             return;
         }
         queue.offer(r);
+        // Dekker with the carrier (parked = true; then queue.isEmpty()): the slot's release-store must be
+        // visible before we read `parked`, or both sides miss each other and the task is lost until the
+        // next submission. A release store followed by a load is not ordered (x86 store buffer): fence.
+        VarHandle.fullFence();
         if (parked) {
             LockSupport.unpark(carrier);
         }
@@ -136,6 +141,7 @@ public final class EventLoop implements Scheduler {
                 break;
             }
             parked = true;
+            VarHandle.fullFence(); // the other half of the Dekker pair in submit()
             if (queue.isEmpty() && state == RUNNING) {
                 LockSupport.park(this);
             }
