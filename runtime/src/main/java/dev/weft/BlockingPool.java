@@ -69,7 +69,6 @@ final class BlockingPool {
     }
 
     private final String name;
-    private final int threadsMax;
     private final ArrayBlockingQueue<Job<?>> jobs;
     private final AtomicInteger permits;
     private final ConcurrentLinkedQueue<Thread> permitWaiters = new ConcurrentLinkedQueue<>();
@@ -79,7 +78,6 @@ final class BlockingPool {
 
     BlockingPool(String name, int threadsMax) {
         this.name = name;
-        this.threadsMax = threadsMax;
         this.jobs = new ArrayBlockingQueue<>(threadsMax);
         this.permits = new AtomicInteger(threadsMax);
         this.workers = new Thread[threadsMax];
@@ -102,9 +100,6 @@ final class BlockingPool {
         }
     }
 
-    int threadsMax() {
-        return threadsMax;
-    }
 
     /** Acquires a permit; a cancellation point. */
     void acquire(TaskImpl<?> me) {

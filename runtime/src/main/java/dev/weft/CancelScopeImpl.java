@@ -225,7 +225,9 @@ final class CancelScopeImpl implements CancelScope {
     /** Enters this scope in {@code task}, which must be the current thread's task. */
     void enter(TaskImpl<?> task) {
         CancelScopeImpl outer = task.current;
-        synchronized (this) {
+        TimerQueue timers = task.runtime().timers();
+        long relDeadline = relativeTimeoutNs >= 0 ? timers.nanoTime() + relativeTimeoutNs : NO_DEADLINE;
+        synchronized (this) { // one lock round: a cancel() before or after this block counts the scope once
             if (state != NEW) {
                 throw new IllegalStateException("cancel scope '" + name() + "' was already "
                         + (state == ENTERED ? "entered and is still running" : "used")
@@ -234,29 +236,22 @@ final class CancelScopeImpl implements CancelScope {
             state = ENTERED;
             owner = task;
             parent = outer;
-        }
-        if (outer != null) {
-            outer.addChild(this);
-        }
-        TimerQueue timers = task.runtime().timers();
-        if (relativeTimeoutNs >= 0) {
-            long relDeadline = timers.nanoTime() + relativeTimeoutNs;
-            synchronized (this) {
-                if (relDeadline - deadlineNs < 0) {
-                    deadlineNs = relDeadline;
-                }
+            if (relDeadline - deadlineNs < 0) {
+                deadlineNs = relDeadline;
             }
-        }
-        synchronized (this) {
-            if (reason != null && !counted) {
+            if (reason != null) {
                 counted = true;
                 PendingCancels.increment();
             }
+        }
+        if (outer != null) {
+            outer.addChild(this);
         }
         armDeadline(timers);
         task.current = this;
         task.syncInterrupt();
     }
+
 
     /** Enters this scope as the root scope of {@code child}, on the spawning thread. */
     void enterAsTaskRoot(TaskImpl<?> child, CancelScopeImpl spawnScope) {

@@ -6,7 +6,6 @@ import dev.weft.internal.loop.Scheduler;
 import dev.weft.internal.loop.StealingPool;
 import dev.weft.internal.time.Ticker;
 import dev.weft.internal.time.TimerQueue;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -182,9 +181,6 @@ final class RuntimeImpl {
         return r;
     }
 
-    void onRootDone(TaskImpl<?> r) {
-        // Weft.run's thread is parked in awaitDoneUninterruptibly and wakes through the waiter list.
-    }
 
     TaskImpl<?> root() {
         return root;
@@ -281,6 +277,10 @@ final class RuntimeImpl {
         for (int i = 0; i < loops.length; i++) {
             sb.append(i == 0 ? " [" : ", ").append(loops[i].name()).append(": ").append(admitted[i].get())
                     .append(" task(s)");
+            long overflow = loops[i].overflowCount();
+            if (overflow > 0) {
+                sb.append(", ").append(overflow).append(" run-queue overflow(s) from unadmitted virtual threads");
+            }
         }
         sb.append("]\n");
         TaskImpl<?> r = root;
@@ -351,15 +351,5 @@ final class RuntimeImpl {
         }
     }
 
-    List<String> loopStatistics() {
-        var out = new ArrayList<String>();
-        for (int i = 0; i < loops.length; i++) {
-            out.add(loops[i].name() + ": runs=" + loops[i].runCount() + " overflow=" + loops[i].overflowCount());
-        }
-        return out;
-    }
 
-    static Duration toDuration(long ns) {
-        return Duration.ofNanos(ns);
-    }
 }

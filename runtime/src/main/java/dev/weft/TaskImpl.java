@@ -71,8 +71,6 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     volatile CancelScopeImpl current;
     /** Where the continuation runs next. Written by the task itself (moves) or the spawner; read by any. */
     volatile Scheduler scheduler;
-    /** The scheduler that last mounted the task. Written by carriers; read by any (dumps). */
-    volatile Scheduler mountedOn;
     /** The virtual thread. Written once by the spawner before start. */
     private Thread thread;
     /** The JDK's runnable for this thread's continuation. Written once before start. */
@@ -157,9 +155,6 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
         return runtime;
     }
 
-    long id() {
-        return id;
-    }
 
     Thread thread() {
         return thread;
@@ -184,7 +179,6 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
 
     @Override
     public void runOn(Scheduler s) {
-        mountedOn = s;
         // Memory budgets (issue 5): attribute what the carrier allocates while the task is mounted to the task
         // (ThreadMXBean returns -1 for virtual threads). Off unless a HeapWatchdog is installed; allocation-free.
         if (!TaskAllocation.enabled) {
@@ -275,9 +269,7 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
         runtime.releaseAdmission(scheduler, this);
         if (parentScope != null) {
             parentScope.onChildDone(this);
-        } else {
-            runtime.onRootDone(this);
-        }
+        } // the root: Weft.run's thread wakes through the waiter list above
     }
 
     boolean isDone() {

@@ -24,7 +24,8 @@ import java.util.List;
  *
  * <h2>Cancellation</h2>
  * Ctrl-C (SIGINT) cancels the root task with reason {@link CancelReason#INTERRUPT}; its cleanup runs and
- * {@code run} throws that {@link Cancelled}. A second Ctrl-C exits the process at once with status 130.
+ * {@code run} throws that {@link Cancelled}. A second Ctrl-C prints the live task tree (what is still in
+ * cleanup) and exits the process at once with status 130.
  * {@link Options#timeout} cancels the root at a deadline (reason {@link CancelReason#DEADLINE}).
  *
  * <h2>Exceptions</h2>

@@ -303,13 +303,11 @@ class CancelScopeTest {
     @Test
     void jdkSleepWakesOnCancellationAndCountsAsCancelled() throws Exception {
         CancelScope scope = CancelScope.withTimeout(Duration.ofMillis(20));
-        long t0 = System.nanoTime();
         Runs.oneLoop(() -> {
-            scope.run(() -> Thread.sleep(Duration.ofMinutes(5)));
+            scope.run(() -> Thread.sleep(Duration.ofMinutes(5))); // the class @Timeout bounds a missed wake-up
             return null;
         });
         assertThat(scope.cancelledCaught()).isTrue();
-        assertThat(Duration.ofNanos(System.nanoTime() - t0)).isLessThan(Duration.ofMinutes(1));
     }
 
     @Test

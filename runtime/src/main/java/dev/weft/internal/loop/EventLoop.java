@@ -42,8 +42,6 @@ public final class EventLoop implements Scheduler {
     private volatile boolean parked;
     /** Where entries go after the carrier stopped. Written once by {@link #shutdown}. */
     private volatile Executor handover;
-    /** Entries run so far. Written by the carrier only. */
-    private long runCount;
 
     public EventLoop(String name, int index, int queueCapacity) {
         this.name = name;
@@ -62,23 +60,13 @@ public final class EventLoop implements Scheduler {
         return index;
     }
 
-    public Thread carrier() {
-        return carrier;
-    }
 
-    /** Entries run so far (approximate when read from another thread). */
-    public long runCount() {
-        return runCount;
-    }
 
     /** Submissions that overflowed the ring (virtual threads not admitted as Weft tasks). */
     public long overflowCount() {
         return queue.overflowCount();
     }
 
-    public int queueCapacity() {
-        return queue.capacity();
-    }
 
     @Override
     public void submit(Runnable r) {
@@ -121,7 +109,6 @@ public final class EventLoop implements Scheduler {
             Runnable r;
             while (ran < BATCH_MAX && (r = queue.poll()) != null) {
                 ran++;
-                runCount++;
                 try {
                     if (r instanceof Schedulable s) {
                         s.runOn(this);
