@@ -56,7 +56,7 @@ import java.util.TreeSet;
  * Time linear in reachable objects plus references: per object one identity-hash probe, one cached plan lookup
  * and one reflective read per reference field: tens of nanoseconds per object, several times less than JOL's
  * {@code GraphLayout} on the same graphs (see {@code docs/benchmarks.md}, "Sizing (issue 4)"). No
- * allocation in steady state: the visited set and work stack are reused across calls (tables above 64K
+ * allocation in steady state: the visited set and work stack are reused across calls (tables grown past 32K
  * objects are released after the call). The first object of each class pays a one-time reflective plan.
  * {@code objectsMax} bounds the work per call.
  *
@@ -142,7 +142,7 @@ public final class DeepSizeEstimator {
         while (top > 0) {
             Object o = stack[--top];
             stack[top] = null;
-            if (objects == objectsMax) {
+            if (objects >= objectsMax) { // >=: an approximated collection adds many objects at once
                 complete = false;
                 java.util.Arrays.fill(stack, 0, top, null);
                 break;

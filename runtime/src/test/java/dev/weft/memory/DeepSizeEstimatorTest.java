@@ -3,7 +3,9 @@ package dev.weft.memory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -86,6 +88,16 @@ class DeepSizeEstimatorTest {
         assertThat(estimate.complete()).isFalse();
         assertThat(estimate.objectCount()).isEqualTo(100);
         assertThat(bounded.estimate(new Node(0)).complete()).as("the next call starts afresh").isTrue();
+        // A collection whose internals are approximated adds its objects at once: the bound still stops the walk.
+        List<Node> many = new ArrayList<>();
+        Map<Integer, List<Node>> big = new HashMap<>();
+        for (int i = 0; i < 5_000; i++) {
+            big.put(i, many);
+        }
+        many.add(new Node(1));
+        SizeEstimate boundedMap = new DeepSizeEstimator(layout, 10).estimate(big);
+        assertThat(boundedMap.complete()).isFalse();
+        assertThat(boundedMap.objectCount()).isLessThan(estimator.estimate(big).objectCount());
         assertThatThrownBy(() -> new DeepSizeEstimator(layout, 0)).hasMessageContaining("objectsMax is 0");
     }
 

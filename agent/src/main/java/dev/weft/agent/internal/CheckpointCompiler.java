@@ -122,7 +122,9 @@ public final class CheckpointCompiler {
                 CodeModel code = m.code().orElseThrow();
                 MethodFacts facts = MethodFacts.analyze(code, options.stripMining());
                 if (facts.hasDiscontinued()) {
-                    stats.methodsSkipped++;
+                    if (policies.containsKey(m)) {
+                        stats.methodsSkipped++; // counted-only methods were already counted as skipped
+                    }
                     cb.with(ce);
                     return;
                 }

@@ -13,8 +13,9 @@ import java.lang.management.ManagementFactory;
  * {@code TaskImpl.runOn} publishes the mount ({@link #beforeMount}) and, when the task unmounts, reads the
  * counter once ({@link #afterMount}): the difference from the previous unmount on that carrier is the task's
  * mount plus the carrier's few bytes of scheduling. Things that don't work: reading the counter at mount and
- * at unmount; each read is a JNI call (about 25 ns), a large part of a task switch. Even one read per
- * unmount adds about a sixth to a switch, so the read only happens under memory pressure
+ * at unmount; each read is a JNI call (about 20 ns on a quiet machine against a 226 ns switch; figures in
+ * docs/benchmarks.md, "Memory budgets"). Even one read per unmount adds about a tenth to a switch, so the
+ * read only happens under memory pressure
  * ({@link #count}); publishing the mount, which lets the watchdog blame a task that never unmounts, is
  * always on while a watchdog is installed.
  *

@@ -1,6 +1,5 @@
 package dev.weft.internal.memory;
 
-import java.util.Arrays;
 
 /**
  * An open-addressing identity set of objects, reused across estimator calls to avoid allocating per call.
@@ -55,7 +54,6 @@ public final class IdentitySet {
             }
         }
         count = 0;
-        assert Arrays.stream(table).allMatch(e -> e == null) || table.length > 4096 : "clear left entries";
     }
 
     private void grow() {
