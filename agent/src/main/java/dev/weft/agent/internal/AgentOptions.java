@@ -20,7 +20,8 @@ import java.util.List;
  *       {@code #} comments; arguments after it override it on a tie;</li>
  *   <li>{@code report=PATH} or {@code report=stderr}: one line per class looked at, saying what was done;</li>
  *   <li>{@code hook=call|inline}: how the check is emitted ({@code call});</li>
- *   <li>{@code chunk=N}: iterations per check in strip-mined counted loops ({@code 1024});</li>
+ *   <li>{@code chunk=N}: iterations per check in strip-mined counted loops; by default sized by the loop's
+ *       body, a power of two from 1,024 to 8,192 so that a check covers about 131,072 instructions;</li>
  *   <li>{@code verify=true|false}: verify each transformed class before handing it to the JVM and load the
  *       original if it fails ({@code true});</li>
  *   <li>{@code stripmine=true|false}: strip-mine counted loops so the JIT can still vectorize them
@@ -29,6 +30,9 @@ import java.util.List;
  */
 public record AgentOptions(PolicyRules rules, String report, Hook hook, int chunk, boolean verify,
                            boolean stripMining) {
+    /** {@link #chunk()} when none is given: chunks sized by the body ({@link StripMining#chunkFor}). */
+    public static final int CHUNK_BY_BODY = 0;
+    /** The least chunk sized by the body, and what a body of {@link StripMining#WORK_FACTOR} instructions gets. */
     public static final int CHUNK_DEFAULT = 1024;
     public static final int CHUNK_MAX = 1 << 16;
 
@@ -53,7 +57,7 @@ public record AgentOptions(PolicyRules rules, String report, Hook hook, int chun
         Policy dflt = Policy.BACKEDGE;
         String report = null;
         Hook hook = Hook.of(Hook.Style.CALL);
-        int chunk = CHUNK_DEFAULT;
+        int chunk = CHUNK_BY_BODY;
         boolean verify = true;
         boolean stripMining = true;
         if (args != null && !args.isBlank()) {
@@ -129,7 +133,8 @@ public record AgentOptions(PolicyRules rules, String report, Hook hook, int chun
             // fall through to the message
         }
         throw new IllegalArgumentException("bad chunk=" + value + "; write a whole number of loop iterations from 16 to "
-                + CHUNK_MAX + " (default " + CHUNK_DEFAULT + ")");
+                + CHUNK_MAX + " (by default the chunk is sized by the loop body, " + CHUNK_DEFAULT + " to "
+                + CHUNK_DEFAULT * StripMining.GROWTH_MAX + ")");
     }
 
     private static boolean parseBoolean(String key, String value) {

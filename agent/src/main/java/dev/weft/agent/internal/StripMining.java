@@ -3,6 +3,7 @@ package dev.weft.agent.internal;
 import java.lang.classfile.CodeBuilder;
 import java.lang.classfile.CodeElement;
 import java.lang.classfile.CodeTransform;
+import java.lang.classfile.Instruction;
 import java.lang.classfile.Label;
 import java.lang.classfile.Opcode;
 import java.lang.classfile.PseudoInstruction;
@@ -104,7 +105,34 @@ final class StripMining implements CodeTransform {
         body.add(e);
     }
 
+    /**
+     * Iterations per check for a loop of {@code instructions} bytecode instructions an iteration: about
+     * {@code chunk * }{@link #WORK_FACTOR} instructions per check, a power of two between {@code chunk} and
+     * {@code chunk * }{@link #GROWTH_MAX}. Things that don't work: a fixed 1,024 iterations. Each chunk runs C2's
+     * pre-loop, vectorized main loop and post-loop again (it cannot hoist them out of our outer loop, as it does
+     * for its own strip mining), which cost a vectorized {@code a[i] = b[i] * k} +14 %; the smaller the body,
+     * the larger that share. Solution: chunks sized by the body, so a check covers about the same work.
+     */
+    static int chunkFor(int chunk, int instructions) {
+        long target = (long) chunk * WORK_FACTOR / Math.max(1, instructions);
+        long size = Long.highestOneBit(Math.max(1, target));
+        return (int) Math.max(chunk, Math.min((long) chunk * GROWTH_MAX, size));
+    }
+
+    /** Instructions per check, as a multiple of the chunk option: a body of this many runs {@code chunk}. */
+    static final int WORK_FACTOR = 128;
+    /** The largest chunk, as a multiple of the chunk option. */
+    static final int GROWTH_MAX = 8;
+
     private void emitVersions(CodeBuilder cb, CodeElement backEdge) {
+        int instructions = 0;
+        for (CodeElement e : body) {
+            if (e instanceof Instruction) {
+                instructions++;
+            }
+        }
+        int chunk = this.chunk != AgentOptions.CHUNK_BY_BODY ? this.chunk
+                : chunkFor(AgentOptions.CHUNK_DEFAULT, instructions + 4); // + the loop test
         boolean inclusive = active.exitOpcode() == Opcode.IF_ICMPGT; // i <= bound
         Label mined = cb.newLabel();
         hook.emit(cb);

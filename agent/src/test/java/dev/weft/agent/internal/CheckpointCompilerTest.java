@@ -111,6 +111,23 @@ class CheckpointCompilerTest {
     }
 
     @Test
+    void defaultChunkIsSizedByTheLoopBody() throws Throwable {
+        // scale's loop is 13 instructions an iteration: 131,072 / 13 rounds down to 8,192 iterations per check
+        Class<?> c = load("", Loops.class);
+        int[] a = new int[100_000];
+        int[] b = new int[100_000];
+        Arrays.setAll(b, i -> i);
+        call(c, "scale", a, b, 3);
+        assertThat(a[99_999]).isEqualTo(299_997);
+        assertThat(Probe.polls).isEqualTo((100_000 + 8191) / 8192);
+        assertThat(StripMining.chunkFor(1024, 13)).isEqualTo(8192);
+        assertThat(StripMining.chunkFor(1024, 40)).as("131,072 / 40 = 3,276").isEqualTo(2048);
+        assertThat(StripMining.chunkFor(1024, 128)).isEqualTo(1024);
+        assertThat(StripMining.chunkFor(1024, 5000)).as("never below the chunk option").isEqualTo(1024);
+        assertThat(StripMining.chunkFor(1024, 1)).as("never above 8 times it").isEqualTo(8192);
+    }
+
+    @Test
     void countedLoopNoLongerThanOneChunkRunsAsCompiledAfterOneCheck() throws Throwable {
         Class<?> c = load("chunk=16", Loops.class);
         for (int n : new int[] {0, 1, 15, 16, 17, 100}) {

@@ -28,7 +28,8 @@ import javax.management.openmbean.CompositeData;
  *
  * <p>Implementation overview. Two paths feed one {@link #check}: GC end notifications (and collection-usage
  * threshold crossings) carry the heap pools' usage after the collection; a watchdog thread polls the
- * collectors' counts every {@link #POLL_INTERVAL_NS_DEFAULT} and, after a collection, reads the usage of the
+ * collectors' counts every {@link #POLL_INTERVAL_NS_DEFAULT} under pressure ({@link #POLL_INTERVAL_NS_IDLE}
+ * otherwise) and, after a collection, reads the usage of the
  * heap pools outside eden. A young collection's "after" counts old garbage as live, so a young collection
  * above the soft limit only makes the watchdog force a full collection (at most one per
  * {@link #FULL_GC_INTERVAL_NS_MIN}); a full collection above the limit means the live heap "stays above"
@@ -62,8 +63,19 @@ public final class HeapMonitor {
     public static final int YOUNG_CONFIRMATIONS_MAX = 8;
     /** Least time between two full collections the watchdog asks for. */
     public static final long FULL_GC_INTERVAL_NS_MIN = 1_000_000_000L;
-    /** How often the watchdog thread looks at the GC counters. */
+    /**
+     * How often the watchdog thread looks at the GC counters under memory pressure (the live heap above
+     * {@link #ATTRIBUTION_FRACTION} of the soft limit, or a full collection wanted).
+     */
     public static final long POLL_INTERVAL_NS_DEFAULT = 5_000_000;
+    /**
+     * How often it looks while the live heap is below {@link #ATTRIBUTION_FRACTION} of the soft limit. Things
+     * that don't work: polling every 5 ms always; on two cores the 200 wake-ups a second cost a busy loop
+     * about a tenth of its task-switch rate (docs/benchmarks.md, "Memory budgets"). Solution: poll slowly
+     * until a collection shows the heap half-way to the limit (GC notifications still check every
+     * collection as it is reported).
+     */
+    public static final long POLL_INTERVAL_NS_IDLE = 50_000_000;
 
     /** Diagnostics on stderr ({@code -Dweft.debug.watchdog=true}). */
     private static final boolean DEBUG = Boolean.getBoolean("weft.debug.watchdog");
@@ -170,14 +182,15 @@ public final class HeapMonitor {
     }
 
     /**
-     * The watchdog thread: every {@link #POLL_INTERVAL_NS_DEFAULT}, if a collection happened, checks the
+     * The watchdog thread: every {@link #POLL_INTERVAL_NS_DEFAULT} (or {@link #POLL_INTERVAL_NS_IDLE}), if a collection happened, checks the
      * pools' usage after their last collection. Things that don't work: relying on GC notifications alone;
      * the JDK's notification thread was measured delivering them seconds late on a busy two-core machine,
      * after the heap was long exhausted. Solution: poll the cheap counters too; both paths call check().
      */
     private void poll() {
         while (!closed) {
-            LockSupport.parkNanos(POLL_INTERVAL_NS_DEFAULT);
+            boolean pressure = fullGcWanted || TaskAllocation.isCounting();
+            LockSupport.parkNanos(pressure ? POLL_INTERVAL_NS_DEFAULT : POLL_INTERVAL_NS_IDLE);
             try {
                 if (fullGcWanted && System.nanoTime() - fullGcForcedNs >= FULL_GC_INTERVAL_NS_MIN) {
                     fullGcWanted = false;
