@@ -29,6 +29,20 @@ public class Monitors {
         return c;
     }
 
+    /**
+     * A checked loop in a lambda that a {@code synchronized} JDK method the agent does not compile
+     * ({@code Vector.forEach}) calls back; then a checked loop outside.
+     */
+    public static int underForeignMonitor(int n, java.util.Vector<Integer> v, List<String> trace) {
+        int[] c = new int[1];
+        v.forEach(x -> {
+            c[0] += spin(n);
+            trace.add("callback done holding=" + Thread.holdsLock(v));
+        });
+        trace.add("after forEach holding=" + Thread.holdsLock(v));
+        return c[0] + spin(n);
+    }
+
     /** A synchronized method that calls a checked method. */
     public static synchronized int synchronizedCaller(int n, List<String> trace) {
         int c = spin(n);

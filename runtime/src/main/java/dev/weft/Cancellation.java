@@ -1,6 +1,7 @@
 package dev.weft;
 
 import dev.weft.internal.cancel.PendingCancels;
+import dev.weft.internal.jdk.HeldMonitors;
 
 /**
  * Static entry points to cancellation: explicit checkpoints, a cancellation query, and the hook the Weft
@@ -48,8 +49,10 @@ public final class Cancellation {
      * <p>Fast path: one read of a {@code static volatile} counter that is non-zero only while some cancel
      * scope anywhere in the process is cancelled; no allocation, small enough to inline. Slow path: if the
      * current thread is a Weft task inside a cancelled scope (and not shielded), throws {@link Cancelled},
-     * exactly as {@link #checkpoint()}, unless the task holds a monitor the agent counted ({@link
-     * #monitorEntered()}): then the cancel waits for the first check outside. Never throws outside a Weft task.
+     * exactly as {@link #checkpoint()}, unless the task holds a monitor: one the agent counted ({@link
+     * #monitorEntered()}), or one taken by code the agent did not compile, such as a {@code synchronized} JDK
+     * method calling back into the application ({@code Vector.forEach(lambda)}), found by a stack walk just
+     * before the throw. Then the cancel waits for the first check outside. Never throws outside a Weft task.
      */
     public static void poll() {
         if (PendingCancels.count != 0) {
@@ -59,10 +62,26 @@ public final class Cancellation {
 
     private static void pollSlow() {
         TaskImpl<?> t = TaskImpl.current();
-        if (t != null && t.monitorDepth == 0) { // never inside a monitor: the next check outside delivers
-            t.checkpoint();
+        // never inside a monitor: the next check outside delivers
+        if (t == null || t.monitorDepth != 0 || t.visibleCancel() == null) {
+            return;
         }
+        if (t.foreignMonitorSkips > 0) {
+            t.foreignMonitorSkips--;
+            return;
+        }
+        if (HeldMonitors.heldByCurrentThread()) {
+            // a monitor the agent did not count: walk again after 1, 2, 4 ... 4,096 checks, not at every one
+            t.foreignMonitorBackoff = Math.min(FOREIGN_MONITOR_BACKOFF_MAX, Math.max(1, 2 * t.foreignMonitorBackoff));
+            t.foreignMonitorSkips = t.foreignMonitorBackoff;
+            return;
+        }
+        t.foreignMonitorBackoff = 0;
+        t.checkpoint();
     }
+
+    /** Most checks skipped between two stack walks while a foreign monitor delays a cancellation. */
+    static final int FOREIGN_MONITOR_BACKOFF_MAX = 1 << 12;
 
     /**
      * Agent hook, compiled just after each {@code monitorenter} and at the entry of each {@code synchronized}

@@ -1,5 +1,6 @@
 package dev.weft;
 
+import dev.weft.internal.budget.StockSlot;
 import dev.weft.internal.budget.TaskAllocation;
 import dev.weft.internal.budget.TaskMemory;
 import dev.weft.internal.cancel.PendingCancels;
@@ -99,6 +100,12 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
      * while this is above zero, so a cancel is never delivered inside a monitor. The task's thread only.
      */
     int monitorDepth;
+    /**
+     * Agent checks to let pass before the next stack walk for monitors the agent did not count, and the current
+     * back-off ({@link Cancellation#poll()}). The task's thread only.
+     */
+    int foreignMonitorSkips;
+    int foreignMonitorBackoff;
     /**
      * Memory budgets (issue 5): bytes the carriers allocated while this task was mounted, in the heap
      * watchdog's current window (packed, see TaskAllocation). Written by the carrier that mounts the task;
@@ -585,6 +592,12 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
                 }
             }
             return m;
+        }
+
+        @Override
+        public StockSlot currentStockSlot() {
+            TaskImpl<?> t = TaskImpl.current();
+            return t != null && t.scheduler instanceof StockSlot slot ? slot : null;
         }
 
         @Override

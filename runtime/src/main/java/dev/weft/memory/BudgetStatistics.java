@@ -13,7 +13,8 @@ package dev.weft.memory;
  * @param limitBytesSoft the soft limit
  * @param graceBytes     the grace lent to a task that hits the limit
  * @param usedBytes      bytes reserved now (this budget and its descendants)
- * @param peakBytes      the most ever reserved at once
+ * @param peakBytes      the most ever charged at once (reserved, plus what carriers held in stock: at most
+ *                       two batches of 1/64 of the limit, capped at 64 KiB, per carrier)
  * @param refusals       reservations refused (soft limit, grace overrun, or injected)
  * @param graceLends     times grace was lent
  * @param graceHolders   tasks holding this budget's grace now

@@ -52,9 +52,20 @@ import dev.weft.ContextVar;
  * <h2>Memory consistency effects</h2>
  * Actions before {@link Reservation#close()} happen-before a reservation that observes the released bytes.
  *
+ * <h2>Per-carrier stocks</h2>
+ * A reservation of up to a 64th of the soft limit (at most 64 KiB; budgets under 64 KiB have none) made on a
+ * Weft loop or a platform thread charges a batch that size beyond what it asked, and keeps the extra in the
+ * carrier's stock; later small reservations on that carrier and budget are served from the stock without
+ * touching the shared counters, and releases return to it (beyond two batches, back to the budget). So
+ * reservations deep in the hierarchy cost one uncontended atomic operation, not one contended per level.
+ * {@link #usedBytes} does not count stocked bytes. Every stock is emptied before a budget refuses anything,
+ * and stocks are off while any task holds grace. The price: a carrier can hold up to two batches charged to
+ * one budget, which the budget's {@linkplain BudgetStatistics#peakBytes() peak} includes.
+ *
  * <h2>Thread safety</h2>
- * Thread-safe and lock-free: reserve and release are a compare-and-set per level of the hierarchy and, when
- * the reservation does not escape (try-with-resources), allocate nothing once compiled.
+ * Thread-safe and lock-free: reserve and release are a compare-and-set per level of the hierarchy, or one on
+ * the carrier's stock, and, when the reservation does not escape (try-with-resources), allocate nothing once
+ * compiled.
  *
  * @implNote Leak detection ({@code -Dweft.memory.leakDetection=on}, on by default under {@code -ea}) records
  * where each reservation was made and reports one dropped without release; see {@link Reservation}.
@@ -109,7 +120,11 @@ public sealed interface MemoryBudget permits BudgetImpl {
     /** The grace lent above the soft limit to a task that hit it. */
     long graceBytes();
 
-    /** Bytes currently reserved on this budget (its own and its descendants'). */
+    /**
+     * Bytes currently reserved on this budget (its own and its descendants'). Exact when no reservation is
+     * in flight; during concurrent reservations it may lag by what is moving between a carrier's stock and
+     * the budget (see "Per-carrier stocks" above).
+     */
     long usedBytes();
 
     /** Changes the soft limit (existing reservations stay); returns this budget. */

@@ -101,6 +101,32 @@ class RealRuntimeDeliveryTest {
     }
 
     @Test
+    void cancelIsNeverDeliveredUnderAMonitorTakenByCodeTheAgentDidNotCompile() throws Throwable {
+        Class<?> c = new TransformingLoader(new CheckpointCompiler(AgentOptions.defaults()),
+                Set.of(Monitors.class.getName())).loadClass(Monitors.class.getName());
+        List<String> trace = new ArrayList<>();
+        java.util.Vector<Integer> v = new java.util.Vector<>(List.of(1, 2));
+        AtomicBoolean heldAtThrow = new AtomicBoolean(true);
+        boolean caught = Weft.run(() -> {
+            CancelScope scope = CancelScope.create();
+            scope.cancel();
+            scope.run(() -> {
+                try {
+                    call(c, "underForeignMonitor", 10_000, v, trace);
+                } finally {
+                    heldAtThrow.set(Thread.holdsLock(v));
+                }
+            });
+            return scope.cancelledCaught();
+        });
+        assertThat(caught).isTrue();
+        // both callbacks ran whole under Vector's lock; the first check after forEach returned delivered
+        assertThat(trace).containsExactly("callback done holding=true", "callback done holding=true",
+                "after forEach holding=false");
+        assertThat(heldAtThrow).isFalse();
+    }
+
+    @Test
     void codeOutsideAnyWeftTaskIsNeverThrownAt() throws Throwable {
         Class<?> c = load();
         AtomicInteger steps = new AtomicInteger();

@@ -29,12 +29,12 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
-@Warmup(iterations = 4, time = 1)
+@Warmup(iterations = 10, time = 1)
 @Measurement(iterations = 5, time = 1)
 @Fork(value = 2, jvmArgsAppend = {"--add-opens", "java.base/java.lang=ALL-UNNAMED", "-Xms2g", "-Xmx2g",
         "-XX:+AlwaysPreTouch"})
 public class CheckpointOverheadBenchmark {
-    @Param({"plain", "backedge", "entry", "unmined", "every64"})
+    @Param({"plain", "backedge", "entry", "unmined", "every64", "chunk1024"})
     public String variant;
 
     KernelSuite k;
@@ -54,6 +54,7 @@ public class CheckpointOverheadBenchmark {
             case "entry" -> "default=entry";
             case "unmined" -> "stripmine=false";
             case "every64" -> "default=backedge/64";
+            case "chunk1024" -> "chunk=1024"; // strip mining with a fixed chunk, as before chunks were sized by the body
             default -> throw new IllegalArgumentException("unknown variant " + variant);
         });
         for (int i = 0; i < ints.length; i++) {

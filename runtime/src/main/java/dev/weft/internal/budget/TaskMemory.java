@@ -41,6 +41,9 @@ public final class TaskMemory {
 
         /** Cancels {@code task} with reason {@link CancelReason#MEMORY}; {@code origin} becomes the cause. */
         void cancelForMemory(Task<?> task, Throwable origin);
+
+        /** The current task's loop, if it runs on one (not the stealing pool); null outside a Weft task. */
+        StockSlot currentStockSlot();
     }
 
     /** A budget that lends grace; repaid when the grace ends. */
@@ -60,6 +63,12 @@ public final class TaskMemory {
     public static TaskMemory current() {
         Access a = access;
         return a == null ? null : a.current();
+    }
+
+    /** The slot of the loop the current Weft task runs on, or null (not a task, or not on a loop). */
+    public static StockSlot currentStockSlot() {
+        Access a = access;
+        return a == null ? null : a.currentStockSlot();
     }
 
     /** The state of {@code task}, created on first use. */

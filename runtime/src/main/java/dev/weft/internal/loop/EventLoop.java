@@ -1,5 +1,6 @@
 package dev.weft.internal.loop;
 
+import dev.weft.internal.budget.StockSlot;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -20,7 +21,7 @@ import java.util.concurrent.locks.LockSupport;
  * what is queued, then exits) → {@code STOPPED} (carrier exited; submissions go to the handover
  * executor with a warning).
  */
-public final class EventLoop implements Scheduler {
+public final class EventLoop implements Scheduler, StockSlot {
     /** Accepting and running entries. */
     private static final int RUNNING = 0;
     /** Shutdown requested; the carrier drains the queue and exits. */
@@ -42,6 +43,8 @@ public final class EventLoop implements Scheduler {
     private volatile boolean parked;
     /** Where entries go after the carrier stopped. Written once by {@link #shutdown}. */
     private volatile Executor handover;
+    /** Memory budgets' stock for this carrier ({@link StockSlot}). Tasks on this loop only, so the carrier. */
+    private Object memoryStock;
 
     public EventLoop(String name, int index, int queueCapacity) {
         this.name = name;
@@ -54,6 +57,21 @@ public final class EventLoop implements Scheduler {
     @Override
     public String name() {
         return name;
+    }
+
+    @Override
+    public Object memoryStock() {
+        return memoryStock;
+    }
+
+    @Override
+    public void memoryStock(Object stock) {
+        memoryStock = stock;
+    }
+
+    @Override
+    public Thread carrierThread() {
+        return carrier;
     }
 
     public int index() {

@@ -1,0 +1,86 @@
+package dev.weft.internal.jdk;
+
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.MethodType;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Whether the current thread holds any monitor, in any frame, through {@code java.lang.LiveStackFrame}
+ * (package-private in java.base, reached with {@code --add-opens java.base/java.lang=ALL-UNNAMED}, which Weft
+ * requires anyway), feature-detected.
+ *
+ * <p>Why: the agent's checks must never throw while a monitor is held, and the agent counts only the
+ * monitors of the code it compiled. A JDK method that is {@code synchronized} and calls back into application
+ * code ({@code Vector.forEach}, {@code Collections.synchronizedList(l).forEach}, {@code Hashtable.compute})
+ * holds one the count does not see. Things that don't work: {@code Thread.holdsLock} needs the object;
+ * {@code ThreadMXBean.getThreadInfo(..., lockedMonitors)} does not support virtual threads. Solution: a live
+ * stack walk, which reports each frame's monitors; it costs tens of microseconds, so it runs only when a
+ * cancellation is about to be delivered.
+ */
+public final class HeldMonitors {
+    private HeldMonitors() {}
+
+    private static final StackWalker WALKER;
+    private static final MethodHandle GET_MONITORS;
+    private static final String MISSING;
+
+    static {
+        StackWalker w = null;
+        MethodHandle g = null;
+        String missing = null;
+        try {
+            Class<?> live = Class.forName("java.lang.LiveStackFrame");
+            MethodHandles.Lookup l = MethodHandles.privateLookupIn(live, MethodHandles.lookup());
+            w = (StackWalker) l.findStatic(live, "getStackWalker", MethodType.methodType(StackWalker.class,
+                    Set.class)).invoke(EnumSet.noneOf(StackWalker.Option.class));
+            g = l.findVirtual(live, "getMonitors", MethodType.methodType(Object[].class))
+                    .asType(MethodType.methodType(Object[].class, StackWalker.StackFrame.class));
+        } catch (Throwable t) {
+            w = null;
+            g = null;
+            missing = t.toString();
+        }
+        WALKER = w;
+        GET_MONITORS = g;
+        MISSING = missing;
+    }
+
+    /** Whether the walk is available; if not, {@link #missing()} says why. */
+    public static boolean available() {
+        return WALKER != null;
+    }
+
+    /** Why the walk is unavailable, or null. */
+    public static String missing() {
+        return MISSING;
+    }
+
+    /**
+     * Whether any frame of the current thread holds a monitor; false if the walk is unavailable. Slow (a live
+     * stack walk, tens of microseconds): call it only when about to deliver a cancellation.
+     */
+    public static boolean heldByCurrentThread() {
+        if (WALKER == null) {
+            return false;
+        }
+        return WALKER.walk(frames -> frames.anyMatch(HeldMonitors::holds));
+    }
+
+    private static boolean holds(StackWalker.StackFrame f) {
+        try {
+            Object[] monitors = (Object[]) GET_MONITORS.invokeExact(f);
+            if (monitors != null) {
+                for (Object m : monitors) {
+                    if (m != null) { // an interpreted frame keeps a released slot, emptied
+                        return true;
+                    }
+                }
+            }
+            return false;
+        } catch (Throwable t) {
+            return false;
+        }
+    }
+}
