@@ -70,10 +70,9 @@ public final class HeapMonitor {
     public static final long POLL_INTERVAL_NS_DEFAULT = 5_000_000;
     /**
      * How often it looks while the live heap is below {@link #ATTRIBUTION_FRACTION} of the soft limit. Things
-     * that don't work: polling every 5 ms always; on two cores the 200 wake-ups a second cost a busy loop
-     * about a tenth of its task-switch rate (docs/benchmarks.md, "Memory budgets"). Solution: poll slowly
-     * until a collection shows the heap half-way to the limit (GC notifications still check every
-     * collection as it is reported).
+     * that don't work: polling every 5 ms always; 200 wake-ups a second on a two-core machine buy nothing
+     * while the heap is far from the limit. Solution: poll slowly until a collection shows the heap half-way
+     * to the limit (GC notifications still check every collection as it is reported).
      */
     public static final long POLL_INTERVAL_NS_IDLE = 50_000_000;
 

@@ -28,7 +28,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * back and forth through two {@link Channel}s of capacity 1, {@link #SWITCHES} / 2 round trips per
  * invocation; every hand-off unmounts one task and mounts the other. The score is per switch.
  * {@code attribution}: {@code off}; {@code watchdog} (a {@link HeapWatchdog} installed with a limit it never
- * approaches: mounts are published, no counter is read, plus the watchdog's 5 ms poller); {@code counting}
+ * approaches: mounts are published, no counter is read, plus the watchdog's poller, every 50 ms while the heap is far from the limit); {@code counting}
  * (what runs under memory pressure: one read of the carrier's allocation counter per unmount).
  * {@link #hookOnly} measures the hook itself, which is steadier than the difference of two switch timings.
  */
