@@ -39,6 +39,7 @@ public class CheckpointOverheadBenchmark {
 
     KernelSuite k;
     int[] ints = new int[4096];
+    byte[] bytes = new byte[4096];
     int[] out = new int[4096];
     double[] ma = new double[128 * 128];
     double[] mb = new double[128 * 128];
@@ -59,6 +60,7 @@ public class CheckpointOverheadBenchmark {
         });
         for (int i = 0; i < ints.length; i++) {
             ints[i] = i * 31;
+            bytes[i] = (byte) (i * 131);
         }
         for (int i = 0; i < ma.length; i++) {
             ma[i] = i % 7;
@@ -101,5 +103,11 @@ public class CheckpointOverheadBenchmark {
     @Benchmark
     public int lang3Levenshtein() {
         return k.lang3(s1, s2);
+    }
+
+    /** Commons Codec (its suite runs under the agent in every build): Base64 round trip of 4 KiB. */
+    @Benchmark
+    public int codecBase64() {
+        return k.codec(bytes);
     }
 }

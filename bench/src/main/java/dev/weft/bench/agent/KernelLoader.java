@@ -38,7 +38,8 @@ final class KernelLoader extends ClassLoader {
 
     @Override
     protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-        boolean mine = name.equals(RENAMED) || name.startsWith("org.apache.commons.lang3.");
+        boolean mine = name.equals(RENAMED) || name.startsWith("org.apache.commons.lang3.")
+                || name.startsWith("org.apache.commons.codec.");
         if (!mine) {
             return super.loadClass(name, resolve);
         }

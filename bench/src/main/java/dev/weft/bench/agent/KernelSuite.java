@@ -16,6 +16,9 @@ public interface KernelSuite {
 
     int lang3(String s, String t);
 
+    /** Commons Codec, the library whose suite runs under the agent in CI: Base64 encode and decode. */
+    int codec(byte[] data);
+
     /** Spins until cancelled: a loop with no calls (sets {@code running} first). */
     long spin(boolean[] running);
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.commons.codec.binary.Base64;
 import org.apache.commons.lang3.StringUtils;
 
 /**
@@ -73,6 +74,12 @@ public class Kernels implements KernelSuite {
     @SuppressWarnings("deprecation")
     public int lang3(String s, String t) {
         return StringUtils.getLevenshteinDistance(s, t);
+    }
+
+    @Override
+    public int codec(byte[] data) {
+        byte[] encoded = Base64.encodeBase64(data);
+        return Base64.decodeBase64(encoded).length + encoded.length;
     }
 
     @Override
