@@ -63,25 +63,35 @@ public final class Cancellation {
     private static void pollSlow() {
         TaskImpl<?> t = TaskImpl.current();
         // never inside a monitor: the next check outside delivers
-        if (t == null || t.monitorDepth != 0 || t.visibleCancel() == null) {
+        if (t == null || t.monitorDepth != 0) {
             return;
+        }
+        CancelScopeImpl hit = t.visibleCancel();
+        if (hit == null) {
+            return;
+        }
+        if (hit != t.foreignMonitorScope) { // a new cancellation: no back-off left over from an earlier one
+            t.foreignMonitorScope = hit;
+            t.foreignMonitorSkips = 0;
+            t.foreignMonitorBackoff = 0;
         }
         if (t.foreignMonitorSkips > 0) {
             t.foreignMonitorSkips--;
             return;
         }
         if (HeldMonitors.heldByCurrentThread()) {
-            // a monitor the agent did not count: walk again after 1, 2, 4 ... 4,096 checks, not at every one
+            // a monitor the agent did not count: walk again after 1, 2, 4 ... 1,024 checks, not at every one
             t.foreignMonitorBackoff = Math.min(FOREIGN_MONITOR_BACKOFF_MAX, Math.max(1, 2 * t.foreignMonitorBackoff));
             t.foreignMonitorSkips = t.foreignMonitorBackoff;
             return;
         }
         t.foreignMonitorBackoff = 0;
+        t.foreignMonitorScope = null;
         t.checkpoint();
     }
 
     /** Most checks skipped between two stack walks while a foreign monitor delays a cancellation. */
-    static final int FOREIGN_MONITOR_BACKOFF_MAX = 1 << 12;
+    static final int FOREIGN_MONITOR_BACKOFF_MAX = 1 << 10;
 
     /**
      * Agent hook, compiled just after each {@code monitorenter} and at the entry of each {@code synchronized}

@@ -106,6 +106,13 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
      */
     int foreignMonitorSkips;
     int foreignMonitorBackoff;
+    /** The cancelled scope the back-off above was computed for; a different one starts afresh. */
+    CancelScopeImpl foreignMonitorScope;
+    /**
+     * The scheduler whose carrier is running the task now (set by {@link #runOn} before each mount). Written by
+     * the carrier just before the task runs on it; read by the task's own thread while mounted.
+     */
+    Scheduler mountedOn;
     /**
      * Memory budgets (issue 5): bytes the carriers allocated while this task was mounted, in the heap
      * watchdog's current window (packed, see TaskAllocation). Written by the carrier that mounts the task;
@@ -186,6 +193,7 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
 
     @Override
     public void runOn(Scheduler s) {
+        mountedOn = s;
         // Memory budgets (issue 5): attribute what the carrier allocates while the task is mounted to the task
         // (ThreadMXBean returns -1 for virtual threads). Off unless a HeapWatchdog is installed; allocation-free.
         if (!TaskAllocation.enabled) {
@@ -597,7 +605,9 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
         @Override
         public StockSlot currentStockSlot() {
             TaskImpl<?> t = TaskImpl.current();
-            return t != null && t.scheduler instanceof StockSlot slot ? slot : null;
+            // the loop that mounted the task, not `scheduler`: moveTo sets that before the move, which a pinned
+            // yield can leave undone until the next park
+            return t != null && t.mountedOn instanceof StockSlot slot ? slot : null;
         }
 
         @Override

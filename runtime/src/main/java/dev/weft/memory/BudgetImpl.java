@@ -167,29 +167,37 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
     }
 
     /**
-     * Bytes a carrier's stock is refilled with: a 64th of the soft limit, at most 64 KiB; 0 (no stock) below a
-     * 64 KiB limit, where a batch would be a large share of the budget. Reservations above it are never stocked.
+     * Bytes a carrier's stock is refilled with: a 64th of the smallest soft limit from this budget to the root
+     * (a batch is charged to every level), at most 64 KiB; 0 (no stock) when that limit is under 64 KiB, where a
+     * batch would be a large share of it. Reservations above it are never stocked.
      */
     long batchBytes() {
-        long b = Math.min(STOCK_BATCH_BYTES_MAX, limitBytesSoft >> 6);
-        return b >= STOCK_BATCH_BYTES_MIN ? b : 0;
+        long limit = limitBytesSoft;
+        for (BudgetImpl b = parent; b != null; b = b.parent) {
+            limit = Math.min(limit, b.limitBytesSoft);
+        }
+        long batch = Math.min(STOCK_BATCH_BYTES_MAX, limit >> 6);
+        return batch >= STOCK_BATCH_BYTES_MIN ? batch : 0;
     }
+
+    /** Drain-and-retry rounds before a refusal, in case a carrier refilled its stock during the drain. */
+    static final int DRAIN_ROUNDS_MAX = 3;
 
     static final long STOCK_BATCH_BYTES_MAX = 64 << 10;
     static final long STOCK_BATCH_BYTES_MIN = 1 << 10;
 
     /** Fast path: from the carrier's stock, or charged with a batch for it, or charged exactly; false: refused. */
     private boolean charge(long bytes) {
-        long batch = batchBytes();
-        if (batch == 0 || bytes > batch) {
-            return chargeAll(bytes);
-        }
         BudgetStock s = BudgetStock.current();
         if (s == null) {
             return chargeAll(bytes);
         }
         if (s.take(this, bytes)) {
             return true;
+        }
+        long batch = batchBytes();
+        if (batch == 0 || bytes > batch) {
+            return chargeAll(bytes);
         }
         if (chargeAll(bytes + batch)) {
             if (!s.deposit(this, batch)) {
@@ -224,16 +232,31 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
 
     /** Before a refusal: empties every carrier's stock, so parked bytes never cause one, and tries again. */
     private boolean drainStocksAndCharge(long bytes) {
-        BudgetStock.drainAll();
-        return chargeAll(bytes);
+        return drainStocksAndCharge(bytes, null) == null;
+    }
+
+    /**
+     * Empties every stock and charges exactly (with {@code tm}'s grace, if any); again while the refusing level
+     * still has bytes in some stock (a refill raced with the drain), at most {@link #DRAIN_ROUNDS_MAX} rounds.
+     * Returns the refusing level, or null if charged.
+     */
+    private BudgetImpl drainStocksAndCharge(long bytes, TaskMemory tm) {
+        BudgetImpl refused = null;
+        for (int round = 0; round < DRAIN_ROUNDS_MAX; round++) {
+            BudgetStock.drainAll();
+            refused = chargeWithGrace(bytes, tm);
+            if (refused == null || BudgetStock.heldFor(refused) == 0) {
+                return refused;
+            }
+        }
+        return refused;
     }
 
     /** Releases reserved bytes: into the carrier's stock if it holds this budget, else from every level. */
     void releaseBytes(long bytes) {
-        long batch = batchBytes();
-        if (batch > 0 && bytes <= batch && used <= limitBytesSoft) {
+        if (used <= limitBytesSoft) { // over it (grace was lent), released bytes must not be handed out again
             BudgetStock s = BudgetStock.current();
-            if (s != null && s.give(this, bytes, batch)) {
+            if (s != null && s.give(this, bytes)) {
                 return;
             }
         }
@@ -337,8 +360,7 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
             refused = this;
             note = "(injected refusal: the budget refuses at random, MemoryBudget.refuseAtRandom)";
         } else {
-            BudgetStock.drainAll();
-            refused = chargeWithGrace(bytes, tm);
+            refused = drainStocksAndCharge(bytes, tm);
             if (refused == null) {
                 return;
             }
@@ -356,8 +378,8 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
         if (tm != null) {
             GRACE_LENDS.getAndAdd(refused, 1L);
             GRACE_HOLDERS.getAndAdd(refused, 1);
-            BudgetStock.suspend();
             tm.grantGrace(refused);
+            BudgetStock.suspend(); // after the grant: its repayment resumes, even if the drain throws
         }
         throw e;
     }
@@ -416,6 +438,11 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
     @Override
     public long usedBytes() {
         return Math.max(0, used - BudgetStock.heldFor(this));
+    }
+
+    /** Bytes charged here, stocked ones included (tests and diagnostics). */
+    long chargedBytes() {
+        return used;
     }
 
     /** Whether this budget is {@code b} or below it. */

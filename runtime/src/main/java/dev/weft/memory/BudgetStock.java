@@ -21,16 +21,18 @@ import java.util.concurrent.ConcurrentHashMap;
  * gives the excess back. A stock holds one budget at a time; a reservation on another budget empties it first.
  *
  * <p>Precision. Stocked bytes are charged but not reserved, so {@link MemoryBudget#usedBytes} subtracts what
- * the stocks hold. Before a budget refuses, every stock is {@linkplain #drainAll drained}, so a refusal is
- * never caused by bytes parked in a stock (a stock refilled concurrently with the drain can still hold up to
- * two batches). While any grace is lent ({@link #suspend}), stocks neither give nor take: reservations above
+ * the stocks hold. Before a budget refuses, every stock is {@linkplain #drainAll drained} and the charge
+ * retried, again while the refusing budget still has bytes in a stock (a carrier refilled during the drain),
+ * up to {@link BudgetImpl#DRAIN_ROUNDS_MAX} rounds; only a carrier that refills during each of those rounds can
+ * still cause a refusal. While any grace is lent ({@link #suspend}), stocks neither give nor take: reservations above
  * a soft limit are charged exactly, and released exactly.
  *
  * <h2>Thread safety</h2>
  * {@link #bytes} is changed only atomically (the owner's CAS and adds, a drain's exchange). {@link #budget}
- * changes only under the stock's lock, by a thread running on the stock's carrier; the fast paths run only
- * there, one task at a time and never parking, so they never overlap a change of budget. A drain reads the
- * budget under the lock. A fast path that a drain emptied falls back to the counters.
+ * changes only under the stock's lock, by a thread running on the stock's carrier (a loop's stock is found
+ * through the loop that actually mounted the task, not the one it may be moving to); the fast paths run only
+ * there, one task at a time and never parking, so they never overlap a change of budget. Drains and
+ * {@link #heldFor} read the budget under the lock. A fast path that a drain emptied falls back to the counters.
  */
 final class BudgetStock {
     private static final VarHandle BYTES;
@@ -61,6 +63,8 @@ final class BudgetStock {
     private final Thread owner;
     /** The budget the stocked bytes are charged to, or null. Written under the lock (see class comment). */
     private volatile BudgetImpl budget;
+    /** The batch {@link #budget} refills with; beyond two, releases go back. Written with budget (lock). */
+    private long batch;
     /** Stocked bytes. Atomic access only. */
     @SuppressWarnings("unused")
     private volatile long bytes;
@@ -95,8 +99,9 @@ final class BudgetStock {
         }
         Object s = slot.memoryStock();
         if (s == null) {
-            s = register(new BudgetStock(slot.carrierThread()));
-            slot.memoryStock(s);
+            BudgetStock made = new BudgetStock(slot.carrierThread());
+            slot.memoryStock(made); // before registering: registering may park, and the loop run another task
+            s = register(made);
         }
         return (BudgetStock) s;
     }
@@ -120,7 +125,7 @@ final class BudgetStock {
      * Fast path of a release: puts {@code n} bytes of {@code b} back into this stock if it holds
      * {@code b}, giving anything above two batches back to the counters. False: release them exactly.
      */
-    boolean give(BudgetImpl b, long n, long batch) {
+    boolean give(BudgetImpl b, long n) {
         if (suspended != 0 || budget != b) {
             return false;
         }
@@ -132,17 +137,16 @@ final class BudgetStock {
     }
 
     /**
-     * After {@code b} charged {@code batch} bytes beyond a reservation: puts them in this stock (the current carrier's),
-     * emptying it of another budget first. False if there is no stock to keep them in (the caller releases
-     * them).
+     * After {@code b} charged {@code batch} bytes beyond a reservation: puts them in this stock (the current
+     * carrier's), emptying it of another budget first. False while stocks are off (the caller releases them).
      */
     boolean deposit(BudgetImpl b, long batch) {
         if (suspended != 0) {
             return false;
         }
         synchronized (this) {
-            if (current() != this) { // null while suspended
-                return false; // parked on the lock and resumed elsewhere: not our carrier's stock any more
+            if (suspended != 0) {
+                return false;
             }
             if (budget != b) {
                 long old = (long) BYTES.getAndSet(this, 0L);
@@ -151,6 +155,7 @@ final class BudgetStock {
                 }
                 budget = b;
             }
+            this.batch = batch;
             BYTES.getAndAdd(this, batch);
         }
         return true;
@@ -191,13 +196,28 @@ final class BudgetStock {
     static long heldFor(BudgetImpl b) {
         long held = 0;
         for (BudgetStock s : ALL) {
-            long n = s.bytes;
-            BudgetImpl owner = s.budget;
-            if (n > 0 && owner != null && owner.isWithin(b)) {
-                held += n;
+            if (s.bytes == 0) {
+                continue;
+            }
+            synchronized (s) { // budget and bytes together: a change of budget happens under the lock
+                long n = s.bytes;
+                BudgetImpl owner = s.budget;
+                if (n > 0 && owner != null && owner.isWithin(b)) {
+                    held += n;
+                }
             }
         }
         return held;
+    }
+
+    /** Stocks registered (tests). */
+    static int count() {
+        return ALL.size();
+    }
+
+    /** Whether stocks are off because grace is lent (tests). */
+    static boolean isSuspended() {
+        return suspended != 0;
     }
 
     /** Grace lent somewhere: stocks off until {@link #resume}, and emptied now. */

@@ -53,14 +53,14 @@ import dev.weft.ContextVar;
  * Actions before {@link Reservation#close()} happen-before a reservation that observes the released bytes.
  *
  * <h2>Per-carrier stocks</h2>
- * A reservation of up to a 64th of the soft limit (at most 64 KiB; budgets under 64 KiB have none) made on a
- * Weft loop or a platform thread charges a batch that size beyond what it asked, and keeps the extra in the
- * carrier's stock; later small reservations on that carrier and budget are served from the stock without
- * touching the shared counters, and releases return to it (beyond two batches, back to the budget). So
- * reservations deep in the hierarchy cost one uncontended atomic operation, not one contended per level.
- * {@link #usedBytes} does not count stocked bytes. Every stock is emptied before a budget refuses anything,
- * and stocks are off while any task holds grace. The price: a carrier can hold up to two batches charged to
- * one budget, which the budget's {@linkplain BudgetStatistics#peakBytes() peak} includes.
+ * A reservation of up to a 64th of the smallest soft limit on its path to the root (at most 64 KiB; none when that
+ * limit is under 64 KiB) made on a Weft loop or a platform thread charges a batch that size beyond what it asked,
+ * and keeps the extra in the carrier's stock; later small reservations on that carrier and budget are served from
+ * the stock without touching the shared counters, and releases return to it (beyond two batches, back to the
+ * budget). So reservations deep in the hierarchy cost one uncontended atomic operation, not one contended per
+ * level. {@link #usedBytes} does not count stocked bytes. Every stock is emptied, and the charge retried, before a
+ * budget refuses anything, and stocks are off while any task holds grace. The price: a carrier can hold up to two
+ * batches charged to one budget, which the budget's {@linkplain BudgetStatistics#peakBytes() peak} includes.
  *
  * <h2>Thread safety</h2>
  * Thread-safe and lock-free: reserve and release are a compare-and-set per level of the hierarchy, or one on

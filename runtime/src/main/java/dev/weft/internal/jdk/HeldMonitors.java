@@ -59,28 +59,48 @@ public final class HeldMonitors {
 
     /**
      * Whether any frame of the current thread holds a monitor; false if the walk is unavailable. Slow (a live
-     * stack walk, tens of microseconds): call it only when about to deliver a cancellation.
+     * stack walk, tens of microseconds): call it only when about to deliver a cancellation. If the walk fails
+     * for want of memory or stack (it allocates every frame's locals), the answer is "held", so the caller
+     * waits and asks again; if it fails otherwise (a JDK whose walk misbehaves), the answer is "not held",
+     * with one warning, so cancellation still works.
      */
     public static boolean heldByCurrentThread() {
         if (WALKER == null) {
             return false;
         }
-        return WALKER.walk(frames -> frames.anyMatch(HeldMonitors::holds));
-    }
-
-    private static boolean holds(StackWalker.StackFrame f) {
         try {
-            Object[] monitors = (Object[]) GET_MONITORS.invokeExact(f);
-            if (monitors != null) {
-                for (Object m : monitors) {
-                    if (m != null) { // an interpreted frame keeps a released slot, emptied
-                        return true;
-                    }
-                }
+            return WALKER.walk(frames -> frames.anyMatch(HeldMonitors::holds));
+        } catch (VirtualMachineError e) {
+            return true;
+        } catch (Throwable t) {
+            if (!warned) {
+                warned = true;
+                System.err.println("weft: the stack walk for held monitors failed (" + t + "); cancellations"
+                        + " at agent checks are now held back only by the monitors the agent counted");
             }
             return false;
-        } catch (Throwable t) {
-            return false;
         }
+    }
+
+    /** Whether the failure warning was printed. Racy by design: at worst printed twice. */
+    private static volatile boolean warned;
+
+    private static boolean holds(StackWalker.StackFrame f) {
+        Object[] monitors;
+        try {
+            monitors = (Object[]) GET_MONITORS.invokeExact(f);
+        } catch (RuntimeException | Error e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException(t);
+        }
+        if (monitors != null) {
+            for (Object m : monitors) {
+                if (m != null) { // an interpreted frame keeps a released slot, emptied
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 }
