@@ -26,7 +26,11 @@ public final class ByteSizes {
             v /= 1024;
             u++;
         }
-        return String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+        // Not String.format: that loads locale data (CLDR) on first use, and the first use may be a memory
+        // error's message with the heap exhausted; an OutOfMemoryError in a JDK class initializer breaks that
+        // class for good (seen: the watchdog's first message killed every later String.format in the process).
+        long tenths = Math.round(v * 10);
+        return (tenths / 10) + "." + (tenths % 10) + " " + units[u];
     }
 
     /**
