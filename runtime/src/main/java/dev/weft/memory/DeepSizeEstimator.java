@@ -233,7 +233,7 @@ public final class DeepSizeEstimator {
             if (o instanceof HashMap<?, ?>) {
                 hashMapInternals(size, o instanceof LinkedHashMap<?, ?>);
             } else if (o instanceof TreeMap<?, ?>) {
-                nodes("java.util.TreeMap$Entry", size);
+                nodes(JdkClasses.TREE_MAP_ENTRY, size);
             }
             modelTop = top;
             @SuppressWarnings("unchecked")
@@ -246,7 +246,7 @@ public final class DeepSizeEstimator {
                 add(shapes.shape(o instanceof LinkedHashSet<?> ? LinkedHashMap.class : HashMap.class).sizeBytes(), 1);
                 hashMapInternals(size, o instanceof LinkedHashSet<?>);
                 // iterating a HashSet creates (once) and caches its map's key set view, which is then retained
-                nodes(o instanceof LinkedHashSet<?> ? "java.util.LinkedHashMap$LinkedKeySet" : "java.util.HashMap$KeySet", 1);
+                nodes(o instanceof LinkedHashSet<?> ? JdkClasses.LINKED_KEY_SET : JdkClasses.HASH_MAP_KEY_SET, 1);
                 if (size > 0 && !hashSetPresentCounted) {
                     // every entry's value is HashSet.PRESENT, one plain Object reached once per graph
                     hashSetPresentCounted = true;
@@ -254,8 +254,8 @@ public final class DeepSizeEstimator {
                 }
             } else if (o instanceof TreeSet<?>) {
                 add(shapes.shape(TreeMap.class).sizeBytes(), 1);
-                nodes("java.util.TreeMap$Entry", size);
-                nodes("java.util.TreeMap$KeySet", 1); // created and cached by iterating, as for HashSet
+                nodes(JdkClasses.TREE_MAP_ENTRY, size);
+                nodes(JdkClasses.TREE_MAP_KEY_SET, 1); // created and cached by iterating, as for HashSet
             } else if (o instanceof ArrayList<?>) {
                 int capacity = 0;
                 if (size > 0) {
@@ -294,14 +294,28 @@ public final class DeepSizeEstimator {
             capacity <<= 1;
         }
         add(layout.arraySizeBytes(Object.class, capacity), 1);
-        nodes(linked ? "java.util.LinkedHashMap$Entry" : "java.util.HashMap$Node", size);
+        nodes(linked ? JdkClasses.LINKED_HASH_MAP_ENTRY : JdkClasses.HASH_MAP_NODE, size);
     }
 
-    private void nodes(String className, int count) {
-        try {
-            add(shapes.shape(Class.forName(className)).sizeBytes() * count, count);
-        } catch (ClassNotFoundException e) {
-            throw new AssertionError(className + " is missing from this JDK; update the collection model", e);
+    private void nodes(Class<?> nodeClass, int count) {
+        add(shapes.shape(nodeClass).sizeBytes() * count, count);
+    }
+
+    /** The closed {@code java.util} classes the collection model counts, looked up once. */
+    private static final class JdkClasses {
+        static final Class<?> HASH_MAP_NODE = load("java.util.HashMap$Node");
+        static final Class<?> LINKED_HASH_MAP_ENTRY = load("java.util.LinkedHashMap$Entry");
+        static final Class<?> TREE_MAP_ENTRY = load("java.util.TreeMap$Entry");
+        static final Class<?> TREE_MAP_KEY_SET = load("java.util.TreeMap$KeySet");
+        static final Class<?> HASH_MAP_KEY_SET = load("java.util.HashMap$KeySet");
+        static final Class<?> LINKED_KEY_SET = load("java.util.LinkedHashMap$LinkedKeySet");
+
+        private static Class<?> load(String className) {
+            try {
+                return Class.forName(className);
+            } catch (ClassNotFoundException e) {
+                throw new AssertionError(className + " is missing from this JDK; update the collection model", e);
+            }
         }
     }
 

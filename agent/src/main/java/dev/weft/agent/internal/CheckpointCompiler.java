@@ -22,6 +22,7 @@ import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.Optional;
 import java.util.WeakHashMap;
 
@@ -94,7 +95,7 @@ public final class CheckpointCompiler {
             classPolicy = annotated;
         }
         Map<MethodModel, Policy> policies = new IdentityHashMap<>(); // methods that get checks
-        Map<MethodModel, Boolean> counted = new IdentityHashMap<>(); // methods that count monitors
+        Set<MethodModel> counted = Collections.newSetFromMap(new IdentityHashMap<>()); // methods that count monitors
         MethodStats stats = new MethodStats();
         for (MethodModel m : model.methods()) {
             if (m.code().isEmpty()) {
@@ -109,7 +110,7 @@ public final class CheckpointCompiler {
             }
             // every method of a transformed class counts its monitors, checked or not: its callees may be checked
             if (m.flags().has(AccessFlag.SYNCHRONIZED) || usesMonitors(m.code().get())) {
-                counted.put(m, m.flags().has(AccessFlag.SYNCHRONIZED));
+                counted.add(m);
             }
         }
         if (policies.isEmpty() && counted.isEmpty()) {
@@ -118,7 +119,7 @@ public final class CheckpointCompiler {
         ClassHierarchyResolver resolver = resolverFor(model, loader);
         ClassFile cf = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(resolver));
         ClassTransform transform = (cb, ce) -> {
-            if (ce instanceof MethodModel m && (policies.containsKey(m) || counted.containsKey(m))) {
+            if (ce instanceof MethodModel m && (policies.containsKey(m) || counted.contains(m))) {
                 CodeModel code = m.code().orElseThrow();
                 MethodFacts facts = MethodFacts.analyze(code, options.stripMining());
                 if (facts.hasDiscontinued()) {
@@ -129,8 +130,8 @@ public final class CheckpointCompiler {
                     return;
                 }
                 CodeTransform checks = policies.containsKey(m) ? chain(policies.get(m), facts, stats) : null;
-                CodeTransform depth = counted.containsKey(m)
-                        ? new MonitorDepth(options.hook(), counted.get(m), stats) : null;
+                CodeTransform depth = counted.contains(m)
+                        ? new MonitorDepth(options.hook(), m.flags().has(AccessFlag.SYNCHRONIZED), stats) : null;
                 // the depth counter goes last: the check transforms see the method's own monitor instructions only
                 CodeTransform t = checks == null ? depth : depth == null ? checks : checks.andThen(depth);
                 cb.transformMethod(m, MethodTransform.transformingCode(t));
