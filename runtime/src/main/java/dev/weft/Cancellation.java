@@ -71,24 +71,28 @@ public final class Cancellation {
             return;
         }
         if (hit != t.foreignMonitorScope) { // a new cancellation: no back-off left over from an earlier one
+            t.resetForeignMonitorBackoff();
             t.foreignMonitorScope = hit;
-            t.foreignMonitorSkips = 0;
-            t.foreignMonitorBackoff = 0;
         }
         if (t.foreignMonitorSkips > 0) {
             t.foreignMonitorSkips--;
             return;
         }
-        if (HeldMonitors.heldByCurrentThread()) {
+        int held = HeldMonitors.check();
+        if (held == HeldMonitors.FAILED && ++t.foreignMonitorFailures >= FOREIGN_MONITOR_FAILURES_MAX) {
+            held = HeldMonitors.NOT_HELD; // out of memory or stack, again and again: deliver rather than never
+        }
+        if (held != HeldMonitors.NOT_HELD) {
             // a monitor the agent did not count: walk again after 1, 2, 4 ... 1,024 checks, not at every one
             t.foreignMonitorBackoff = Math.min(FOREIGN_MONITOR_BACKOFF_MAX, Math.max(1, 2 * t.foreignMonitorBackoff));
             t.foreignMonitorSkips = t.foreignMonitorBackoff;
             return;
         }
-        t.foreignMonitorBackoff = 0;
-        t.foreignMonitorScope = null;
-        t.checkpoint();
+        t.checkpoint(); // throws (and resets the back-off)
     }
+
+    /** Walks that may fail for want of memory or stack before the cancel is delivered regardless. */
+    static final int FOREIGN_MONITOR_FAILURES_MAX = 8;
 
     /** Most checks skipped between two stack walks while a foreign monitor delays a cancellation. */
     static final int FOREIGN_MONITOR_BACKOFF_MAX = 1 << 10;

@@ -108,6 +108,8 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     int foreignMonitorBackoff;
     /** The cancelled scope the back-off above was computed for; a different one starts afresh. */
     CancelScopeImpl foreignMonitorScope;
+    /** Walks for that scope that ran out of memory or stack. */
+    int foreignMonitorFailures;
     /**
      * The scheduler whose carrier is running the task now (set by {@link #runOn} before each mount). Written by
      * the carrier just before the task runs on it; read by the task's own thread while mounted.
@@ -373,9 +375,18 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
         }
         CancelScopeImpl hit = visibleCancel();
         if (hit != null) {
+            resetForeignMonitorBackoff();
             postWeftInterrupt();
             throw new Cancelled(hit.reason, hit.name(), hit.origin());
         }
+    }
+
+    /** Forgets the agent checks' monitor-walk back-off (a cancellation was delivered, or a new one is due). */
+    void resetForeignMonitorBackoff() {
+        foreignMonitorSkips = 0;
+        foreignMonitorBackoff = 0;
+        foreignMonitorFailures = 0;
+        foreignMonitorScope = null;
     }
 
     /**

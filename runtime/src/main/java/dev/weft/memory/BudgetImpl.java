@@ -189,14 +189,11 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
     /** Fast path: from the carrier's stock, or charged with a batch for it, or charged exactly; false: refused. */
     private boolean charge(long bytes) {
         BudgetStock s = BudgetStock.current();
-        if (s == null) {
-            return chargeAll(bytes);
-        }
-        if (s.take(this, bytes)) {
+        if (s != null && s.take(this, bytes)) {
             return true;
         }
         long batch = batchBytes();
-        if (batch == 0 || bytes > batch) {
+        if (batch == 0 || bytes > batch || (s == null && (s = BudgetStock.currentOrNew()) == null)) {
             return chargeAll(bytes);
         }
         if (chargeAll(bytes + batch)) {
@@ -459,6 +456,7 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
     public MemoryBudget setLimitBytesSoft(long limit) {
         checkLimit(name, limit, graceBytes);
         this.limitBytesSoft = limit;
+        BudgetStock.drainAll(); // stocks refilled under the old limit hold batches sized by it
         return this;
     }
 

@@ -56,8 +56,8 @@ final class BudgetStock {
     @SuppressWarnings("unused")
     private static volatile int suspended;
 
-    private static final ThreadLocal<BudgetStock> PLATFORM = ThreadLocal.withInitial(() -> register(
-            new BudgetStock(Thread.currentThread())));
+    /** Platform threads' stocks; made on a thread's first refill, not by lookups. */
+    private static final ThreadLocal<BudgetStock> PLATFORM = new ThreadLocal<>();
 
     /** The platform thread that owns this stock: a platform thread, or a loop's carrier. */
     private final Thread owner;
@@ -82,8 +82,8 @@ final class BudgetStock {
     }
 
     /**
-     * The current carrier's stock, or null if it has none (virtual threads outside Weft loops) or stocks are
-     * off (grace lent).
+     * The current carrier's stock if it has one, else null (none made yet, virtual threads outside Weft
+     * loops, or stocks off because grace is lent). Never makes one: lookups on the fast paths cost no memory.
      */
     static BudgetStock current() {
         if (suspended != 0) {
@@ -94,14 +94,37 @@ final class BudgetStock {
             return PLATFORM.get();
         }
         StockSlot slot = TaskMemory.currentStockSlot();
+        return slot == null ? null : (BudgetStock) slot.memoryStock();
+    }
+
+    /** The current carrier's stock, made and registered on first use; null where {@link #current} is. */
+    static BudgetStock currentOrNew() {
+        if (suspended != 0) {
+            return null;
+        }
+        Thread t = Thread.currentThread();
+        if (!t.isVirtual()) {
+            BudgetStock s = PLATFORM.get();
+            if (s == null) {
+                s = register(new BudgetStock(t));
+                PLATFORM.set(s);
+            }
+            return s;
+        }
+        StockSlot slot = TaskMemory.currentStockSlot();
         if (slot == null) {
             return null;
         }
         Object s = slot.memoryStock();
         if (s == null) {
-            BudgetStock made = new BudgetStock(slot.carrierThread());
-            slot.memoryStock(made); // before registering: registering may park, and the loop run another task
-            s = register(made);
+            BudgetStock made = register(new BudgetStock(slot.carrierThread()));
+            // registering may have parked, and the loop run another task that made one: use that (ours stays
+            // registered and empty); only this loop's tasks touch the slot, and never two at once
+            s = slot.memoryStock();
+            if (s == null) {
+                slot.memoryStock(made);
+                s = made;
+            }
         }
         return (BudgetStock) s;
     }
@@ -145,7 +168,9 @@ final class BudgetStock {
             return false;
         }
         synchronized (this) {
-            if (suspended != 0) {
+            // Waiting for the lock may have unmounted the task and resumed it elsewhere (a moveTo whose yield
+            // was pinned takes effect at the next park): only the carrier's own tasks may change the budget.
+            if (current() != this) { // also null while stocks are off
                 return false;
             }
             if (budget != b) {

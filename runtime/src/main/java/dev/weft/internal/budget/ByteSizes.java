@@ -1,5 +1,7 @@
 package dev.weft.internal.budget;
 
+import java.math.BigDecimal;
+import java.math.RoundingMode;
 import java.util.Locale;
 
 /**
@@ -13,6 +15,9 @@ public final class ByteSizes {
 
     /** {@code 1536} → {@code "1.5 KiB"}; exact bytes below 1 KiB. */
     public static String format(long bytes) {
+        if (bytes == Long.MIN_VALUE) {
+            return "-8.0 EiB";
+        }
         if (bytes < 0) {
             return "-" + format(-bytes);
         }
@@ -29,8 +34,8 @@ public final class ByteSizes {
         // Not String.format: that loads locale data (CLDR) on first use, and the first use may be a memory
         // error's message with the heap exhausted; an OutOfMemoryError in a JDK class initializer breaks that
         // class for good (seen: the watchdog's first message killed every later String.format in the process).
-        long tenths = Math.round(v * 10);
-        return (tenths / 10) + "." + (tenths % 10) + " " + units[u];
+        // The same digits as %.1f: the double's shortest decimal, rounded half-up to one place.
+        return BigDecimal.valueOf(v).setScale(1, RoundingMode.HALF_UP).toPlainString() + " " + units[u];
     }
 
     /**

@@ -152,9 +152,9 @@ public final class HeapMonitor {
     private void start() {
         // Load and initialize now, while memory is plentiful, what raising and containing will need when it is
         // not: an OutOfMemoryError inside a class initializer breaks that class for the life of the JVM.
-        new MemoryLimitError(MemoryLimitError.Kind.HEAP, "heap", limitBytesSoft, graceBytes, 1, 1, "warm-up",
-                null, null).getMessage();
-        TaskAllocation.closeWindow();
+        for (MemoryLimitError.Kind kind : MemoryLimitError.Kind.values()) {
+            new MemoryLimitError(kind, "heap", limitBytesSoft, graceBytes, 1, 1, "warm-up", null, null).getMessage();
+        }
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() != MemoryType.HEAP) {
                 continue;

@@ -57,28 +57,40 @@ public final class HeldMonitors {
         return MISSING;
     }
 
-    /**
-     * Whether any frame of the current thread holds a monitor; false if the walk is unavailable. Slow (a live
-     * stack walk, tens of microseconds): call it only when about to deliver a cancellation. If the walk fails
-     * for want of memory or stack (it allocates every frame's locals), the answer is "held", so the caller
-     * waits and asks again; if it fails otherwise (a JDK whose walk misbehaves), the answer is "not held",
-     * with one warning, so cancellation still works.
-     */
+    /** {@link #check()}: no frame holds a monitor (or the walk is unavailable). */
+    public static final int NOT_HELD = 0;
+    /** {@link #check()}: some frame holds a monitor. */
+    public static final int HELD = 1;
+    /** {@link #check()}: the walk ran out of memory or stack (it allocates every frame's locals); ask again. */
+    public static final int FAILED = 2;
+
+    /** Whether any frame of the current thread holds a monitor; see {@link #check()}. */
     public static boolean heldByCurrentThread() {
+        return check() == HELD;
+    }
+
+    /**
+     * Walks the current thread's stack for held monitors: {@link #HELD}, {@link #NOT_HELD}, or {@link #FAILED}
+     * when the walk ran out of memory or stack (the caller decides how often to retry before giving up).
+     * Slow (a live stack walk, tens of microseconds): call it only when about to deliver a cancellation. Any
+     * other failure (a JDK whose walk misbehaves) answers {@link #NOT_HELD} with one warning, so cancellation
+     * still works, held back by the monitors the agent counted only.
+     */
+    public static int check() {
         if (WALKER == null) {
-            return false;
+            return NOT_HELD;
         }
         try {
-            return WALKER.walk(frames -> frames.anyMatch(HeldMonitors::holds));
-        } catch (VirtualMachineError e) {
-            return true;
+            return WALKER.walk(frames -> frames.anyMatch(HeldMonitors::holds)) ? HELD : NOT_HELD;
+        } catch (StackOverflowError | OutOfMemoryError e) {
+            return FAILED;
         } catch (Throwable t) {
             if (!warned) {
                 warned = true;
                 System.err.println("weft: the stack walk for held monitors failed (" + t + "); cancellations"
-                        + " at agent checks are now held back only by the monitors the agent counted");
+                        + " at agent checks are held back only by the monitors the agent counted");
             }
-            return false;
+            return NOT_HELD;
         }
     }
 

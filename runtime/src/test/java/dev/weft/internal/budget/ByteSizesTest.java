@@ -15,7 +15,19 @@ class ByteSizesTest {
         assertThat(ByteSizes.format(1536)).isEqualTo("1.5 KiB");
         assertThat(ByteSizes.format(24L << 20)).isEqualTo("24.0 MiB");
         assertThat(ByteSizes.format(-2048)).isEqualTo("-2.0 KiB");
-        for (long b : new long[] {1100, 1048535, 5_000_000_000L, 123_456_789_012L, Long.MAX_VALUE}) {
+        assertThat(ByteSizes.format(Long.MIN_VALUE)).isEqualTo("-8.0 EiB");
+        java.util.SplittableRandom random = new java.util.SplittableRandom(42);
+        long[] samples = new long[20_000];
+        for (int i = 0; i < samples.length; i++) { // every magnitude, and the values the review found
+            samples[i] = random.nextLong(1L << (11 + i % 52));
+        }
+        samples[0] = 3_771_764_687_922_790L;
+        samples[1] = 1048535;
+        samples[2] = Long.MAX_VALUE;
+        for (long b : samples) {
+            if (b < 1024) {
+                continue;
+            }
             double v = b;
             String[] units = {"KiB", "MiB", "GiB", "TiB", "PiB", "EiB"};
             int u = -1;
