@@ -63,9 +63,10 @@ import dev.weft.ContextVar;
  * batches charged to one budget, which the budget's {@linkplain BudgetStatistics#peakBytes() peak} includes.
  *
  * <h2>Thread safety</h2>
- * Thread-safe and lock-free: reserve and release are a compare-and-set per level of the hierarchy, or one on
- * the carrier's stock, and, when the reservation does not escape (try-with-resources), allocate nothing once
- * compiled.
+ * Thread-safe. Reserve and release take no lock on their fast paths: a compare-and-set per level of the
+ * hierarchy, or one on the carrier's stock. Refilling a stock or switching it to another budget locks that
+ * stock (contended only by a drain); refusals drain every stock. When the reservation does not escape
+ * (try-with-resources), nothing is allocated once compiled.
  *
  * @implNote Leak detection ({@code -Dweft.memory.leakDetection=on}, on by default under {@code -ea}) records
  * where each reservation was made and reports one dropped without release; see {@link Reservation}.

@@ -1,5 +1,6 @@
 package dev.weft.agent.internal;
 
+import static dev.weft.agent.internal.TransformingLoader.call;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -13,8 +14,6 @@ import java.lang.classfile.MethodModel;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.constant.ClassDesc;
 import java.lang.invoke.MethodHandles;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -43,15 +42,6 @@ class CheckpointCompilerTest {
 
     private static Class<?> load(String args, Class<?> fixture) throws ClassNotFoundException {
         return new TransformingLoader(compiler(args), Set.of(fixture.getName())).loadClass(fixture.getName());
-    }
-
-    private static Object call(Class<?> c, String method, Object... args) throws Throwable {
-        Method m = Arrays.stream(c.getMethods()).filter(x -> x.getName().equals(method)).findFirst().orElseThrow();
-        try {
-            return m.invoke(null, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 
     /** Number of calls to the hook in the transformed method {@code method}. */

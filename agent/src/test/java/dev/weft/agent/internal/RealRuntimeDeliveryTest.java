@@ -1,5 +1,6 @@
 package dev.weft.agent.internal;
 
+import static dev.weft.agent.internal.TransformingLoader.call;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.CancelScope;
@@ -7,11 +8,8 @@ import dev.weft.Cancelled;
 import dev.weft.Weft;
 import example.agent.Loops;
 import example.agent.Monitors;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,15 +21,6 @@ class RealRuntimeDeliveryTest {
     private static Class<?> load() throws ClassNotFoundException {
         return new TransformingLoader(new CheckpointCompiler(AgentOptions.defaults()), Set.of(Loops.class.getName()))
                 .loadClass(Loops.class.getName());
-    }
-
-    private static Object call(Class<?> c, String method, Object... args) throws Throwable {
-        Method m = Arrays.stream(c.getMethods()).filter(x -> x.getName().equals(method)).findFirst().orElseThrow();
-        try {
-            return m.invoke(null, args);
-        } catch (InvocationTargetException e) {
-            throw e.getCause();
-        }
     }
 
     @Test

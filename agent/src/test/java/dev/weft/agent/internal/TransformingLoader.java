@@ -3,6 +3,9 @@ package dev.weft.agent.internal;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -17,6 +20,16 @@ final class TransformingLoader extends ClassLoader {
         super("transforming", TransformingLoader.class.getClassLoader());
         this.compiler = compiler;
         this.names = names;
+    }
+
+    /** Calls the public static method {@code method} of {@code c}; rethrows what it throws, unwrapped. */
+    static Object call(Class<?> c, String method, Object... args) throws Throwable {
+        Method m = Arrays.stream(c.getMethods()).filter(x -> x.getName().equals(method)).findFirst().orElseThrow();
+        try {
+            return m.invoke(null, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
     }
 
     static byte[] bytesOf(String className) {

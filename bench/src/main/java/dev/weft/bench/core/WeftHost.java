@@ -23,10 +23,10 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Thread safety: {@link #call} from one benchmark thread at a time (jobs are serialised anyway).
  */
-final class WeftHost implements AutoCloseable {
+public final class WeftHost implements AutoCloseable {
     /** A job run by the host's root task, which owns {@code scope} and may spawn into it. */
     @FunctionalInterface
-    interface Job<T> {
+    public interface Job<T> {
         T run(TaskScope scope) throws Exception;
     }
 
@@ -52,7 +52,7 @@ final class WeftHost implements AutoCloseable {
     /** Why the host's runtime ended early, or null. Written by the host thread. */
     private volatile Throwable hostFailure;
 
-    WeftHost(Weft.Options options) {
+    public WeftHost(Weft.Options options) {
         host = Thread.ofPlatform().name("weft-bench-host").daemon(true).unstarted(() -> {
             try {
                 Weft.run(options, () -> TaskScope.run(scope -> {
@@ -67,7 +67,7 @@ final class WeftHost implements AutoCloseable {
     }
 
     /** The default options of a benchmark host: no SIGINT handler (JMH owns the process). */
-    static Weft.Options options() {
+    public static Weft.Options options() {
         return Weft.options().handleSigint(false).name("bench");
     }
 
@@ -91,7 +91,7 @@ final class WeftHost implements AutoCloseable {
 
     /** Runs {@code job} in the host's root task and returns its result; rethrows its failure. */
     @SuppressWarnings("unchecked")
-    <T> T call(Job<T> job) {
+    public <T> T call(Job<T> job) {
         Request r = new Request(job, Thread.currentThread());
         requests.send(r);
         long deadlineNs = System.nanoTime() + CALL_TIMEOUT_NS;

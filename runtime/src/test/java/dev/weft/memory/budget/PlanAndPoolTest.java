@@ -129,8 +129,9 @@ class PlanAndPoolTest {
                     throw c;
                 }
             });
+            // one loop, no preemption: the waiter runs on from countDown until it parks in acquire, and only then
+            // does this task resume; cancelling now wakes a parked waiter
             BudgetTest.awaitUninterruptibly(waiting);
-            Weft.sleep(Duration.ofMillis(1)); // let the waiter park
             scope.cancel();
             return null;
         }));

@@ -2,10 +2,8 @@ package dev.weft.bench.memory.budget;
 
 import dev.weft.Channel;
 import dev.weft.TaskScope;
-import dev.weft.Weft;
+import dev.weft.bench.core.WeftHost;
 import dev.weft.internal.budget.TaskAllocation;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.Callable;
 import dev.weft.memory.HeapWatchdog;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -46,29 +44,13 @@ public class AttributionSwitchBenchmark {
     @Param({"off", "watchdog", "counting"})
     String attribution;
 
-    /** Jobs for the persistent one-loop runtime's root task; a null job ends it. */
-    final SynchronousQueue<Callable<Integer>> jobs = new SynchronousQueue<>();
-    final SynchronousQueue<Integer> results = new SynchronousQueue<>();
-    Thread host;
+    /** The persistent one-loop runtime whose root task runs each invocation's ping-pong. */
+    WeftHost host;
     HeapWatchdog watchdog;
 
     @Setup(Level.Trial)
     public void start() {
-        host = Thread.ofPlatform().name("bench-weft-host").start(() -> {
-            try {
-                Weft.run(Weft.options().loops(1).handleSigint(false), () -> {
-                    while (true) {
-                        Callable<Integer> job = jobs.take();
-                        if (job == NO_MORE) {
-                            return null;
-                        }
-                        results.put(job.call());
-                    }
-                });
-            } catch (Exception e) {
-                throw new IllegalStateException("benchmark host failed", e);
-            }
-        });
+        host = new WeftHost(WeftHost.options().loops(1));
         switch (attribution) {
             case "watchdog" -> watchdog = HeapWatchdog.install(Long.MAX_VALUE / 4, 0, 0);
             case "counting" -> {
@@ -85,11 +67,8 @@ public class AttributionSwitchBenchmark {
             watchdog.close();
         }
         TaskAllocation.disable();
-        jobs.put(NO_MORE);
-        host.join();
+        host.close();
     }
-
-    private static final Callable<Integer> NO_MORE = () -> 0;
 
     long packed;
 
@@ -109,8 +88,8 @@ public class AttributionSwitchBenchmark {
 
     @Benchmark
     @OperationsPerInvocation(SWITCHES)
-    public int pingPong() throws InterruptedException {
-        jobs.put(() -> TaskScope.run(scope -> {
+    public int pingPong() {
+        return host.call(root -> TaskScope.run(scope -> {
             Channel<Object> ping = Channel.create(1);
             Channel<Object> pong = Channel.create(1);
             scope.spawn("ponger", () -> {
@@ -128,6 +107,5 @@ public class AttributionSwitchBenchmark {
             });
             return SWITCHES;
         }));
-        return results.take();
     }
 }

@@ -1,10 +1,8 @@
 package dev.weft.bench.memory.budget;
 
-import dev.weft.Weft;
+import dev.weft.bench.core.WeftHost;
 import dev.weft.memory.MemoryBudget;
 import dev.weft.memory.Reservation;
-import java.util.concurrent.Callable;
-import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -24,8 +22,8 @@ import org.openjdk.jmh.annotations.Warmup;
 /**
  * Issue 5, the case that matters most: reserve plus release of 64 bytes from a Weft task (a virtual thread on
  * a loop, whose carrier's stock serves the reservation), against a bare {@link AtomicLong} pair in the same
- * task. One loop, one task; {@link #OPS} operations per invocation, so the hand-off of the job to the task
- * (microseconds) is a few percent of an invocation at most, and the same in both.
+ * task, run by a {@link WeftHost} with one loop; {@link #OPS} operations per invocation, so the hand-off of the
+ * job to the task (microseconds) is a few percent of an invocation at most, and the same in both.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -42,45 +40,22 @@ public class ReserveReleaseOnLoopBenchmark {
     final AtomicLong counter = new AtomicLong();
     final MemoryBudget component = MemoryBudget.root().child("component", 1L << 40);
     final MemoryBudget leaf = component.child("leaf", 1L << 40);
-    final SynchronousQueue<Callable<Long>> jobs = new SynchronousQueue<>();
-    final SynchronousQueue<Long> results = new SynchronousQueue<>();
-    Thread host;
-
-    private static final Callable<Long> NO_MORE = () -> 0L;
+    /** The persistent one-loop runtime whose root task runs each invocation's operations. */
+    WeftHost host;
 
     @Setup(Level.Trial)
     public void start() {
-        host = Thread.ofPlatform().name("bench-weft-host").start(() -> {
-            try {
-                Weft.run(Weft.options().loops(1).handleSigint(false), () -> {
-                    while (true) {
-                        Callable<Long> job = jobs.take();
-                        if (job == NO_MORE) {
-                            return null;
-                        }
-                        results.put(job.call());
-                    }
-                });
-            } catch (Exception e) {
-                throw new IllegalStateException("benchmark host failed", e);
-            }
-        });
+        host = new WeftHost(WeftHost.options().loops(1));
     }
 
     @TearDown(Level.Trial)
     public void stop() throws InterruptedException {
-        jobs.put(NO_MORE);
-        host.join();
-    }
-
-    private long inTask(Callable<Long> job) throws InterruptedException {
-        jobs.put(job);
-        return results.take();
+        host.close();
     }
 
     @Benchmark
-    public long atomicLongInTask() throws InterruptedException {
-        return inTask(() -> {
+    public long atomicLongInTask() {
+        return host.call(root -> {
             long v = 0;
             for (int i = 0; i < OPS; i++) {
                 v += counter.addAndGet(BYTES);
@@ -92,8 +67,8 @@ public class ReserveReleaseOnLoopBenchmark {
 
     /** Three levels: leaf, component, root. */
     @Benchmark
-    public long budgetLeafInTask() throws InterruptedException {
-        return inTask(() -> {
+    public long budgetLeafInTask() {
+        return host.call(root -> {
             long v = 0;
             for (int i = 0; i < OPS; i++) {
                 try (Reservation r = leaf.reserve(BYTES)) {
