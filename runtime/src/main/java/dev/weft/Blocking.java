@@ -1,5 +1,7 @@
 package dev.weft;
 
+import dev.weft.internal.cancel.Park;
+
 /**
  * Runs a call that would hold a loop's carrier thread (file I/O, native calls, libraries that block in
  * {@code synchronized} code) on a separate bounded pool of platform threads, while the task waits,
@@ -32,31 +34,20 @@ public final class Blocking {
         TaskImpl<?> me = TaskImpl.currentOrThrow("Blocking.call");
         BlockingPool pool = me.runtime().blocking();
         pool.acquire(me);
-        BlockingPool.Job<T> job = new BlockingPool.Job<>(body, Thread.currentThread());
-        boolean foreign = false;
+        BlockingPool.Job<T> job = new BlockingPool.Job<>(body);
         try {
             pool.submit(job);
             try {
-                while (!job.done) {
-                    foreign |= TaskImpl.parkStep(me, job, CancelScopeImpl.NO_DEADLINE);
-                }
+                Park.await(me, job.waiter, Park.NO_DEADLINE, Park.CANCELLABLE);
             } catch (Cancelled c) {
-                job.cancel();
-                while (!job.done) {
-                    java.util.concurrent.locks.LockSupport.park(job);
-                    if (Thread.interrupted() && !me.consumeWeftInterrupt()) {
-                        foreign = true;
-                    }
-                }
-                me.syncInterrupt();
+                job.cancel(); // interrupts the call; the task waits for it to return, not as a cancellation point
+                Park.await(me, job.waiter, Park.NO_DEADLINE, Park.SHIELDED);
                 throw c;
             }
         } finally {
             pool.release();
-            if (foreign) {
-                Thread.currentThread().interrupt();
-            }
         }
+        assert job.done : "blocking job returned before it was done";
         if (job.failure != null) {
             throw Blocking.<RuntimeException>sneaky(job.failure);
         }

@@ -1,10 +1,10 @@
 package dev.weft;
 
+import dev.weft.internal.cancel.Park;
+import dev.weft.internal.cancel.WaitQueue;
 import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The bounded pool of platform threads behind {@link Blocking}: calls that would hold a loop's carrier
@@ -17,7 +17,8 @@ final class BlockingPool {
     /** One call handed to a worker. */
     static final class Job<T> {
         final ThrowingCallable<T, ?> body;
-        final Thread waiter;
+        /** The waiting task's node, signalled when the job is done. */
+        final WaitQueue.Node waiter;
         /** Guarded by this. */
         private Thread worker;
         /** Guarded by this. */
@@ -27,9 +28,9 @@ final class BlockingPool {
         T result;
         Throwable failure;
 
-        Job(ThrowingCallable<T, ?> body, Thread waiter) {
+        Job(ThrowingCallable<T, ?> body) {
             this.body = body;
-            this.waiter = waiter;
+            this.waiter = new WaitQueue.Node();
         }
 
         /** Interrupts the call if it runs, or prevents it from starting. Any thread. */
@@ -45,7 +46,7 @@ final class BlockingPool {
                 if (cancelled) {
                     failure = new java.util.concurrent.CancellationException("cancelled before it started");
                     done = true;
-                    LockSupport.unpark(waiter);
+                    Park.signal(waiter);
                     return;
                 }
                 worker = Thread.currentThread();
@@ -64,14 +65,14 @@ final class BlockingPool {
                 worker = null;
             }
             Thread.interrupted(); // an interrupt meant for this job must not reach the next one
-            LockSupport.unpark(waiter);
+            Park.signal(waiter);
         }
     }
 
     private final String name;
     private final ArrayBlockingQueue<Job<?>> jobs;
     private final AtomicInteger permits;
-    private final ConcurrentLinkedQueue<Thread> permitWaiters = new ConcurrentLinkedQueue<>();
+    private final WaitQueue permitWaiters = new WaitQueue();
     private final Thread[] workers;
     /** Set by shutdown. */
     private volatile boolean stopped;
@@ -104,21 +105,19 @@ final class BlockingPool {
     /** Acquires a permit; a cancellation point. */
     void acquire(TaskImpl<?> me) {
         me.checkpoint();
-        if (tryAcquire()) {
-            return;
-        }
-        Thread self = Thread.currentThread();
-        permitWaiters.add(self);
-        boolean foreign = false;
-        try {
-            while (!tryAcquire()) {
-                foreign |= TaskImpl.parkStep(me, this, CancelScopeImpl.NO_DEADLINE);
+        WaitQueue.Node node = null;
+        while (!tryAcquire()) {
+            if (node == null) {
+                node = new WaitQueue.Node();
+            } else {
+                node.reset();
             }
-        } finally {
-            permitWaiters.remove(self);
-            if (foreign) {
-                self.interrupt();
+            permitWaiters.add(node);
+            if (tryAcquire()) { // a release between the failed try and the add signalled no one
+                Park.abandon(node);
+                return;
             }
+            Park.await(me, node, Park.NO_DEADLINE, Park.CANCELLABLE);
         }
     }
 
@@ -136,10 +135,7 @@ final class BlockingPool {
 
     void release() {
         permits.incrementAndGet();
-        Thread next = permitWaiters.peek();
-        if (next != null) {
-            LockSupport.unpark(next);
-        }
+        WaitQueue.wake(permitWaiters.signalOne());
     }
 
     <T> void submit(Job<T> job) {

@@ -3,33 +3,54 @@ package dev.weft;
 import dev.weft.internal.cancel.PendingCancels;
 import dev.weft.internal.time.TimerQueue;
 import java.time.Duration;
+import java.util.ArrayDeque;
 
 /**
  * The one implementation of {@link CancelScope}; also the root scope of every task and the scope of
- * every {@link TaskScope}.
+ * every {@link TaskScope}. It originates cancellation (explicit, deadline) and is a node of the scope tree
+ * through which cancellation propagates to the tasks inside.
  *
- * <p>State table ({@link #state}, guarded by {@code this}):
+ * <p>States ({@link #state}, guarded by {@code this}):
  * <pre>
- *   NEW     --enter()-->  ENTERED  --exit()-->  EXITED
+ *   ST_NEW            created, not entered, not cancelled
+ *   ST_NEW_CANCELLED  created, cancel requested before entry (a deadline in the past, or cancel())
+ *   ST_ENTERED        entered by its owner, not cancelled
+ *   ST_CANCELLED      entered and cancelled: counted in PendingCancels, code inside sees it
+ *   ST_EXITED         left the tree; {@link #reason} says whether a cancel was ever requested
  * </pre>
- * Orthogonal: {@link #reason} goes from null to a reason once (cancelled). {@link #counted} is true while
- * the scope is both ENTERED and cancelled, which is exactly when it adds one to
- * {@link PendingCancels#count}.
+ * Transitions, by event (anything else is a Weft bug and fails an assertion in {@link #transition}):
+ * <pre>
+ *   state \ event     enter (owner)          cancel (any thread)                     exit (owner)
+ *   ST_NEW            ST_ENTERED             ST_NEW_CANCELLED                        -
+ *   ST_NEW_CANCELLED  ST_CANCELLED, count+1  -                                       -
+ *   ST_ENTERED        misuse error           ST_CANCELLED, count+1, wake the subtree ST_EXITED
+ *   ST_CANCELLED      misuse error           -                                       ST_EXITED, count-1
+ *   ST_EXITED         misuse error           reason recorded, nothing woken          -
+ * </pre>
  *
  * <p>Tree: {@link #parent} is the scope that was innermost in the owning task when this one was entered,
  * or, for a task's root scope, the {@link TaskScope}'s scope in the parent task. Children (nested scopes
- * and child tasks' root scopes) form an intrusive doubly linked list guarded by the parent's monitor.
- * Locks are taken parent before child only.
+ * and child tasks' root scopes) form an intrusive doubly linked list guarded by the parent's monitor. A
+ * monitor is never held while another scope's is taken: propagation snapshots the children of one scope at a
+ * time onto an explicit stack.
+ *
+ * <p>The effective cancellation of code inside a scope (Trio's {@code CancelStatus.effectively_cancelled}) is
+ * computed by one walk, {@link #effectiveCancel}: from the innermost scope outwards up to and including the
+ * first shield, the outermost cancelled scope. That scope absorbs the {@link Cancelled} (Trio's rule).
  */
 final class CancelScopeImpl implements CancelScope {
     static final long NO_DEADLINE = Long.MAX_VALUE;
 
-    /** Created, not yet entered. */
-    static final int NEW = 0;
-    /** Entered by its owner; cancellation reaches code inside. */
-    static final int ENTERED = 1;
-    /** Body finished; the scope is out of the tree. */
-    static final int EXITED = 2;
+    /** Created, not entered, not cancelled. */
+    static final int ST_NEW = 0;
+    /** Created, cancel requested before entry. */
+    static final int ST_NEW_CANCELLED = 1;
+    /** Entered by its owner, not cancelled. */
+    static final int ST_ENTERED = 2;
+    /** Entered and cancelled; counted in PendingCancels. */
+    static final int ST_CANCELLED = 3;
+    /** Left the tree. */
+    static final int ST_EXITED = 4;
 
     /** Kinds, for dumps. */
     static final int KIND_CANCEL = 0;
@@ -40,25 +61,23 @@ final class CancelScopeImpl implements CancelScope {
     private volatile String name;
     /** Relative timeout applied at entry, or -1. Immutable. */
     private final long relativeTimeoutNs;
-    /** Whether outer cancellation is hidden. Any thread. */
+    /** Whether outer cancellation is hidden. Written by any thread; read lock-free by the walk. */
     private volatile boolean shield;
-    /** Absolute deadline, or NO_DEADLINE. Guarded by this; volatile for lock-free reads. */
+    /** Absolute deadline, or NO_DEADLINE. Written under this; volatile for lock-free reads. */
     private volatile long deadlineNs;
     /** Null until cancelled, then why. Written once under this; read lock-free by checkpoints. */
     volatile CancelReason reason;
-    /** Where an explicit cancel came from. Written with {@link #reason}. */
+    /** Where an explicit cancel came from. Written with {@link #reason}, under this. */
     private Throwable origin;
 
     /** See the state table. Guarded by this. */
-    private int state = NEW;
-    /** Whether this scope is counted in PendingCancels. Guarded by this. */
-    private boolean counted;
+    private int state = ST_NEW;
     /** Pending deadline timer, or null. Guarded by this. */
     private TimerQueue.Timer timer;
 
-    /** Enclosing scope. Written once at entry by the owner, before publication via the tree. */
+    /** Enclosing scope. Written once at entry by the owner (or the spawner), before publication via the tree. */
     CancelScopeImpl parent;
-    /** The task whose code runs inside. Written once at entry. */
+    /** The task whose code runs inside. Written once at entry, under this. */
     TaskImpl<?> owner;
     /** What this scope belongs to, for dumps. Written at construction. */
     int kind = KIND_CANCEL;
@@ -71,7 +90,7 @@ final class CancelScopeImpl implements CancelScope {
     private CancelScopeImpl prevSibling;
     private CancelScopeImpl nextSibling;
 
-    /** Whether the body ended by this scope catching Cancelled. Written by the owner. */
+    /** Whether the body ended by this scope catching Cancelled. Written by the owner; read by any. */
     private volatile boolean cancelledCaught;
 
     CancelScopeImpl(String name, long deadlineNs, long relativeTimeoutNs, boolean shield) {
@@ -79,6 +98,9 @@ final class CancelScopeImpl implements CancelScope {
         this.deadlineNs = deadlineNs;
         this.relativeTimeoutNs = relativeTimeoutNs;
         this.shield = shield;
+        if (deadlineNs != NO_DEADLINE) {
+            cancelIfDeadlinePassed();
+        }
     }
 
     static long checkTimeout(Duration timeout) {
@@ -122,16 +144,13 @@ final class CancelScopeImpl implements CancelScope {
         this.shield = shield;
         TaskImpl<?> o;
         synchronized (this) {
-            o = state == ENTERED ? owner : null;
+            o = state == ST_ENTERED || state == ST_CANCELLED ? owner : null;
         }
         if (o != null) {
             if (o.isCurrentThread()) {
                 o.syncInterrupt();
             } else if (!shield) {
-                // Removing a shield from outside: wake the code inside if an outer cancel is now visible.
-                if (isCancelledOrOuterVisible()) {
-                    wakeSubtree(this);
-                }
+                wakeSubtree(this); // an outer cancel may be visible inside now
             }
         }
         return this;
@@ -154,30 +173,21 @@ final class CancelScopeImpl implements CancelScope {
     public <T, X extends Throwable> T call(ThrowingCallable<T, X> body) throws X {
         TaskImpl<?> task = TaskImpl.currentOrThrow("CancelScope.run");
         enter(task);
-        boolean absorbed = false;
         try {
             return body.call();
-        } catch (Cancelled c) {
-            if (shouldAbsorb()) {
-                absorbed = true;
-                cancelledCaught = true;
-                return null;
-            }
-            throw c;
         } catch (Throwable t) {
             // A JDK blocking call woken by Weft's interrupt reports it as InterruptedException & co.
-            Cancelled c = task.asCancelled(t);
+            Cancelled c = t instanceof Cancelled cc ? cc : task.asCancelled(t);
             if (c == null) {
                 throw t;
             }
-            if (shouldAbsorb()) {
-                absorbed = true;
+            if (absorbs()) {
                 cancelledCaught = true;
                 return null;
             }
             throw c;
         } finally {
-            exit(task, absorbed);
+            exit(task);
         }
     }
 
@@ -188,6 +198,9 @@ final class CancelScopeImpl implements CancelScope {
 
     @Override
     public boolean isCancelRequested() {
+        if (reason == null && deadlineNs != NO_DEADLINE) {
+            cancelIfDeadlinePassed(); // the timer may not have fired yet: answer from the clock (Trio does)
+        }
         return reason != null;
     }
 
@@ -207,12 +220,18 @@ final class CancelScopeImpl implements CancelScope {
         TimerQueue.Timer old;
         synchronized (this) {
             deadlineNs = newDeadlineNs;
-            if (state != ENTERED) {
-                return; // applied at entry
+            if (state != ST_ENTERED) {
+                timers = null;
+                old = null;
+            } else {
+                timers = owner.runtime().timers();
+                old = timer;
+                timer = null;
             }
-            timers = owner.runtime().timers();
-            old = timer;
-            timer = null;
+        }
+        if (timers == null) {
+            cancelIfDeadlinePassed(); // before entry: a deadline already past cancels at once
+            return;                   // otherwise applied at entry
         }
         if (old != null) {
             timers.cancel(old);
@@ -220,67 +239,81 @@ final class CancelScopeImpl implements CancelScope {
         armDeadline(timers);
     }
 
-    // ---------------------------------------------------------------- machinery
+    // ---------------------------------------------------------------- the state machine
+
+    /** The one transition helper: asserts the transition is in the table. Caller holds this. */
+    private void transition(int from, int to) {
+        assert Thread.holdsLock(this);
+        assert state == from : "cancel scope '" + name() + "': transition from " + from + " but state is " + state;
+        assert switch (from) {
+            case ST_NEW -> to == ST_ENTERED || to == ST_NEW_CANCELLED;
+            case ST_NEW_CANCELLED -> to == ST_CANCELLED;
+            case ST_ENTERED -> to == ST_CANCELLED || to == ST_EXITED;
+            case ST_CANCELLED -> to == ST_EXITED;
+            default -> false;
+        } : "cancel scope '" + name() + "': no transition " + from + " -> " + to;
+        if (to == ST_CANCELLED) {
+            PendingCancels.increment();
+        } else if (from == ST_CANCELLED) {
+            PendingCancels.decrement();
+        }
+        state = to;
+    }
+
+    /** Whether the scope is entered (cancelled or not). Any thread. */
+    synchronized boolean isEntered() {
+        return state == ST_ENTERED || state == ST_CANCELLED;
+    }
 
     /** Enters this scope in {@code task}, which must be the current thread's task. */
     void enter(TaskImpl<?> task) {
+        assert task.isCurrentThread() : "enter off the owner's thread";
         CancelScopeImpl outer = task.current;
         TimerQueue timers = task.runtime().timers();
         long relDeadline = relativeTimeoutNs >= 0 ? timers.nanoTime() + relativeTimeoutNs : NO_DEADLINE;
         synchronized (this) { // one lock round: a cancel() before or after this block counts the scope once
-            if (state != NEW) {
+            if (state != ST_NEW && state != ST_NEW_CANCELLED) {
                 throw new IllegalStateException("cancel scope '" + name() + "' was already "
-                        + (state == ENTERED ? "entered and is still running" : "used")
+                        + (state == ST_EXITED ? "used" : "entered and is still running")
                         + "; a CancelScope runs one block: create a new one for each block");
             }
-            state = ENTERED;
             owner = task;
             parent = outer;
             if (relDeadline - deadlineNs < 0) {
                 deadlineNs = relDeadline;
             }
-            if (reason != null) {
-                counted = true;
-                PendingCancels.increment();
-            }
+            transition(state, state == ST_NEW ? ST_ENTERED : ST_CANCELLED);
         }
         if (outer != null) {
             outer.addChild(this);
         }
-        armDeadline(timers);
         task.current = this;
+        armDeadline(timers);
         task.syncInterrupt();
     }
 
-
-    /** Enters this scope as the root scope of {@code child}, on the spawning thread. */
+    /** Enters this scope as the root scope of {@code child}, on the spawning thread, before the child starts. */
     void enterAsTaskRoot(TaskImpl<?> child, CancelScopeImpl spawnScope) {
+        kind = KIND_TASK_ROOT;
+        subject = child;
+        TimerQueue timers = child.runtime().timers();
         synchronized (this) {
-            assert state == NEW;
-            state = ENTERED;
+            assert state == ST_NEW || state == ST_NEW_CANCELLED : "task root entered twice";
             owner = child;
             parent = spawnScope;
-            kind = KIND_TASK_ROOT;
-            subject = child;
-            if (reason != null && !counted) {
-                counted = true;
-                PendingCancels.increment();
+            if (relativeTimeoutNs >= 0) {
+                long rel = timers.nanoTime() + relativeTimeoutNs;
+                if (rel - deadlineNs < 0) {
+                    deadlineNs = rel;
+                }
             }
+            transition(state, state == ST_NEW ? ST_ENTERED : ST_CANCELLED);
         }
         if (spawnScope != null) {
             spawnScope.addChild(this);
         }
         child.current = this;
-        if (deadlineNs != NO_DEADLINE || relativeTimeoutNs >= 0) {
-            TimerQueue timers = child.runtime().timers();
-            if (relativeTimeoutNs >= 0) {
-                synchronized (this) {
-                    long rel = timers.nanoTime() + relativeTimeoutNs;
-                    if (rel - deadlineNs < 0) {
-                        deadlineNs = rel;
-                    }
-                }
-            }
+        if (deadlineNs != NO_DEADLINE) {
             armDeadline(timers);
         }
     }
@@ -297,7 +330,7 @@ final class CancelScopeImpl implements CancelScope {
         TimerQueue.Timer t = timers.schedule(d, () -> cancel(CancelReason.DEADLINE, null));
         boolean stale;
         synchronized (this) {
-            stale = state != ENTERED || timer != null || deadlineNs != d;
+            stale = state != ST_ENTERED || timer != null || deadlineNs != d;
             if (!stale) {
                 timer = t;
             }
@@ -307,8 +340,24 @@ final class CancelScopeImpl implements CancelScope {
         }
     }
 
-    /** Leaves this scope; {@code task} is the current thread's task. */
-    void exit(TaskImpl<?> task, boolean absorbed) {
+    /** Before entry or while entered: cancels now if the deadline already passed on the runtime's clock. */
+    private void cancelIfDeadlinePassed() {
+        TaskImpl<?> o = owner;
+        TaskImpl<?> clockOf = o != null ? o : TaskImpl.current();
+        if (clockOf == null) {
+            return; // no runtime, no clock: decided at entry
+        }
+        if (deadlineNs - clockOf.runtime().timers().nanoTime() <= 0) {
+            cancel(CancelReason.DEADLINE, null);
+        }
+    }
+
+    /**
+     * Leaves this scope; {@code task} is the current thread's task. The task's chain changes first, then the
+     * scope leaves the tree, then the interrupt is re-synced under the task's lock: a canceller that saw the
+     * old chain posted before the sync (which clears it); one that sees the new chain posts nothing.
+     */
+    void exit(TaskImpl<?> task) {
         if (task.current != this) {
             // Only reachable through a Weft bug: run/call nest by construction.
             throw new AssertionError("cancel scope '" + name() + "' exited while '"
@@ -319,17 +368,13 @@ final class CancelScopeImpl implements CancelScope {
         task.syncInterrupt();
     }
 
-    /** EXITED: stops the deadline timer, stops counting as pending, unlinks from the parent. */
+    /** ST_EXITED: stops the deadline timer, stops counting as pending, unlinks from the parent. */
     private void leaveTree(TaskImpl<?> task) {
         TimerQueue.Timer t;
         synchronized (this) {
-            state = EXITED;
+            transition(state, ST_EXITED);
             t = timer;
             timer = null;
-            if (counted) {
-                counted = false;
-                PendingCancels.decrement();
-            }
         }
         if (t != null) {
             task.runtime().timers().cancel(t);
@@ -350,47 +395,45 @@ final class CancelScopeImpl implements CancelScope {
         cancelledCaught = true;
     }
 
-    /** Whether a Cancelled propagating out of the body should stop here (Trio's rule). */
-    boolean shouldAbsorb() {
-        return reason != null && !outerCancelVisible();
+    /** Whether a Cancelled arriving at this scope's exit stops here: it is the outermost visible cancelled scope. */
+    boolean absorbs() {
+        return reason != null && effectiveCancel(this) == this;
     }
 
-    /** Whether a cancelled ancestor is visible from inside this scope (no shield in between). */
-    boolean outerCancelVisible() {
-        if (shield) {
-            return false;
-        }
-        for (CancelScopeImpl s = parent; s != null; s = s.parent) {
+    /**
+     * The effective-cancellation walk, the only one: from {@code innermost} outwards, up to and including the
+     * first shield, the outermost cancelled scope; null if none is visible. Any thread (reads volatile links).
+     */
+    static CancelScopeImpl effectiveCancel(CancelScopeImpl innermost) {
+        CancelScopeImpl hit = null;
+        for (CancelScopeImpl s = innermost; s != null; s = s.parent) {
             if (s.reason != null) {
-                return true;
+                hit = s;
             }
             if (s.shield) {
-                return false;
+                break;
             }
         }
-        return false;
-    }
-
-    private boolean isCancelledOrOuterVisible() {
-        return reason != null || outerCancelVisible();
+        return hit;
     }
 
     /** Cancels with {@code why}; the first reason wins. Any thread. */
     void cancel(CancelReason why, Throwable where) {
-        TaskImpl<?> o;
+        boolean entered;
         synchronized (this) {
             if (reason != null) {
                 return;
             }
             origin = where;
             reason = why;
-            if (state == ENTERED) {
-                counted = true;
-                PendingCancels.increment();
+            switch (state) {
+                case ST_NEW -> transition(ST_NEW, ST_NEW_CANCELLED);
+                case ST_ENTERED -> transition(ST_ENTERED, ST_CANCELLED);
+                default -> { } // ST_EXITED: recorded only
             }
-            o = owner;
+            entered = state == ST_CANCELLED;
         }
-        if (o != null) {
+        if (entered) {
             wakeSubtree(this);
         }
     }
@@ -399,16 +442,24 @@ final class CancelScopeImpl implements CancelScope {
         return origin;
     }
 
-    /** Wakes every task whose innermost scope is {@code s} or below it, not behind a shield. */
-    private static void wakeSubtree(CancelScopeImpl s) {
-        TaskImpl<?> o = s.owner;
-        if (o != null && o.current == s) {
-            o.wake();
-        }
-        synchronized (s) {
-            for (CancelScopeImpl c = s.firstChild; c != null; c = c.nextSibling) {
-                if (!c.shield) {
-                    wakeSubtree(c);
+    /**
+     * Wakes every task whose innermost scope is {@code root} or below it, not behind a shield. Iterative, one
+     * scope's monitor at a time. Each task decides under its own lock whether the cancel is still visible.
+     */
+    private static void wakeSubtree(CancelScopeImpl root) {
+        ArrayDeque<CancelScopeImpl> todo = new ArrayDeque<>();
+        todo.push(root);
+        while (!todo.isEmpty()) {
+            CancelScopeImpl s = todo.pop();
+            TaskImpl<?> o = s.owner;
+            if (o != null && o.current == s) {
+                o.wake();
+            }
+            synchronized (s) {
+                for (CancelScopeImpl c = s.firstChild; c != null; c = c.nextSibling) {
+                    if (!c.shield) {
+                        todo.push(c);
+                    }
                 }
             }
         }

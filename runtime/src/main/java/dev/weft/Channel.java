@@ -1,7 +1,7 @@
 package dev.weft;
 
-import java.util.ArrayDeque;
-import java.util.concurrent.locks.LockSupport;
+import dev.weft.internal.cancel.Park;
+import dev.weft.internal.cancel.WaitQueue;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -37,8 +37,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * <h2>Thread safety</h2>
  * Safe for any number of senders and receivers on any loops.
  *
- * @implNote A lock and a ring buffer; waiters park and are unparked one at a time. Nothing spins, so
- * ping-pong between two tasks on one loop hands the carrier straight from one to the other.
+ * @implNote A lock and a ring buffer; waiters park in Weft's one wait primitive and are signalled one at a
+ * time (a waiter that leaves cancelled passes a signal it raced on). Nothing spins, so ping-pong between two
+ * tasks on one loop hands the carrier straight from one to the other.
  *
  * @param <T> element type
  */
@@ -52,9 +53,9 @@ public final class Channel<T> {
     private int count;
     /** Guarded by lock. */
     private boolean closed;
-    /** Parked senders / receivers. Guarded by lock; bounded by the number of tasks. */
-    private final ArrayDeque<Thread> senders = new ArrayDeque<>();
-    private final ArrayDeque<Thread> receivers = new ArrayDeque<>();
+    /** Parked senders / receivers; bounded by the number of threads. Added to under lock. */
+    private final WaitQueue senders = new WaitQueue();
+    private final WaitQueue receivers = new WaitQueue();
 
     private Channel(int capacity) {
         items = new Object[capacity];
@@ -97,57 +98,38 @@ public final class Channel<T> {
         if (me != null) {
             me.checkpoint();
         }
-        Thread self = Thread.currentThread();
-        boolean foreign = false;
-        boolean queued = false;
-        try {
-            while (true) {
-                Thread wakeReceiver = null;
-                Thread wakeSender = null;
-                boolean sent = false;
-                lock.lock();
-                try {
-                    if (closed) {
-                        throw new ChannelClosedException("send on a closed channel");
-                    }
+        WaitQueue.Node node = null;
+        while (true) {
+            WaitQueue.Node wakeReceiver;
+            WaitQueue.Node wakeSender = null;
+            lock.lock();
+            try {
+                if (closed) {
+                    throw new ChannelClosedException("send on a closed channel");
+                }
+                if (count == items.length) {
+                    node = nodeFor(node);
+                    senders.add(node);
+                    wakeReceiver = null;
+                } else {
+                    items[(head + count) % items.length] = item;
+                    count++;
+                    wakeReceiver = receivers.signalOne();
                     if (count < items.length) {
-                        items[(head + count) % items.length] = item;
-                        count++;
-                        sent = true;
-                        if (queued) {
-                            senders.remove(self);
-                            queued = false;
-                        }
-                        wakeReceiver = receivers.poll();
-                        if (count < items.length) {
-                            wakeSender = senders.peek();
-                        }
-                    } else if (!queued) {
-                        senders.add(self);
-                        queued = true;
+                        wakeSender = senders.signalOne(); // room left: the next sender need not wait
                     }
-                } finally {
-                    lock.unlock();
+                    node = null;
                 }
+            } finally {
+                lock.unlock();
+            }
+            if (node == null) {
                 // Wake outside the lock: the woken task must not find the lock held.
-                if (wakeReceiver != null) {
-                    LockSupport.unpark(wakeReceiver);
-                }
-                if (wakeSender != null) {
-                    LockSupport.unpark(wakeSender);
-                }
-                if (sent) {
-                    return;
-                }
-                foreign |= TaskImpl.parkStep(me, this, CancelScopeImpl.NO_DEADLINE);
+                WaitQueue.wake(wakeReceiver);
+                WaitQueue.wake(wakeSender);
+                return;
             }
-        } finally {
-            if (queued) {
-                leaveQueue(senders, self, true);
-            }
-            if (foreign) {
-                self.interrupt();
-            }
+            Park.await(me, node, Park.NO_DEADLINE, Park.CANCELLABLE);
         }
     }
 
@@ -156,7 +138,7 @@ public final class Channel<T> {
         if (item == null) {
             throw new NullPointerException("channels do not carry null");
         }
-        Thread wake;
+        WaitQueue.Node wake;
         lock.lock();
         try {
             if (closed) {
@@ -167,13 +149,11 @@ public final class Channel<T> {
             }
             items[(head + count) % items.length] = item;
             count++;
-            wake = receivers.poll();
+            wake = receivers.signalOne();
         } finally {
             lock.unlock();
         }
-        if (wake != null) {
-            LockSupport.unpark(wake);
-        }
+        WaitQueue.wake(wake);
         return true;
     }
 
@@ -187,62 +167,50 @@ public final class Channel<T> {
         if (me != null) {
             me.checkpoint();
         }
-        Thread self = Thread.currentThread();
-        boolean foreign = false;
-        boolean queued = false;
-        try {
-            while (true) {
-                Thread wakeSender = null;
-                Thread wakeReceiver = null;
-                T item = null;
-                boolean got = false;
-                lock.lock();
-                try {
+        WaitQueue.Node node = null;
+        while (true) {
+            WaitQueue.Node wakeSender = null;
+            WaitQueue.Node wakeReceiver = null;
+            T item = null;
+            lock.lock();
+            try {
+                if (count > 0) {
+                    item = take();
+                    wakeSender = senders.signalOne();
                     if (count > 0) {
-                        item = take();
-                        got = true;
-                        if (queued) {
-                            receivers.remove(self);
-                            queued = false;
-                        }
-                        wakeSender = senders.poll();
-                        if (count > 0) {
-                            wakeReceiver = receivers.peek();
-                        }
-                    } else if (closed) {
-                        throw new ChannelClosedException("channel closed and drained");
-                    } else if (!queued) {
-                        receivers.add(self);
-                        queued = true;
+                        wakeReceiver = receivers.signalOne(); // more buffered: the next receiver need not wait
                     }
-                } finally {
-                    lock.unlock();
+                } else if (closed) {
+                    throw new ChannelClosedException("channel closed and drained");
+                } else {
+                    node = nodeFor(node);
+                    receivers.add(node);
                 }
+            } finally {
+                lock.unlock();
+            }
+            if (item != null) {
                 // Wake outside the lock: the woken task must not find the lock held.
-                if (wakeSender != null) {
-                    LockSupport.unpark(wakeSender);
-                }
-                if (wakeReceiver != null) {
-                    LockSupport.unpark(wakeReceiver);
-                }
-                if (got) {
-                    return item;
-                }
-                foreign |= TaskImpl.parkStep(me, this, CancelScopeImpl.NO_DEADLINE);
+                WaitQueue.wake(wakeSender);
+                WaitQueue.wake(wakeReceiver);
+                return item;
             }
-        } finally {
-            if (queued) {
-                leaveQueue(receivers, self, false);
-            }
-            if (foreign) {
-                self.interrupt();
-            }
+            Park.await(me, node, Park.NO_DEADLINE, Park.CANCELLABLE);
         }
+    }
+
+    /** A node for the current thread's next wait: new, or the last one reset. */
+    private static WaitQueue.Node nodeFor(WaitQueue.Node last) {
+        if (last == null) {
+            return new WaitQueue.Node();
+        }
+        last.reset();
+        return last;
     }
 
     /** Receives without waiting; null if empty. Not a cancellation point. */
     public T tryReceive() {
-        Thread wake;
+        WaitQueue.Node wake;
         T item;
         lock.lock();
         try {
@@ -250,34 +218,12 @@ public final class Channel<T> {
                 return null;
             }
             item = take();
-            wake = senders.poll();
+            wake = senders.signalOne();
         } finally {
             lock.unlock();
         }
-        if (wake != null) {
-            LockSupport.unpark(wake);
-        }
+        WaitQueue.wake(wake);
         return item;
-    }
-
-    /**
-     * A waiter leaving early (cancelled, or failed): removes it from its queue and passes its wake-up on to
-     * the next waiter of the same kind if that one can now proceed, so no wake-up is lost.
-     */
-    private void leaveQueue(ArrayDeque<Thread> queue, Thread self, boolean sender) {
-        Thread next = null;
-        lock.lock();
-        try {
-            queue.remove(self);
-            if (sender ? count < items.length : count > 0) {
-                next = queue.peek();
-            }
-        } finally {
-            lock.unlock();
-        }
-        if (next != null) {
-            LockSupport.unpark(next);
-        }
     }
 
     @SuppressWarnings("unchecked")
@@ -291,18 +237,18 @@ public final class Channel<T> {
 
     /** Closes the channel: sends fail; receives drain what is buffered, then fail. Idempotent. */
     public void close() {
+        WaitQueue.Node s;
+        WaitQueue.Node r;
         lock.lock();
         try {
             closed = true;
-            for (Thread t : senders) {
-                LockSupport.unpark(t);
-            }
-            for (Thread t : receivers) {
-                LockSupport.unpark(t);
-            }
+            s = senders.signalAll();
+            r = receivers.signalAll();
         } finally {
             lock.unlock();
         }
+        WaitQueue.wakeAll(s);
+        WaitQueue.wakeAll(r);
     }
 
     /** Whether {@link #close()} was called. */

@@ -1,5 +1,6 @@
 package dev.weft;
 
+import dev.weft.internal.errors.ErrorSink;
 import dev.weft.internal.jdk.Signals;
 import dev.weft.internal.loop.EventLoop;
 import dev.weft.internal.loop.Scheduler;
@@ -36,7 +37,11 @@ final class RuntimeImpl {
     /** Late submissions from stopped loops run here, loudly. */
     private static final Executor HANDOVER = handover();
 
-    private final Weft.Options options;
+    /** Runtimes between start and shutdown, oldest first: what Weft.dump() finds from outside a task. */
+    private static final List<RuntimeImpl> RUNNING = new CopyOnWriteArrayList<>();
+
+    private final RuntimeConfig options;
+    private final ErrorSink errors;
     private final EventLoop[] loops;
     private final LoopImpl[] loopHandles;
     private final AtomicInteger[] admitted;
@@ -52,23 +57,24 @@ final class RuntimeImpl {
     /** The root task. Written once by start. */
     private volatile TaskImpl<?> root;
 
-    RuntimeImpl(Weft.Options options) {
+    RuntimeImpl(RuntimeConfig options) {
         this.options = options;
-        int n = options.loops;
+        this.errors = new ErrorSink(options.errorHandler());
+        int n = options.loops();
         loops = new EventLoop[n];
         loopHandles = new LoopImpl[n];
         admitted = new AtomicInteger[n];
-        int capacity = Integer.highestOneBit(Math.max(2, options.tasksPerLoopMax - 1)) << 1;
+        int capacity = Integer.highestOneBit(Math.max(2, options.tasksPerLoopMax() - 1)) << 1;
         for (int i = 0; i < n; i++) {
-            loops[i] = new EventLoop(options.name + "-loop-" + i, i, capacity);
+            loops[i] = new EventLoop(options.name() + "-loop-" + i, i, capacity);
             loopHandles[i] = new LoopImpl(this, loops[i], i);
             admitted[i] = new AtomicInteger();
         }
-        if (options.clock != null) {
-            timers = new TimerQueue(options.clock.ticker(), true, options.name + "-timer");
-            options.clock.attach(timers);
+        if (options.clock() != null) {
+            timers = new TimerQueue(options.clock().ticker(), true, options.name() + "-timer");
+            options.clock().attach(timers);
         } else {
-            timers = new TimerQueue(Ticker.SYSTEM, false, options.name + "-timer");
+            timers = new TimerQueue(Ticker.SYSTEM, false, options.name() + "-timer");
         }
     }
 
@@ -78,8 +84,12 @@ final class RuntimeImpl {
         return ex;
     }
 
-    Weft.Options options() {
+    RuntimeConfig config() {
         return options;
+    }
+
+    ErrorSink errors() {
+        return errors;
     }
 
     TimerQueue timers() {
@@ -97,7 +107,7 @@ final class RuntimeImpl {
     Loop stealingPool() {
         synchronized (lazyLock) {
             if (stealing == null) {
-                stealing = new StealingPool(options.name + "-steal", Runtime.getRuntime().availableProcessors());
+                stealing = new StealingPool(options.name() + "-steal", Runtime.getRuntime().availableProcessors());
                 stealingHandle = new LoopImpl(this, stealing, -1);
             }
             return stealingHandle;
@@ -111,7 +121,7 @@ final class RuntimeImpl {
         }
         synchronized (lazyLock) {
             if (blocking == null) {
-                blocking = new BlockingPool(options.name + "-blocking", options.blockingThreadsMax);
+                blocking = new BlockingPool(options.name() + "-blocking", options.blockingThreadsMax());
             }
             return blocking;
         }
@@ -138,10 +148,10 @@ final class RuntimeImpl {
     void admit(Scheduler s, TaskImpl<?> t) {
         AtomicInteger counter = counterOf(s);
         int now = counter.incrementAndGet();
-        if (now > options.tasksPerLoopMax) {
+        if (now > options.tasksPerLoopMax()) {
             counter.decrementAndGet();
             throw new IllegalStateException("cannot spawn task '" + t.name() + "': " + s.name() + " already runs "
-                    + options.tasksPerLoopMax + " tasks (the limit); bound the concurrency (a Channel or a fixed"
+                    + options.tasksPerLoopMax() + " tasks (the limit); bound the concurrency (a Channel or a fixed"
                     + " number of workers) or raise it with Weft.options().tasksPerLoopMax(n)");
         }
     }
@@ -167,14 +177,15 @@ final class RuntimeImpl {
 
     <T> TaskImpl<T> startRoot(ThrowingCallable<T, ?> main) {
         TaskImpl<T> r = new TaskImpl<>(this, "main", null, main, loops[0], ContextVar.currentMap());
-        if (options.timeout != null) {
-            r.rootCancel.setDeadlineNs(timers.nanoTime() + CancelScopeImpl.checkTimeout(options.timeout));
+        if (options.timeout() != null) {
+            r.rootCancel.setDeadlineNs(timers.nanoTime() + CancelScopeImpl.checkTimeout(options.timeout()));
         }
         admit(loops[0], r);
         r.rootCancel.enterAsTaskRoot(r, null);
         r.rootCancel.name("main");
         root = r;
-        if (options.handleSigint) {
+        RUNNING.add(this);
+        if (options.handleSigint()) {
             register(this);
         }
         r.start();
@@ -194,7 +205,8 @@ final class RuntimeImpl {
     }
 
     void shutdown() {
-        if (options.handleSigint) {
+        RUNNING.remove(this);
+        if (options.handleSigint()) {
             unregister(this);
         }
         for (EventLoop l : loops) {
@@ -264,7 +276,7 @@ final class RuntimeImpl {
         if (t != null) {
             return t.runtime();
         }
-        List<RuntimeImpl> a = ACTIVE;
+        List<RuntimeImpl> a = RUNNING;
         return a.isEmpty() ? null : a.getLast();
     }
 
@@ -273,7 +285,7 @@ final class RuntimeImpl {
     String dump() {
         long now = timers.nanoTime();
         StringBuilder sb = new StringBuilder();
-        sb.append("weft runtime '").append(options.name).append("': ").append(loops.length).append(" loop(s)");
+        sb.append("weft runtime '").append(options.name()).append("': ").append(loops.length).append(" loop(s)");
         for (int i = 0; i < loops.length; i++) {
             sb.append(i == 0 ? " [" : ", ").append(loops[i].name()).append(": ").append(admitted[i].get())
                     .append(" task(s)");

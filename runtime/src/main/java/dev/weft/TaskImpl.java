@@ -3,29 +3,37 @@ package dev.weft;
 import dev.weft.internal.budget.StockSlot;
 import dev.weft.internal.budget.TaskAllocation;
 import dev.weft.internal.budget.TaskMemory;
+import dev.weft.internal.cancel.Park;
 import dev.weft.internal.cancel.PendingCancels;
+import dev.weft.internal.cancel.WaitQueue;
+import dev.weft.internal.cancel.WaitingTask;
+import dev.weft.internal.jdk.ScopedValues;
 import dev.weft.internal.jdk.VirtualThreads;
 import dev.weft.internal.loop.Schedulable;
 import dev.weft.internal.loop.Scheduler;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
+import dev.weft.internal.time.TimerQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Executor;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * A Weft task: a virtual thread whose scheduler is this object, so its continuation runs on the loop in
  * {@link #scheduler} (changeable: that is how a task moves), plus its cancel-scope chain and context.
  *
- * <p>State table ({@link #state}): {@code ST_NEW → ST_RUNNING → ST_SUCCEEDED | ST_FAILED | ST_CANCELLED}.
+ * <p>States ({@link #state}):
+ * <pre>
+ *   ST_NEW        created by the spawner; root scope entered, thread not started
+ *   ST_RUNNING    thread started (spawner, {@link #start}); body running or waiting
+ *   ST_SUCCEEDED  body returned (task's thread, {@link #complete})
+ *   ST_FAILED     body threw, not a Cancelled (task's thread)
+ *   ST_CANCELLED  body ended by a Cancelled: absorbed by the task's own scope ({@link #cancel()}), or
+ *                 propagating from an enclosing scope ({@link #cancelPropagates}), which the nursery re-raises
+ * </pre>
+ * {@code ST_NEW → ST_RUNNING → one of the three ends}; the end is written once, after the result or failure.
  *
- * <p>Interrupts. Weft wakes a task blocked in a JDK call by interrupting its thread, and owns that
- * interrupt: {@link #weftInterrupt} records that the current interrupt status was posted by Weft. While
- * the task is inside a cancelled scope (not shielded), the status stays posted, so every JDK blocking call
- * in {@code finally} also wakes (level-triggered); when the task leaves the cancelled region, Weft clears
- * the status it posted. An interrupt posted by someone else is left alone.
+ * <p>Interrupts: the protocol is {@link WaitingTask}'s (Weft posts, re-arms after a JDK call consumed it, and
+ * clears on leaving the cancelled region). This class adds the carrier's re-arm after every unmount.
  */
-final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
+final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedulable {
 
     /** Created, thread not started. */
     static final int ST_NEW = 0;
@@ -37,29 +45,6 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     static final int ST_FAILED = 3;
     /** Body ended by Cancelled. */
     static final int ST_CANCELLED = 4;
-
-    private static final VarHandle WAITERS;
-
-    static {
-        try {
-            WAITERS = MethodHandles.lookup().findVarHandle(TaskImpl.class, "waiters", Waiter.class);
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
-
-    /** A thread waiting for this task to finish (Treiber stack node). */
-    private static final class Waiter {
-        final Thread thread;
-        Waiter next;
-
-        Waiter(Thread thread) {
-            this.thread = thread;
-        }
-    }
-
-    /** Marks the waiter stack as closed (task finished). */
-    private static final Waiter DONE = new Waiter(null);
 
     private final RuntimeImpl runtime;
     private final long id;
@@ -85,11 +70,12 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     private T result;
     /** Failure or Cancelled, valid once state is FAILED or CANCELLED. Written before state. */
     private Throwable failure;
-    /** Threads waiting for the end (or DONE). CAS by any thread. */
-    @SuppressWarnings("unused")
-    private volatile Waiter waiters;
-    /** Whether the thread's interrupt status was posted by Weft. Written under {@code this}; read lock-free. */
-    private volatile boolean weftInterrupt;
+    /** Whether a Cancelled that ended the body came from an enclosing scope. Written before {@link #state}. */
+    private boolean cancelPropagates;
+    /** Threads waiting for the end. Signalled all at once by {@link #complete}. */
+    private final WaitQueue joiners = new WaitQueue();
+    /** ScopedValue bindings to inherit (the spawner's), or null. Written once before start. */
+    private Object scopedValueBindings;
     /** Set when the body starts. The task's thread only. */
     private boolean bodyStarted;
     /** Set when the body has ended: {@link #current()} no longer finds the task. The task's thread only. */
@@ -138,11 +124,20 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
 
     /** Creates the virtual thread and starts it. Called by the spawner after linking the root scope. */
     void start() {
+        assert state == ST_NEW : "task started twice";
         Thread t = VirtualThreads.newThread(this, givenName, this); // scheduler: this; body: run()
         ownContinuation = VirtualThreads.runContinuation(t);
+        if (scopedValueBindings != null) {
+            ScopedValues.inherit(t, scopedValueBindings);
+        }
         thread = t;
         state = ST_RUNNING;
         t.start();
+    }
+
+    /** Captures the spawner's ScopedValue bindings for the child (on the spawner's thread). */
+    void inheritScopedValues() {
+        scopedValueBindings = ScopedValues.current();
     }
 
     /**
@@ -150,11 +145,27 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
      * thread that merely inherited it (created by user code inside the task) is not the task's thread.
      */
     static TaskImpl<?> current() {
-        if (VirtualThreads.currentScheduler() instanceof TaskImpl<?> t
-                && t.thread == Thread.currentThread() && !t.bodyEnded) {
-            return t;
-        }
-        return null;
+        return WaitingTask.ofCurrentThread() instanceof TaskImpl<?> t ? t : null;
+    }
+
+    @Override
+    protected Thread taskThread() {
+        return thread;
+    }
+
+    @Override
+    protected boolean runsOnCurrentThread() {
+        return thread == Thread.currentThread() && !bodyEnded;
+    }
+
+    @Override
+    protected boolean cancelVisible() {
+        return visibleCancel() != null;
+    }
+
+    @Override
+    protected TimerQueue timers() {
+        return runtime.timers();
     }
 
     static TaskImpl<?> currentOrThrow(String what) {
@@ -188,8 +199,9 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
         if (r == ownContinuation) {
             scheduler.submit(this);
         } else {
-            // A virtual thread created inside this task inherited us as its scheduler: run it alongside.
-            scheduler.submit(r);
+            // A virtual thread created inside this task inherited us as its scheduler (the program's own virtual
+            // threads, the JDK's I/O pollers): it runs on the JDK's scheduler, never on a Weft loop it would hold.
+            VirtualThreads.defaultScheduler().execute(r);
         }
     }
 
@@ -200,11 +212,13 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
         // (ThreadMXBean returns -1 for virtual threads). Off unless a HeapWatchdog is installed; allocation-free.
         if (!TaskAllocation.enabled) {
             ownContinuation.run();
+            afterUnmount(); // level-triggered: a JDK call that consumed Weft's interrupt parks no longer
             return;
         }
         TaskAllocation.Mount m = TaskAllocation.beforeMount(this);
         ownContinuation.run();
         allocationWindow = TaskAllocation.afterMount(m, this, allocationWindow);
+        afterUnmount();
     }
 
     /** Moves the task (the current thread's) to {@code target}; it resumes there. */
@@ -242,14 +256,19 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
         try {
             syncInterrupt();
             value = body.call();
-        } catch (Cancelled c) {
-            cancelled = c;
         } catch (Throwable t) {
-            Cancelled c = asCancelled(t);
+            Cancelled c = t instanceof Cancelled cc ? cc : asCancelled(t);
             if (c != null) {
                 cancelled = c;
             } else {
                 fail = t;
+            }
+        }
+        if (cancelled != null) {
+            if (rootCancel.absorbs()) {
+                rootCancel.markCaught(); // the task's own cancel(): it ends here
+            } else {
+                cancelPropagates = true; // an enclosing scope's: the nursery re-raises it
             }
         }
         // Memory budgets (issue 5): end the task's grace; a real OutOfMemoryError, or the heap watchdog's
@@ -263,7 +282,7 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
         }
         current = null;
         rootCancel.exitTaskRootDetached(this);
-        clearWeftInterrupt();
+        clearOnEnd();
         bodyEnded = true;
         complete(value, fail, cancelled);
     }
@@ -279,10 +298,7 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
             result = value;
             state = ST_SUCCEEDED;
         }
-        Waiter w = (Waiter) WAITERS.getAndSet(this, DONE);
-        for (; w != null && w != DONE; w = w.next) {
-            LockSupport.unpark(w.thread);
-        }
+        WaitQueue.wakeAll(joiners.signalAll());
         runtime.releaseAdmission(scheduler, this);
         if (parentScope != null) {
             parentScope.onChildDone(this);
@@ -293,59 +309,54 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
         return state >= ST_SUCCEEDED;
     }
 
+    /** Whether the Cancelled that ended the task came from an enclosing scope (valid once done). */
+    boolean cancelPropagates() {
+        return cancelPropagates;
+    }
+
     /** Waits until the task finishes; a cancellation point if called from a task. */
     void awaitDone() {
-        if (isDone()) {
-            TaskImpl<?> me = current();
-            if (me != null) {
-                me.checkpoint();
-            }
-            return;
-        }
         TaskImpl<?> me = current();
-        pushWaiter();
-        boolean foreign = false;
-        try {
-            while (!isDone()) {
-                foreign |= parkStep(me, this, CancelScopeImpl.NO_DEADLINE);
-            }
-            if (me != null) {
-                me.checkpoint();
-            }
-        } finally {
-            if (foreign) {
-                Thread.currentThread().interrupt();
-            }
+        if (me != null) {
+            me.checkpoint();
         }
-    }
-
-    /** Registers the current thread to be unparked at the end; false if the task already ended. */
-    private boolean pushWaiter() {
-        Waiter node = new Waiter(Thread.currentThread());
-        while (true) {
-            Waiter head = waiters;
-            if (head == DONE) {
-                return false;
-            }
-            node.next = head;
-            if (WAITERS.compareAndSet(this, head, node)) {
-                return true;
-            }
-        }
-    }
-
-    /** Waits for the end without being a cancellation point (for the thread that called Weft.run). */
-    void awaitDoneUninterruptibly(Runnable onInterrupt) {
-        if (!pushWaiter()) {
-            return;
-        }
-        boolean interrupted = false;
+        WaitQueue.Node node = null;
         while (!isDone()) {
-            LockSupport.park(this);
-            if (Thread.interrupted()) {
+            if (node == null) {
+                node = new WaitQueue.Node();
+            } else {
+                node.reset();
+            }
+            joiners.add(node);
+            if (isDone()) { // completed between the check and the add
+                Park.abandon(node);
+                break;
+            }
+            Park.await(me, node, Park.NO_DEADLINE, Park.CANCELLABLE);
+        }
+        if (me != null) {
+            me.checkpoint();
+        }
+    }
+
+    /**
+     * Waits for the end without being a cancellation point (the thread that called Weft.run); an interrupt of
+     * that thread runs {@code onInterrupt} (it cancels the root) and the wait goes on.
+     */
+    void awaitDoneUninterruptibly(Runnable onInterrupt) {
+        boolean interrupted = false;
+        WaitQueue.Node node = new WaitQueue.Node();
+        while (!isDone()) {
+            joiners.add(node);
+            if (isDone()) {
+                Park.abandon(node);
+                break;
+            }
+            if (Park.await(null, node, Park.NO_DEADLINE, Park.INTERRUPTIBLE) == Park.INTERRUPTED) {
                 interrupted = true;
                 onInterrupt.run();
             }
+            node.reset();
         }
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -356,27 +367,20 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
 
     /** Outermost cancelled scope visible from the innermost one, or null. Any thread (dumps) / owner. */
     CancelScopeImpl visibleCancel() {
-        CancelScopeImpl hit = null;
-        for (CancelScopeImpl s = current; s != null; s = s.parent) {
-            if (s.reason != null) {
-                hit = s;
-            }
-            if (s.isShield()) {
-                break;
-            }
-        }
-        return hit;
+        return CancelScopeImpl.effectiveCancel(current);
     }
 
     /** Raises Cancelled if the task is inside a cancelled, unshielded scope. The task's thread only. */
-    void checkpoint() {
+    @Override
+    protected void checkpoint() {
         if (PendingCancels.count == 0) {
             return;
         }
+        assert isCurrentThread() : "checkpoint off the task's thread";
         CancelScopeImpl hit = visibleCancel();
         if (hit != null) {
             resetForeignMonitorBackoff();
-            postWeftInterrupt();
+            postForCancel();
             throw new Cancelled(hit.reason, hit.name(), hit.origin());
         }
     }
@@ -409,7 +413,7 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
         if (hit == null) {
             return null;
         }
-        postWeftInterrupt();
+        postForCancel();
         Cancelled c = new Cancelled(hit.reason, hit.name(), hit.origin());
         c.addSuppressed(t);
         return c;
@@ -418,98 +422,6 @@ final class TaskImpl<T> implements Task<T>, Executor, Schedulable {
     /** Whether the task is inside a cancelled, unshielded scope. */
     boolean isCancelled() {
         return PendingCancels.count != 0 && visibleCancel() != null;
-    }
-
-    /** Called by a canceller: wakes the task from any wait. Any thread. */
-    void wake() {
-        Thread t = thread;
-        synchronized (this) {
-            if (t == null || state >= ST_SUCCEEDED) {
-                return;
-            }
-            if (!weftInterrupt) {
-                weftInterrupt = true;
-                t.interrupt();
-            }
-        }
-    }
-
-    private void postWeftInterrupt() {
-        if (weftInterrupt) {
-            return;
-        }
-        synchronized (this) {
-            if (!weftInterrupt) {
-                weftInterrupt = true;
-                Thread.currentThread().interrupt();
-            }
-        }
-    }
-
-    /**
-     * Makes the interrupt status agree with the cancel state after the task's scope chain changed
-     * (entered or left a scope, shield toggled). The task's thread only.
-     */
-    void syncInterrupt() {
-        if (PendingCancels.count != 0 && visibleCancel() != null) {
-            postWeftInterrupt();
-            return;
-        }
-        if (!weftInterrupt) {
-            return; // nothing of ours to clear (only this thread clears it; cancellers only set it)
-        }
-        synchronized (this) {
-            if (weftInterrupt && visibleCancel() == null) {
-                weftInterrupt = false;
-                Thread.interrupted();
-            }
-        }
-    }
-
-    private void clearWeftInterrupt() {
-        if (!weftInterrupt) {
-            return;
-        }
-        synchronized (this) {
-            if (weftInterrupt) {
-                weftInterrupt = false;
-                Thread.interrupted();
-            }
-        }
-    }
-
-    /** If the pending interrupt was Weft's, consumes the record and returns true. The task's thread. */
-    boolean consumeWeftInterrupt() {
-        synchronized (this) {
-            if (weftInterrupt) {
-                weftInterrupt = false;
-                return true;
-            }
-            return false;
-        }
-    }
-
-    /**
-     * One step of a Weft wait: checkpoint, then park until unparked or {@code deadlineNs} (system clock).
-     * Callers loop on their condition. Returns true if it consumed an interrupt that Weft did not post,
-     * which the caller must restore when its wait ends.
-     */
-    static boolean parkStep(TaskImpl<?> me, Object blocker, long deadlineNs) {
-        if (me != null) {
-            me.checkpoint();
-        }
-        if (Thread.interrupted()) {
-            return me == null || !me.consumeWeftInterrupt();
-        }
-        if (deadlineNs == CancelScopeImpl.NO_DEADLINE) {
-            LockSupport.park(blocker);
-        } else {
-            long remaining = deadlineNs - System.nanoTime();
-            if (remaining > 0) {
-                LockSupport.parkNanos(blocker, remaining);
-            }
-        }
-        return false;
     }
 
     // ---------------------------------------------------------------- Task API

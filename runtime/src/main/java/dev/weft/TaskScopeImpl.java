@@ -1,20 +1,28 @@
 package dev.weft;
 
 import dev.weft.internal.budget.TaskMemory;
+import dev.weft.internal.cancel.Park;
+import dev.weft.internal.cancel.WaitQueue;
 import dev.weft.internal.loop.Scheduler;
 import java.util.ArrayList;
 import java.util.function.BiConsumer;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * The one implementation of {@link TaskScope}.
  *
  * <p>State table ({@link #state}, guarded by {@code this}):
  * <pre>
- *   ST_OPEN     body running; spawn allowed
- *   ST_JOINING  body returned; waiting for children; spawn allowed from children (live &gt; 0)
- *   ST_CLOSED   all children finished; spawn fails
+ *   state \ event  body ended (owner)   child done (child's thread)        spawn
+ *   ST_OPEN        ST_JOINING           live-1                             live+1
+ *   ST_JOINING     -                    live-1; at 0 wake the owner        live+1 while live &gt; 0 (from children)
+ *   ST_CLOSED      -                    -                                  IllegalStateException
  * </pre>
+ * The owner leaves ST_JOINING for ST_CLOSED when it sees live == 0.
+ *
+ * <p>Outcome, as Trio's nursery: the failures (body's and children's) win, the first one primary and the others
+ * suppressed; otherwise, if the body or a child ended by a Cancelled from an enclosing scope, the nursery's exit
+ * sees that Cancelled: its own scope absorbs it when that scope is the one cancelled ({@code cancelledCaught()}
+ * turns true and the body's result is returned), else it propagates to the scope that owns it.
  */
 final class TaskScopeImpl implements TaskScope {
     /** Body running. */
@@ -40,6 +48,10 @@ final class TaskScopeImpl implements TaskScope {
     private ArrayList<String> failureTasks;
     /** Resources to close on exit (reverse order). Owner thread only; created on first use. */
     private ExitStack exits;
+    /** A child's Cancelled from an enclosing scope, the first one. Guarded by this. */
+    private Cancelled childCancelled;
+    /** The owner's node while it waits for the children; null otherwise. Guarded by this. */
+    private WaitQueue.Node joinNode;
 
     private TaskScopeImpl(TaskImpl<?> owner, boolean supervising, BiConsumer<Task<?>, Throwable> onFailure) {
         this.runtime = owner.runtime();
@@ -59,6 +71,7 @@ final class TaskScopeImpl implements TaskScope {
         TaskImpl<?> task = TaskImpl.currentOrThrow("TaskScope.run");
         TaskScopeImpl ts = new TaskScopeImpl(task, supervising, onFailure);
         ts.cancelScope.enter(task);
+        assert ts.cancelScope.parent != null : "a task scope always has an enclosing scope (the task's root)";
         T result = null;
         Cancelled bodyCancelled = null;
         Throwable bodyFailure = null;
@@ -76,13 +89,19 @@ final class TaskScopeImpl implements TaskScope {
             }
         }
         ts.awaitChildren();
-        boolean absorbed = bodyCancelled != null && ts.cancelScope.shouldAbsorb();
+        Cancelled cancelled = bodyCancelled;
+        synchronized (ts) {
+            if (cancelled == null && ts.childCancelled != null) {
+                cancelled = ts.childCancelled; // Trio: a child's Cancelled comes out of the nursery
+            }
+        }
+        boolean absorbed = cancelled != null && ts.cancelScope.absorbs();
         if (absorbed) {
             ts.cancelScope.markCaught();
         }
-        ts.cancelScope.exit(task, absorbed);
+        ts.cancelScope.exit(task);
         ts.closeExits();
-        // Memory budgets (issue 5): a grace lent inside this scope ends when it exits.
+        // Memory budgets: a grace lent inside this scope ends when it exits.
         if (task.memory != null) {
             task.memory.onTaskScopeExit(ts);
         }
@@ -91,10 +110,10 @@ final class TaskScopeImpl implements TaskScope {
         if (primary != null) {
             throw TaskScopeImpl.<RuntimeException>sneaky(primary);
         }
-        if (bodyCancelled != null && !absorbed) {
-            throw bodyCancelled;
+        if (cancelled != null && !absorbed) {
+            throw cancelled;
         }
-        return absorbed ? null : result;
+        return bodyCancelled != null ? null : result;
     }
 
     /** Builds the exception run() throws: the first failure, later ones suppressed; null if none. */
@@ -156,53 +175,52 @@ final class TaskScopeImpl implements TaskScope {
 
     /** Waits, not as a cancellation point, until every child finished. Owner thread. */
     private void awaitChildren() {
-        synchronized (this) {
-            state = ST_JOINING;
-        }
-        boolean foreign = false;
+        assert TaskImpl.current() == owner : "awaitChildren off the owner's thread";
+        WaitQueue.Node node = new WaitQueue.Node();
         while (true) {
             synchronized (this) {
                 if (live == 0) {
                     state = ST_CLOSED;
-                    break;
+                    joinNode = null;
+                    return;
                 }
+                state = ST_JOINING;
+                joinNode = node;
             }
-            if (Thread.interrupted()) {
-                if (!owner.consumeWeftInterrupt()) {
-                    foreign = true;
-                }
-                continue;
-            }
-            LockSupport.park(this);
+            Park.await(owner, node, Park.NO_DEADLINE, Park.SHIELDED);
+            node.reset();
         }
-        if (foreign) {
-            Thread.currentThread().interrupt();
-        }
-        owner.syncInterrupt();
     }
 
     /** Called on a child's thread when it finished. */
     void onChildDone(TaskImpl<?> child) {
-        if (child.state() == TaskState.FAILED) {
+        TaskState end = child.state();
+        if (end == TaskState.FAILED) {
             // Record (or hand over) before the child counts as finished, so run() sees every failure.
             if (supervising) {
                 try {
                     onFailure.accept(child, child.exception());
                 } catch (Throwable handlerFailure) {
-                    System.err.println("weft: failure handler of " + cancelScope.name() + " threw " + handlerFailure);
+                    runtime.errors().report("failure handler of " + cancelScope.name(), handlerFailure);
                 }
             } else {
                 recordFailure(child.exception(), child.name());
             }
         }
-        boolean wakeOwner;
+        WaitQueue.Node wake = null;
         synchronized (this) {
+            if (end == TaskState.CANCELLED && child.cancelPropagates() && childCancelled == null) {
+                childCancelled = (Cancelled) child.outcomeThrowable();
+            }
             live--;
             assert live >= 0 : "live children underflow";
-            wakeOwner = live == 0 && state != ST_OPEN;
+            if (live == 0 && joinNode != null) {
+                wake = joinNode;
+                joinNode = null;
+            }
         }
-        if (wakeOwner) {
-            LockSupport.unpark(owner.thread());
+        if (wake != null) {
+            Park.signal(wake);
         }
     }
 
@@ -263,6 +281,7 @@ final class TaskScopeImpl implements TaskScope {
             throw e;
         }
         child.rootCancel.enterAsTaskRoot(child, cancelScope);
+        child.inheritScopedValues();
         child.start();
         return child;
     }

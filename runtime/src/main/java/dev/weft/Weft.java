@@ -1,7 +1,7 @@
 package dev.weft;
 
+import dev.weft.internal.cancel.Park;
 import dev.weft.internal.jdk.VirtualThreads;
-import dev.weft.internal.time.TimerQueue;
 import java.time.Duration;
 import java.util.List;
 
@@ -58,8 +58,29 @@ public final class Weft {
         String name = "weft";
         int tasksPerLoopMax = 1 << 16;
         int blockingThreadsMax = Math.max(4, 2 * Runtime.getRuntime().availableProcessors());
+        java.util.function.BiConsumer<String, Throwable> errorHandler;
 
         private Options() {}
+
+        /**
+         * Where the runtime reports a failure of its own machinery that it survives (a timer action or a
+         * supervising scope's failure handler that threw); default: one line and the stack trace on standard
+         * error. The handler runs on the thread that saw the failure and must not block.
+         */
+        public Options errorHandler(java.util.function.BiConsumer<String, Throwable> handler) {
+            if (handler == null) {
+                throw new NullPointerException("handler is null; pass (where, error) -> log(where, error)");
+            }
+            this.errorHandler = handler;
+            return this;
+        }
+
+        /** The immutable configuration a runtime runs with (taken once, at {@link Weft#run}). */
+        RuntimeConfig snapshot() {
+            var h = errorHandler;
+            return new RuntimeConfig(loops, clock, handleSigint, timeout, name, tasksPerLoopMax, blockingThreadsMax,
+                    h == null ? null : h::accept);
+        }
 
         /** Number of loops (carrier threads); default: one per core. */
         public Options loops(int loops) {
@@ -143,7 +164,10 @@ public final class Weft {
                     + "'); a task starts concurrent work with TaskScope.run(scope -> scope.spawn(...))");
         }
         VirtualThreads.check();
-        RuntimeImpl rt = new RuntimeImpl(options);
+        if (options == null) {
+            throw new NullPointerException("options is null; pass Weft.options() or call Weft.run(main)");
+        }
+        RuntimeImpl rt = new RuntimeImpl(options.snapshot());
         TaskImpl<T> root;
         try {
             root = rt.startRoot(main);
@@ -197,32 +221,10 @@ public final class Weft {
     public static void sleep(Duration duration) {
         long ns = CancelScopeImpl.checkTimeout(duration);
         TaskImpl<?> me = TaskImpl.currentOrThrow("Weft.sleep");
-        TimerQueue timers = me.runtime().timers();
         me.checkpoint();
-        long deadline = timers.nanoTime() + ns;
-        boolean foreign = false;
-        TimerQueue.Timer wakeup = null;
-        try {
-            if (timers.isVirtual()) {
-                Thread self = Thread.currentThread();
-                wakeup = timers.schedule(deadline, () -> java.util.concurrent.locks.LockSupport.unpark(self));
-                while (deadline - timers.nanoTime() > 0) {
-                    foreign |= TaskImpl.parkStep(me, timers, CancelScopeImpl.NO_DEADLINE);
-                }
-            } else {
-                while (deadline - System.nanoTime() > 0) {
-                    foreign |= TaskImpl.parkStep(me, timers, deadline);
-                }
-            }
-            me.checkpoint();
-        } finally {
-            if (wakeup != null) {
-                timers.cancel(wakeup);
-            }
-            if (foreign) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        long deadlineNs = me.runtime().timers().nanoTime() + ns;
+        Park.await(me, null, deadlineNs, Park.CANCELLABLE);
+        me.checkpoint();
     }
 
     /** Now on the runtime clock, in nanoseconds (the base of {@link CancelScope#withDeadlineNs}). */

@@ -1,12 +1,14 @@
 package dev.weft.memory;
 
 import dev.weft.Cancellation;
+import dev.weft.internal.cancel.Park;
+import dev.weft.internal.cancel.WaitQueue;
+import dev.weft.internal.cancel.WaitingTask;
 import java.time.Duration;
 import java.util.IdentityHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReferenceArray;
-import java.util.concurrent.locks.LockSupport;
 import java.util.function.Supplier;
 
 /**
@@ -37,14 +39,18 @@ import java.util.function.Supplier;
  * <h2>Thread safety</h2>
  * Thread-safe and lock-free: a Treiber stack over preallocated indices with a tagged head (no ABA).
  *
- * @implNote Taking a free object allocates nothing. Waiting registers the waiter in one of
- * {@value #WAITERS_MAX} preallocated slots (more waiters poll every millisecond) and parks with the deadline;
- * on a virtual thread a timed park allocates its timer inside the JDK.
+ * @implNote Taking a free object allocates nothing. A waiter parks in Weft's one wait primitive, queued FIFO
+ * in the pool's wait queue, with its deadline on the task's clock (a {@code VirtualClock} in tests); it never
+ * polls. A release signals one waiter, only when someone waits (a volatile count read, no lock otherwise).
  */
 public final class ObjectPool<T> {
-    /** Waiter slots; waiters beyond these poll. */
+    /**
+     * Formerly the number of waiters with a slot of their own (others polled).
+     *
+     * @deprecated waiters are no longer limited: every waiter parks in the pool's wait queue, none polls
+     */
+    @Deprecated
     public static final int WAITERS_MAX = 64;
-    private static final long POLL_NS = 1_000_000;
 
     private final String name;
     private final Object[] items;
@@ -55,7 +61,10 @@ public final class ObjectPool<T> {
     private final AtomicLong head = new AtomicLong();
     /** 1 while the object at an index is out. */
     private final AtomicIntegerArray out;
-    private final AtomicReferenceArray<Thread> waiters = new AtomicReferenceArray<>(WAITERS_MAX);
+    /** Threads waiting for a free object. */
+    private final WaitQueue waiters = new WaitQueue();
+    /** Threads inside the waiting part of acquire; read by release before it takes the queue's lock. */
+    private final AtomicInteger waiting = new AtomicInteger();
 
     private ObjectPool(String name, int capacity, Supplier<? extends T> factory) {
         if (capacity < 0) {
@@ -118,46 +127,47 @@ public final class ObjectPool<T> {
      * @throws PoolExhaustedException if none became free in time
      */
     public T acquire(Duration timeout) {
-        long timeoutNs = timeout.toNanos();
+        if (timeout == null || timeout.isNegative()) {
+            throw new IllegalArgumentException("pool '" + name + "': timeout must be a non-negative Duration, got "
+                    + timeout + "; use Duration.ZERO to fail at once when none is free");
+        }
+        long timeoutNs;
+        try {
+            timeoutNs = timeout.toNanos();
+        } catch (ArithmeticException e) {
+            timeoutNs = Long.MAX_VALUE / 2;
+        }
+        WaitingTask task = WaitingTask.ofCurrentThread();
         Cancellation.checkpoint();
         T item = tryAcquire();
         if (item != null) {
             return item;
         }
-        long deadline = System.nanoTime() + timeoutNs;
-        Thread me = Thread.currentThread();
-        int slot = -1;
-        boolean foreign = false;
+        long nowNs = task != null ? task.nanoTime() : System.nanoTime();
+        long deadlineNs = nowNs + timeoutNs;
+        WaitQueue.Node node = new WaitQueue.Node();
+        waiting.incrementAndGet();
         try {
-            for (int i = 0; i < WAITERS_MAX && slot < 0; i++) {
-                if (waiters.compareAndSet(i, null, me)) {
-                    slot = i;
-                }
-            }
             while (true) {
-                item = tryAcquire();
+                waiters.add(node);
+                item = tryAcquire(); // after the add: a release that saw no waiter left this object for us
                 if (item != null) {
+                    Park.abandon(node);
                     return item;
                 }
-                long remaining = deadline - System.nanoTime();
-                if (remaining <= 0) {
+                if (Park.await(task, node, deadlineNs, Park.CANCELLABLE) == Park.TIMED_OUT) {
+                    item = tryAcquire();
+                    if (item != null) {
+                        return item;
+                    }
                     throw new PoolExhaustedException("object pool '" + name + "' had no free object within "
                             + timeout + " (capacity " + items.length + ", all in use); release objects sooner,"
                             + " raise the component's count in the memory plan, or wait longer");
                 }
-                LockSupport.parkNanos(this, slot >= 0 ? remaining : Math.min(remaining, POLL_NS));
-                Cancellation.checkpoint();
-                if (Thread.interrupted()) {
-                    foreign = true; // not a Weft cancellation (the checkpoint passed): restore it at the end
-                }
+                node.reset();
             }
         } finally {
-            if (slot >= 0) {
-                waiters.set(slot, null);
-            }
-            if (foreign) {
-                me.interrupt();
-            }
+            waiting.decrementAndGet();
         }
     }
 
@@ -186,12 +196,8 @@ public final class ObjectPool<T> {
                 break;
             }
         }
-        for (int s = 0; s < WAITERS_MAX; s++) {
-            Thread w = waiters.get(s);
-            if (w != null) {
-                LockSupport.unpark(w);
-                break;
-            }
+        if (waiting.get() != 0) { // Dekker with acquire: its count increment, then its tryAcquire after the add
+            WaitQueue.wake(waiters.signalOne());
         }
     }
 

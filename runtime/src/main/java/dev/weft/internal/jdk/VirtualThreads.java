@@ -133,6 +133,34 @@ public final class VirtualThreads {
     }
 
     /** The runnable the JDK submits to the scheduler each time {@code vthread} is scheduled. */
+    /**
+     * The JDK's own virtual-thread scheduler, where virtual threads that inherited a Weft task as their
+     * scheduler (the program's own, the JDK's I/O pollers) run instead.
+     */
+    public static Executor defaultScheduler() {
+        return DefaultScheduler.INSTANCE;
+    }
+
+    private static final class DefaultScheduler {
+        static final Executor INSTANCE = find();
+
+        private static Executor find() {
+            try {
+                var f = Class.forName("java.lang.VirtualThread").getDeclaredField("DEFAULT_SCHEDULER");
+                f.setAccessible(true);
+                return (Executor) f.get(null);
+            } catch (Throwable t) {
+                // another JDK: read the scheduler of a virtual thread started from a platform thread
+                Thread probe = Thread.ofVirtual().unstarted(() -> {});
+                Object s = SCHEDULER == null ? null : SCHEDULER.get(probe);
+                if (s instanceof Executor e) {
+                    return e;
+                }
+                throw new IllegalStateException("cannot find the JDK's virtual-thread scheduler: " + t, t);
+            }
+        }
+    }
+
     public static Runnable runContinuation(Thread vthread) {
         check();
         return (Runnable) RUN_CONTINUATION.get(vthread);

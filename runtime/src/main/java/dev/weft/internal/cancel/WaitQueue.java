@@ -1,0 +1,159 @@
+package dev.weft.internal.cancel;
+
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * A FIFO queue of parked waiters: the wait queue of every Weft wait (Trio's {@code ParkingLot}).
+ *
+ * <p>A waiter enqueues a {@link Node} while it holds whatever lock guards the state it waits on, releases that
+ * lock, and parks with {@link Park#await}. A waker dequeues with {@link #signalOne()} or {@link #signalAll()}
+ * (the node is marked signalled while still under the queue's lock) and unparks after releasing its own lock.
+ * Signals are Mesa-style: a signalled waiter re-checks its condition. A waiter that leaves without a signal
+ * (cancelled, deadline) is removed by {@link Park#await}; if a signal raced its departure, the signal is passed
+ * on to the next waiter, so none is lost.
+ *
+ * <h2>Thread safety</h2>
+ * Every method is safe from any thread; the queue's monitor is a leaf lock (nothing is called while it is held),
+ * so it may be taken while the caller holds its own lock.
+ *
+ * <p>Bound: one node per waiting thread; a thread waits in at most one queue at a time.
+ */
+public final class WaitQueue {
+    /** One waiting thread. */
+    public static final class Node {
+        /** The waiter. Immutable. */
+        final Thread thread;
+        /** Set once by the waker (under the queue's lock, or by {@link Park#signal}); read by the waiter. */
+        volatile boolean signalled;
+        /** The queue the node is in, or null. Guarded by that queue's monitor. */
+        WaitQueue queue;
+        /** The queue the node was last added to. Written and read by the waiter only. */
+        WaitQueue home;
+        /** Links. Guarded by the queue's monitor. */
+        Node prev;
+        Node next;
+
+        /** A node for the current thread. */
+        public Node() {
+            this.thread = Thread.currentThread();
+        }
+
+        /** Whether a waker signalled this node. */
+        public boolean isSignalled() {
+            return signalled;
+        }
+
+        /** Makes the node reusable for another wait by the same thread (not while queued). */
+        public void reset() {
+            assert queue == null : "reset of a queued node";
+            assert thread == Thread.currentThread() : "a node belongs to the thread that created it";
+            signalled = false;
+        }
+    }
+
+    /** Oldest waiter, or null. Guarded by this. */
+    private Node head;
+    /** Newest waiter, or null. Guarded by this. */
+    private Node tail;
+    /** Waiters queued. Guarded by this. */
+    private int size;
+
+    /** Enqueues {@code n} (the current thread's node, not signalled, in no queue). */
+    public synchronized void add(Node n) {
+        assert n.queue == null && !n.signalled : "node already queued or signalled";
+        assert n.thread == Thread.currentThread() : "a thread enqueues only its own node";
+        n.queue = this;
+        n.home = this;
+        n.prev = tail;
+        n.next = null;
+        if (tail == null) {
+            head = n;
+        } else {
+            tail.next = n;
+        }
+        tail = n;
+        size++;
+    }
+
+    /** Removes {@code n} if it is still queued; false if a waker took it already (it is then signalled). */
+    synchronized boolean remove(Node n) {
+        if (n.queue != this) {
+            return false;
+        }
+        unlink(n);
+        return true;
+    }
+
+    /** Dequeues the oldest waiter and marks it signalled; the caller unparks it with {@link #wake}. */
+    public synchronized Node signalOne() {
+        Node n = head;
+        if (n != null) {
+            unlink(n);
+            n.signalled = true;
+        }
+        return n;
+    }
+
+    /**
+     * Dequeues every waiter and marks each signalled; returns the first of a chain the caller passes to
+     * {@link #wakeAll} once it released its own lock.
+     */
+    public synchronized Node signalAll() {
+        Node first = head;
+        for (Node n = first; n != null; n = n.next) {
+            n.signalled = true;
+            n.queue = null;
+        }
+        head = null;
+        tail = null;
+        size = 0;
+        return first;
+    }
+
+    /** Unparks a node returned by {@link #signalOne()} (null: nothing). */
+    public static void wake(Node n) {
+        if (n != null) {
+            LockSupport.unpark(n.thread);
+        }
+    }
+
+    /** Unparks a chain returned by {@link #signalAll()}. The links are frozen once dequeued. */
+    public static void wakeAll(Node first) {
+        for (Node n = first; n != null; ) {
+            Node next = n.next;
+            n.next = null;
+            n.prev = null;
+            LockSupport.unpark(n.thread);
+            n = next;
+        }
+    }
+
+    /** Whether no one waits. */
+    public synchronized boolean isEmpty() {
+        return head == null;
+    }
+
+    /** Waiters queued now. */
+    public synchronized int size() {
+        return size;
+    }
+
+    private void unlink(Node n) {
+        assert Thread.holdsLock(this);
+        if (n.prev == null) {
+            head = n.next;
+        } else {
+            n.prev.next = n.next;
+        }
+        if (n.next == null) {
+            tail = n.prev;
+        } else {
+            n.next.prev = n.prev;
+        }
+        n.prev = null;
+        n.next = null;
+        n.queue = null;
+        size--;
+        assert size >= 0 : "wait queue size underflow";
+    }
+}
