@@ -2,11 +2,17 @@
  * Weft: cancellable, structured, memory-bounded tasks for the JVM.
  *
  * <p>Public API: {@link dev.weft} (tasks, scopes, cancellation, loops, context) and
- * {@code dev.weft.memory} (sizing and budgets). Everything under {@code dev.weft.internal} is machinery.
+ * {@code dev.weft.memory} (sizing and budgets). Everything under {@code dev.weft.internal} is machinery; the
+ * command line ({@code dev.weft.cli}, its own jar) is the one module that may use the two internal packages
+ * below (byte sizes and the soft-limit child, SIGINT handling). That module is built after this one, hence
+ * the suppressed "module not found" warning.
  */
+@SuppressWarnings("module")
 module dev.weft {
     requires java.management;
     requires jdk.management;
     exports dev.weft;
     exports dev.weft.memory;
+    exports dev.weft.internal.budget to dev.weft.cli;
+    exports dev.weft.internal.jdk to dev.weft.cli;
 }

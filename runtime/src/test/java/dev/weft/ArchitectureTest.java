@@ -28,18 +28,32 @@ class ArchitectureTest {
         }
     }
 
+    /** The packages exported to everyone: the API. */
+    private static Set<String> apiPackages() throws IOException {
+        return descriptor().exports().stream().filter(e -> !e.isQualified()).map(ModuleDescriptor.Exports::source)
+                .collect(Collectors.toSet());
+    }
+
     @Test
     void moduleExportsOnlyTheApiPackages() throws IOException {
-        Set<String> exported = descriptor().exports().stream().map(ModuleDescriptor.Exports::source)
-                .collect(Collectors.toSet());
+        Set<String> exported = apiPackages();
         assertThat(exported).allMatch(p -> !p.contains(".internal"));
         assertThat(exported).contains("dev.weft");
     }
 
     @Test
+    void internalPackagesAreExportedOnlyToTheCommandLine() throws IOException {
+        List<ModuleDescriptor.Exports> qualified = descriptor().exports().stream()
+                .filter(ModuleDescriptor.Exports::isQualified).toList();
+        assertThat(qualified).allSatisfy(e -> {
+            assertThat(e.source()).startsWith("dev.weft.internal.");
+            assertThat(e.targets()).containsExactly("dev.weft.cli");
+        });
+    }
+
+    @Test
     void publicApiNeverMentionsAnUnexportedType() throws Exception {
-        Set<String> exported = descriptor().exports().stream().map(ModuleDescriptor.Exports::source)
-                .collect(Collectors.toSet());
+        Set<String> exported = apiPackages();
         List<String> violations = new ArrayList<>();
         for (String pkg : exported) {
             for (Class<?> c : classesIn(pkg)) {

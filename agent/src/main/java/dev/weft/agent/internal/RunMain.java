@@ -1,6 +1,7 @@
 package dev.weft.agent.internal;
 
 import dev.weft.Weft;
+import dev.weft.internal.budget.SoftLimitRun;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
@@ -10,7 +11,8 @@ import java.util.Arrays;
 /**
  * The child-JVM side of {@code weft run}: runs an unmodified program's {@code main} as the Weft root task, with an
  * optional deadline, and exits with {@link Weft#exitStatus}: 0, 1 (the program failed), 124 (the deadline
- * passed; cleanup ran) or 130 (Ctrl-C; cleanup ran). A program that calls {@code System.exit} keeps its status.
+ * passed; cleanup ran) or 130 (Ctrl-C; cleanup ran); under {@code --soft-limit} also 122 ({@link SoftLimitRun}).
+ * A program that calls {@code System.exit} keeps its status; 2 if the main class cannot be started.
  *
  * <p>Usage (built by {@code dev.weft.cli.RunCommand}): {@code RunMain [--timeout-ns N] MAIN [ARGS...]}.
  */
@@ -31,8 +33,8 @@ public final class RunMain {
         String mainClass = args[i];
         String[] programArgs = Arrays.copyOfRange(args, i + 1, args.length);
         MethodHandle main = findMain(mainClass);
-        // SoftLimitSupport: like Weft.exitStatus, plus status 122 and a report after a memory error.
-        int status = dev.weft.cli.SoftLimitSupport.exitStatus(() -> Weft.run(options, () -> {
+        // like Weft.exitStatus, plus status 122 and a report after a memory error
+        int status = SoftLimitRun.exitStatus(() -> Weft.run(options, () -> {
             if (main.type().parameterCount() == 0) {
                 main.invoke();
             } else {

@@ -2,7 +2,7 @@ package dev.weft.memory.budget;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.weft.cli.SoftLimitSupport;
+import dev.weft.internal.budget.SoftLimitRun;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Small-heap forked JVMs: a hog among well-behaved tasks gets the memory error, its cleanup runs and
- * allocates, the others finish correctly, nothing escapes, the JVM survives; and {@code weft run
- * --soft-limit} on an unmodified program.
+ * allocates, the others finish correctly, nothing escapes, the JVM survives; and the child side of
+ * {@code weft run --soft-limit} ({@link SoftLimitRun}) on an unmodified program.
  */
 class ForkedHeapTest {
     record Outcome(int status, String out, String err) {}
@@ -80,13 +80,12 @@ class ForkedHeapTest {
     }
 
     @Test
-    void weftRunSoftLimitExitsWithTheMemoryStatusAndAReportAfterFinallyRan() throws Exception {
-        SoftLimitSupport.Flags flags = SoftLimitSupport.extract(new String[] {"--soft-limit", "24m", "--heap", "64m",
-                "-cp", "x", "Main"});
-        List<String> jvm = new ArrayList<>(SoftLimitSupport.childJvmArgs(flags));
-        jvm.add("-Dweft.memory.leakDetection=off");
-        Outcome o = fork(jvm, SoftLimitSupport.class.getName(), UnmodifiedProgram.class.getName());
-        assertThat(o.status()).as("stderr:\n" + o.err()).isEqualTo(SoftLimitSupport.EXIT_MEMORY);
+    void softLimitRunExitsWithTheMemoryStatusAndAReportAfterFinallyRan() throws Exception {
+        // the options weft run --soft-limit 24m --heap 64m gives the child (dev.weft.cli.SoftLimitSupport)
+        List<String> jvm = List.of("-Xmx64m", "-Dweft.memory.softLimit=" + (24 << 20),
+                "-D" + SoftLimitRun.PROPERTY_WATCHDOG + "=on", "-Dweft.memory.leakDetection=off");
+        Outcome o = fork(jvm, SoftLimitRun.class.getName(), UnmodifiedProgram.class.getName());
+        assertThat(o.status()).as("stderr:\n" + o.err()).isEqualTo(SoftLimitRun.EXIT_MEMORY);
         assertThat(o.out()).contains("finally ran after ");
         assertThat(o.err()).contains("weft: memory limit: task 'main'", "soft limit 24.0 MiB", "peak live heap after GC",
                 "status 122");

@@ -7,7 +7,6 @@ import dev.weft.CancelReason;
 import dev.weft.Cancelled;
 import dev.weft.TaskScope;
 import dev.weft.Weft;
-import dev.weft.cli.SoftLimitSupport;
 import dev.weft.memory.MemoryBudget;
 import dev.weft.memory.MemoryPlan;
 import dev.weft.memory.MemoryPlanException;
@@ -137,39 +136,5 @@ class PlanAndPoolTest {
         }));
         assertThat(reason.get()).isEqualTo(CancelReason.EXPLICIT);
         pool.release(held);
-    }
-
-    @Test
-    void softLimitFlagsAreExtractedAndBecomeChildJvmArgs() {
-        SoftLimitSupport.Flags f = SoftLimitSupport.extract(new String[] {"--timeout", "2s", "--soft-limit", "64m",
-                "-cp", "app.jar", "Main", "--soft-limit", "kept"});
-        assertThat(f.softLimitBytes()).isEqualTo(64L << 20);
-        assertThat(f.remaining()).containsExactly("--timeout", "2s", "-cp", "app.jar", "Main", "--soft-limit", "kept");
-        assertThat(SoftLimitSupport.childJvmArgs(f)).containsExactly("-Xmx96m", "-Dweft.memory.softLimit=67108864",
-                "-Dweft.memory.watchdog=on");
-        assertThatThrownBy(() -> SoftLimitSupport.extract(new String[] {"--soft-limit", "64m", "--heap", "32m"}))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("larger than --soft-limit");
-        assertThat(SoftLimitSupport.childJvmArgs(SoftLimitSupport.extract(new String[] {"-jar", "a.jar"}))).isEmpty();
-    }
-
-    @Test
-    void planCommandPrintsTheVerdict() throws Exception {
-        java.nio.file.Path file = java.nio.file.Files.createTempFile("plan", ".txt");
-        try {
-            java.nio.file.Files.writeString(file, "# server\nsoft-limit 1m\nhandlers 64 16k # buffers\ncache 100 1k\n");
-            var out = new java.io.ByteArrayOutputStream();
-            var old = System.out;
-            int status;
-            System.setOut(new java.io.PrintStream(out, true));
-            try {
-                status = dev.weft.cli.PlanCommand.run(new String[] {file.toString()});
-            } finally {
-                System.setOut(old);
-            }
-            assertThat(status).isEqualTo(dev.weft.cli.PlanCommand.EXIT_DOES_NOT_FIT);
-            assertThat(out.toString()).contains("handlers", "64", "16.0 KiB", "1.0 MiB", "DOES NOT FIT");
-        } finally {
-            java.nio.file.Files.delete(file);
-        }
     }
 }

@@ -1,7 +1,5 @@
-package dev.weft.cli;
+package dev.weft;
 
-import dev.weft.CancelScope;
-import dev.weft.Weft;
 import java.time.Duration;
 
 /** A program for {@link InterruptTest}: waits forever; prints when its cleanup starts and ends. */

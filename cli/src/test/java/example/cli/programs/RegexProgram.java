@@ -1,4 +1,4 @@
-package example.agent.programs;
+package example.cli.programs;
 
 import java.util.regex.Pattern;
 

@@ -14,8 +14,9 @@ import java.util.List;
 /**
  * {@code weft demo}: a short, self-checking tour of the core runtime on embedded defaults.
  *
- * <p>Each step prints what happens and the demo fails (exit 1) if the runtime did not behave as
- * described, so the demo doubles as an end-to-end check of the launcher and the JVM flags.
+ * <p>Each step prints what happens and the demo fails ({@link ExitStatus#FAILED}) if the runtime did not behave
+ * as described, so the demo doubles as an end-to-end check of the launcher and the JVM flags. Its status is
+ * {@link Weft#exitStatus}'s, whose constants the {@link ExitStatus} table refers to.
  */
 final class Demo {
     private Demo() {}
@@ -25,7 +26,7 @@ final class Demo {
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length > 0) {
             err.println("weft demo takes no arguments; got " + String.join(" ", args));
-            return 2;
+            return ExitStatus.USAGE.code();
         }
         return Weft.exitStatus(() -> Weft.run(Weft.options().name("demo"), () -> {
             tour(out);

@@ -1,4 +1,4 @@
-package example.agent.programs;
+package example.cli.programs;
 
 /** An unmodified program: spins with no calls until stopped, prints from its finally block. */
 public final class SpinProgram {

@@ -1,10 +1,13 @@
-package dev.weft.agent;
+package dev.weft.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.weft.Cancellation;
-import example.agent.programs.RegexProgram;
-import example.agent.programs.SpinProgram;
+import dev.weft.Weft;
+import dev.weft.agent.WeftAgent;
+import example.cli.programs.AllocatingProgram;
+import example.cli.programs.RegexProgram;
+import example.cli.programs.SpinProgram;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code weft run} end to end: a JVM runs Weft's command line ({@code dev.weft.cli.Main run}, as {@code ./weft} does),
- * which starts the program in a child JVM with the agent. Runs after the agent jar is packaged (see agent/pom.xml,
- * execution {@code weft-run-end-to-end}), which passes its path as {@code weft.agent.jar}.
+ * {@code weft run} end to end: a JVM runs Weft's command line ({@code dev.weft.cli.Main run}) on the class path
+ * {@code ./weft} gives it (the command line, the runtime jar, the agent jar), and it starts the program in a child
+ * JVM with the agent. Runs after the agent jar is packaged (see cli/pom.xml, execution {@code weft-run-end-to-end}).
  */
 class WeftRunEndToEndCheck {
     /** How long a run may take before the test gives up on it: the bound on a hang, not a performance target. */
@@ -29,13 +32,15 @@ class WeftRunEndToEndCheck {
     record Outcome(int status, String output) {}
 
     private Outcome weftRun(String... args) throws IOException, InterruptedException {
-        String agentJar = System.getProperty("weft.agent.jar");
-        assertThat(agentJar).as("weft.agent.jar (set by agent/pom.xml; run with mvn verify -pl agent)").isNotNull();
-        assertThat(Path.of(agentJar)).as("the packaged agent jar").isRegularFile();
+        Path agentJar = codeSource(WeftAgent.class);
+        assertThat(agentJar).as("the packaged agent jar (run with mvn verify, after the agent module's package)")
+                .isRegularFile();
         String java = ProcessHandle.current().info().command()
                 .orElseThrow(() -> new IllegalStateException("cannot tell which java runs this test"));
+        String classPath = String.join(File.pathSeparator, codeSource(Main.class).toString(),
+                codeSource(Weft.class).toString(), agentJar.toString());
         List<String> cmd = new ArrayList<>(List.of(java, "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                "-Dweft.agent.jar=" + agentJar, "-cp", codeSource(Cancellation.class), "dev.weft.cli.Main", "run"));
+                "-cp", classPath, Main.class.getName(), "run"));
         cmd.addAll(List.of(args));
         Path out = dir.resolve("output.txt");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
@@ -48,9 +53,9 @@ class WeftRunEndToEndCheck {
         return new Outcome(p.exitValue(), Files.readString(out));
     }
 
-    private static String codeSource(Class<?> c) {
+    private static Path codeSource(Class<?> c) {
         try {
-            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (Exception e) {
             throw new IllegalStateException("cannot locate the class path entry of " + c.getName(), e);
         }
@@ -58,8 +63,9 @@ class WeftRunEndToEndCheck {
 
     @Test
     void cpuBoundProgramWithNoCallsIsCancelledAtItsTimeoutAndItsFinallyRuns() throws Exception {
-        Outcome o = weftRun("--timeout", "300ms", "-cp", codeSource(SpinProgram.class), SpinProgram.class.getName());
-        assertThat(o.status()).as(o.output()).isEqualTo(124);
+        Outcome o = weftRun("--timeout", "300ms", "-cp", codeSource(SpinProgram.class).toString(),
+                SpinProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
         assertThat(o.output()).contains("started").contains("finally ran").doesNotContain("returned");
     }
 
@@ -67,10 +73,26 @@ class WeftRunEndToEndCheck {
     void catastrophicBacktrackingRegexIsCancelledWhenJavaUtilRegexIsOptedIn() throws Exception {
         Path report = dir.resolve("agent-report.txt");
         Outcome o = weftRun("--timeout", "300ms", "--instrument", "java.util.regex.**",
-                "--agent-options", "report=" + report, "-cp", codeSource(RegexProgram.class),
+                "--agent-options", "report=" + report, "-cp", codeSource(RegexProgram.class).toString(),
                 RegexProgram.class.getName(), "64");
-        assertThat(o.status()).as(o.output()).isEqualTo(124);
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
         assertThat(o.output()).contains("started").contains("finally ran").doesNotContain("matched=");
         assertThat(Files.readString(report)).contains("instrumented java.util.regex.Pattern$");
+    }
+
+    @Test
+    void programCrossingTheSoftLimitExitsWithTheMemoryStatusAndAReportAfterItsFinallyRan() throws Exception {
+        Outcome o = weftRun("--soft-limit", "24m", "--heap", "64m", "-cp",
+                codeSource(AllocatingProgram.class).toString(), AllocatingProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.MEMORY.code());
+        assertThat(o.output()).contains("started", "finally ran after ", "weft: memory limit: task 'main'",
+                "soft limit 24.0 MiB").doesNotContain("Exception in thread");
+    }
+
+    @Test
+    void missingMainClassIsAUsageErrorInTheChild() throws Exception {
+        Outcome o = weftRun("-cp", dir.toString(), "com.example.NoSuchMain");
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains("cannot load main class com.example.NoSuchMain");
     }
 }

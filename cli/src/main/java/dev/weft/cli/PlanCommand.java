@@ -5,6 +5,7 @@ import dev.weft.memory.MemoryBudget;
 import dev.weft.memory.MemoryPlan;
 import dev.weft.memory.Sizes;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -20,24 +21,21 @@ import java.util.List;
  *
  * <p>A plan file has one component per line, {@code NAME COUNT SIZE} (SIZE such as {@code 16k}, {@code 2m}
  * or bytes; NAME may not contain blanks), and optionally a line {@code soft-limit SIZE}; {@code #} starts a
- * comment. Exit status: 0 if the plan fits, 1 if it does not, 2 for a usage error.
+ * comment. Exit status ({@link ExitStatus}): {@code OK} if the plan fits, {@code FAILED} if it does not,
+ * {@code USAGE} for a usage error.
  */
-public final class PlanCommand {
-    /** Exit status when the plan does not fit. */
-    public static final int EXIT_DOES_NOT_FIT = 1;
-    /** Exit status for a usage error. */
-    public static final int EXIT_USAGE = 2;
-
+final class PlanCommand {
     private static final String USAGE = """
             usage: weft plan [--soft-limit SIZE] [FILE]
               FILE lines: NAME COUNT SIZE (e.g. 'handlers 64 16k'), optionally 'soft-limit SIZE'; # comments
               without FILE: an example server sized with dev.weft.memory.Sizes
-            exit status: 0 fits, 1 does not fit, 2 usage error""";
+            exit status:\s""" + ExitStatus.summary(ExitStatus.OK, ExitStatus.FAILED, ExitStatus.USAGE)
+            + " (failure: the plan does not fit)";
 
     private PlanCommand() {}
 
     /** Runs the command; returns the exit status. */
-    public static int run(String[] args) {
+    static int run(String[] args, PrintStream out, PrintStream err) {
         try {
             long limit = -1;
             String file = null;
@@ -50,8 +48,8 @@ public final class PlanCommand {
                         limit = ByteSizes.parse(args[++i], "--soft-limit");
                     }
                     case "-h", "--help" -> {
-                        System.out.println(USAGE);
-                        return 0;
+                        out.println(USAGE);
+                        return ExitStatus.OK.code();
                     }
                     default -> {
                         if (args[i].startsWith("-") || file != null) {
@@ -81,12 +79,12 @@ public final class PlanCommand {
             } else {
                 against = "a soft limit of " + ByteSizes.format(limit);
             }
-            System.out.print(plan.table(against, limit));
-            return plan.fits(limit) ? 0 : EXIT_DOES_NOT_FIT;
+            out.print(plan.table(against, limit));
+            return plan.fits(limit) ? ExitStatus.OK.code() : ExitStatus.FAILED.code();
         } catch (IllegalArgumentException | IOException e) {
-            System.err.println("weft plan: " + e.getMessage());
-            System.err.println(USAGE);
-            return EXIT_USAGE;
+            err.println("weft plan: " + e.getMessage());
+            err.println(USAGE);
+            return ExitStatus.USAGE.code();
         }
     }
 

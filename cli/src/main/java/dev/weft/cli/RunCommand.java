@@ -4,6 +4,7 @@ import dev.weft.Weft;
 import dev.weft.internal.jdk.Signals;
 import java.io.File;
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,49 +27,55 @@ import java.util.stream.Stream;
  * ./weft run --timeout 500ms --instrument 'java.util.regex.**' -jar app.jar
  * }
  *
- * <p>Exit status: the program's own (0 when {@code main} returns), 1 if it threw, {@value Weft#EXIT_TIMEOUT} when
- * {@code --timeout} cancelled it (after its cleanup ran), {@value Weft#EXIT_INTERRUPTED} after Ctrl-C, 2 for a
- * usage error.
+ * <p>Exit status ({@link ExitStatus}): the program's own (0 when {@code main} returns), {@code FAILED} if it
+ * threw, {@code MEMORY} after the soft limit, {@code TIMEOUT} when {@code --timeout} cancelled it (after its
+ * cleanup ran), {@code INTERRUPTED} after Ctrl-C, {@code USAGE} for a usage error. The child reports all but the
+ * usage errors found here; this JVM passes its status through.
  *
- * @implNote The program runs in a child JVM (the JDK running this command) with {@code -javaagent}; this JVM
- * ignores Ctrl-C, which the terminal delivers to the child too, and forwards termination if it is killed alone.
+ * @implNote The program runs in a child JVM (the JDK running this command) with {@code -javaagent}, on the class
+ * path of the program, the runtime jar and the agent jar (not this command line's jar), with the agent's
+ * {@value #CHILD_MAIN} as its main class. This JVM ignores Ctrl-C, which the terminal delivers to the child too,
+ * and forwards termination if it is killed alone.
  */
-public final class RunCommand {
-    /** Exit status for a usage error. */
-    public static final int EXIT_USAGE = 2;
+final class RunCommand {
+    /** The child's main class, in the agent jar: runs the program as the root task, under the soft limit if asked. */
+    static final String CHILD_MAIN = "dev.weft.agent.internal.RunMain";
+    /** A class of the agent jar, to find that jar on this JVM's class path. */
+    private static final String AGENT_CLASS = "dev.weft.agent.WeftAgent";
 
     private static final String USAGE = """
             usage: weft run [--timeout DURATION] [--instrument GLOB[,GLOB...]] [--agent-options OPTS]
                             [--soft-limit SIZE] [--heap SIZE] (-cp CLASSPATH MAIN | -jar JAR) [ARGS...]
-              --timeout DURATION   cancel the program at the deadline (e.g. 500ms, 2s, 1m, PT1.5S); exit 124
+              --timeout DURATION   cancel the program at the deadline (e.g. 500ms, 2s, 1m, PT1.5S); exit %d
               --instrument GLOBS   also instrument these packages (e.g. com.example.**,java.util.regex.**)
               --agent-options OPTS more agent options (see dev.weft.agent.WeftAgent), e.g. report=stderr
               --soft-limit SIZE    soft memory limit (e.g. 256m, 1g): the task that crosses it gets a
-                                   MemoryLimitError, its cleanup runs with a grace allowance; exit 122
+                                   MemoryLimitError, its cleanup runs with a grace allowance; exit %d
               --heap SIZE          the program's maximum heap (default 1.5 x the soft limit)
-            exit status: the program's, 1 if it threw, 122 after the soft limit, 124 after --timeout,
-                         130 after Ctrl-C, 2 usage error""";
+            exit status: the program's own, or %s""".formatted(ExitStatus.TIMEOUT.code(), ExitStatus.MEMORY.code(),
+            ExitStatus.summary(ExitStatus.FAILED, ExitStatus.MEMORY, ExitStatus.TIMEOUT, ExitStatus.INTERRUPTED,
+                    ExitStatus.USAGE));
 
     private RunCommand() {}
 
     /** Runs the command; returns the process exit status. */
-    public static int run(String[] args) {
+    static int run(String[] args, PrintStream out, PrintStream err) {
         Invocation inv;
         SoftLimitSupport.Flags memory;
         try {
             memory = SoftLimitSupport.extract(args);
             inv = parse(memory.remaining());
         } catch (IllegalArgumentException e) {
-            System.err.println("weft run: " + e.getMessage());
-            System.err.println(USAGE);
-            return EXIT_USAGE;
+            err.println("weft run: " + e.getMessage());
+            err.println(USAGE);
+            return ExitStatus.USAGE.code();
         }
         List<String> command;
         try {
             command = command(inv, memory);
         } catch (IllegalArgumentException e) {
-            System.err.println("weft run: " + e.getMessage());
-            return EXIT_USAGE;
+            err.println("weft run: " + e.getMessage());
+            return ExitStatus.USAGE.code();
         }
         Runnable restore = Signals.onInterrupt(sig -> { }); // the child gets Ctrl-C from the terminal too
         try {
@@ -85,11 +92,11 @@ public final class RunCommand {
                 }
             }
         } catch (IOException e) {
-            System.err.println("weft run: cannot start " + command.getFirst() + " (" + e + ")");
-            return EXIT_USAGE;
+            err.println("weft run: cannot start " + command.getFirst() + " (" + e + ")");
+            return ExitStatus.USAGE.code();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            return Weft.EXIT_INTERRUPTED;
+            return ExitStatus.INTERRUPTED.code();
         } finally {
             if (restore != null) {
                 restore.run();
@@ -191,7 +198,7 @@ public final class RunCommand {
         if (java == null) {
             java = ProcessHandle.current().info().command().orElse("java");
         }
-        Path runtimeJar = codeSource(RunCommand.class);
+        Path runtimeJar = codeSource(Weft.class);
         Path agentJar = agentJar(runtimeJar);
         StringBuilder agentArgs = new StringBuilder();
         for (String g : inv.instrument()) {
@@ -229,7 +236,7 @@ public final class RunCommand {
         cmd.add("-javaagent:" + agentJar + (agentArgs.isEmpty() ? "" : "=" + agentArgs));
         cmd.add("-cp");
         cmd.add(classPath + File.pathSeparator + runtimeJar + File.pathSeparator + agentJar);
-        cmd.add("dev.weft.agent.internal.RunMain");
+        cmd.add(CHILD_MAIN);
         if (inv.timeout() != null) {
             cmd.add("--timeout-ns");
             cmd.add(Long.toString(inv.timeout().toNanos()));
@@ -243,15 +250,26 @@ public final class RunCommand {
         try {
             return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (Exception e) {
-            throw new IllegalArgumentException("cannot locate the Weft runtime jar (" + e + ")");
+            throw new IllegalArgumentException("cannot locate the jar of " + c.getName() + " (" + e + ")");
         }
     }
 
-    /** The agent jar: {@code -Dweft.agent.jar}, else beside the runtime jar, else in the source tree's agent/target. */
+    /**
+     * The agent jar: {@code -Dweft.agent.jar}, else the jar on this JVM's class path that holds the agent (where
+     * {@code ./weft} puts it), else beside the runtime jar, else in the source tree's agent/target.
+     */
     private static Path agentJar(Path runtimeJar) {
         String explicit = System.getProperty("weft.agent.jar");
         if (explicit != null) {
             return Path.of(explicit);
+        }
+        try {
+            Path onClassPath = codeSource(Class.forName(AGENT_CLASS, false, RunCommand.class.getClassLoader()));
+            if (Files.isRegularFile(onClassPath)) {
+                return onClassPath;
+            }
+        } catch (ClassNotFoundException | IllegalArgumentException notOnTheClassPathAsAJar) {
+            // look in the usual places
         }
         List<Path> dirs = new ArrayList<>();
         if (runtimeJar.getParent() != null) {
@@ -279,7 +297,7 @@ public final class RunCommand {
                 // try the next place
             }
         }
-        throw new IllegalArgumentException("cannot find weft-agent.jar (looked beside " + runtimeJar + " and in "
-                + dirs + "); build it with mvn -pl agent -am package, or pass -Dweft.agent.jar=PATH");
+        throw new IllegalArgumentException("cannot find weft-agent.jar (looked on the class path, beside " + runtimeJar
+                + " and in " + dirs + "); build it with mvn -pl agent -am package, or pass -Dweft.agent.jar=PATH");
     }
 }

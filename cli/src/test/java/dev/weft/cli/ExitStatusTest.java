@@ -1,0 +1,36 @@
+package dev.weft.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weft.Weft;
+import dev.weft.internal.budget.SoftLimitRun;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+
+class ExitStatusTest {
+    @Test
+    void eachCodeHasOneMeaning() {
+        assertThat(Arrays.stream(ExitStatus.values()).map(ExitStatus::code)).doesNotHaveDuplicates();
+    }
+
+    @Test
+    void theTableUsesTheRuntimesConstants() {
+        assertThat(ExitStatus.FAILED.code()).isEqualTo(Weft.EXIT_FAILED);
+        assertThat(ExitStatus.TIMEOUT.code()).isEqualTo(Weft.EXIT_TIMEOUT);
+        assertThat(ExitStatus.INTERRUPTED.code()).isEqualTo(Weft.EXIT_INTERRUPTED);
+        assertThat(ExitStatus.MEMORY.code()).isEqualTo(SoftLimitRun.EXIT_MEMORY);
+        assertThat(ExitStatus.OK.code()).isZero();
+    }
+
+    @Test
+    void onlyCtrlCUsesTheSignalRange() {
+        assertThat(ExitStatus.values()).filteredOn(s -> s != ExitStatus.INTERRUPTED)
+                .allSatisfy(s -> assertThat(s.code()).isBetween(0, 127));
+        assertThat(ExitStatus.INTERRUPTED.code()).isEqualTo(128 + 2); // SIGINT is signal 2
+    }
+
+    @Test
+    void summaryListsCodesWithTheirLabels() {
+        assertThat(ExitStatus.summary(ExitStatus.OK, ExitStatus.TIMEOUT)).isEqualTo("0 ok, 124 timeout");
+    }
+}

@@ -1,0 +1,48 @@
+package dev.weft.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class PlanCommandTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+
+    @TempDir
+    Path dir;
+
+    private int plan(String... args) {
+        return PlanCommand.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void planThatDoesNotFitPrintsTheVerdictAndFails() throws Exception {
+        Path file = dir.resolve("plan.txt");
+        Files.writeString(file, "# server\nsoft-limit 1m\nhandlers 64 16k # buffers\ncache 100 1k\n");
+        assertThat(plan(file.toString())).isEqualTo(ExitStatus.FAILED.code());
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("handlers", "64", "16.0 KiB", "1.0 MiB",
+                "DOES NOT FIT");
+    }
+
+    @Test
+    void examplePlanFitsALargeEnoughLimit() {
+        assertThat(plan("--soft-limit", "1g")).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(ExitStatus.OK.code());
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("request-handlers", "connections", "cache-entries");
+    }
+
+    @Test
+    void malformedLineIsAUsageErrorNamingTheLine() throws Exception {
+        Path file = dir.resolve("bad.txt");
+        Files.writeString(file, "handlers 64\n");
+        assertThat(plan(file.toString())).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(file + ":1: expected 'NAME COUNT SIZE'",
+                "exit status: 0 ok, 1 failure, 2 bad usage");
+    }
+}
