@@ -13,6 +13,8 @@ module dev.weft {
     requires jdk.management;
     exports dev.weft;
     exports dev.weft.memory;
+    // the agent's calls into the runtime (not for application code)
+    exports dev.weft.abi;
     exports dev.weft.internal.budget to dev.weft.cli;
     exports dev.weft.internal.jdk to dev.weft.cli;
 }

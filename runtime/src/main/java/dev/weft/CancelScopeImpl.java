@@ -147,10 +147,11 @@ final class CancelScopeImpl implements CancelScope {
             o = state == ST_ENTERED || state == ST_CANCELLED ? owner : null;
         }
         if (o != null) {
+            if (!shield) {
+                wakeSubtree(this); // an outer cancel may be visible inside now: the owner and its children
+            }
             if (o.isCurrentThread()) {
                 o.syncInterrupt();
-            } else if (!shield) {
-                wakeSubtree(this); // an outer cancel may be visible inside now
             }
         }
         return this;
@@ -279,7 +280,7 @@ final class CancelScopeImpl implements CancelScope {
             }
             owner = task;
             parent = outer;
-            if (relDeadline - deadlineNs < 0) {
+            if (relativeTimeoutNs >= 0 && (deadlineNs == NO_DEADLINE || relDeadline - deadlineNs < 0)) {
                 deadlineNs = relDeadline;
             }
             transition(state, state == ST_NEW ? ST_ENTERED : ST_CANCELLED);
@@ -303,7 +304,7 @@ final class CancelScopeImpl implements CancelScope {
             parent = spawnScope;
             if (relativeTimeoutNs >= 0) {
                 long rel = timers.nanoTime() + relativeTimeoutNs;
-                if (rel - deadlineNs < 0) {
+                if (deadlineNs == NO_DEADLINE || rel - deadlineNs < 0) {
                     deadlineNs = rel;
                 }
             }
@@ -342,6 +343,11 @@ final class CancelScopeImpl implements CancelScope {
 
     /** Before entry or while entered: cancels now if the deadline already passed on the runtime's clock. */
     private void cancelIfDeadlinePassed() {
+        synchronized (this) {
+            if (state == ST_EXITED) {
+                return; // a deadline passing after the exit cancels nothing
+            }
+        }
         TaskImpl<?> o = owner;
         TaskImpl<?> clockOf = o != null ? o : TaskImpl.current();
         if (clockOf == null) {

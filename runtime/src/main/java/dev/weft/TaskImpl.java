@@ -81,22 +81,6 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
     /** Set when the body has ended: {@link #current()} no longer finds the task. The task's thread only. */
     private boolean bodyEnded;
     /**
-     * Monitors this task holds in agent-instrumented code (issue 3): the agent counts every monitorenter and
-     * monitorexit it compiles and every synchronized method it wraps; {@link Cancellation#poll()} does not throw
-     * while this is above zero, so a cancel is never delivered inside a monitor. The task's thread only.
-     */
-    int monitorDepth;
-    /**
-     * Agent checks to let pass before the next stack walk for monitors the agent did not count, and the current
-     * back-off ({@link Cancellation#poll()}). The task's thread only.
-     */
-    int foreignMonitorSkips;
-    int foreignMonitorBackoff;
-    /** The cancelled scope the back-off above was computed for; a different one starts afresh. */
-    CancelScopeImpl foreignMonitorScope;
-    /** Walks for that scope that ran out of memory or stack. */
-    int foreignMonitorFailures;
-    /**
      * The scheduler whose carrier is running the task now (set by {@link #runOn} before each mount). Written by
      * the carrier just before the task runs on it; read by the task's own thread while mounted.
      */
@@ -161,6 +145,11 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
     @Override
     protected boolean cancelVisible() {
         return visibleCancel() != null;
+    }
+
+    @Override
+    protected Object visibleCancelScope() {
+        return visibleCancel();
     }
 
     @Override
@@ -379,18 +368,10 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
         assert isCurrentThread() : "checkpoint off the task's thread";
         CancelScopeImpl hit = visibleCancel();
         if (hit != null) {
-            resetForeignMonitorBackoff();
+            resetAgentBackoff();
             postForCancel();
             throw new Cancelled(hit.reason, hit.name(), hit.origin());
         }
-    }
-
-    /** Forgets the agent checks' monitor-walk back-off (a cancellation was delivered, or a new one is due). */
-    void resetForeignMonitorBackoff() {
-        foreignMonitorSkips = 0;
-        foreignMonitorBackoff = 0;
-        foreignMonitorFailures = 0;
-        foreignMonitorScope = null;
     }
 
     /**

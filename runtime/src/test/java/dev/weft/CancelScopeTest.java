@@ -425,7 +425,7 @@ class CancelScopeTest {
         assertThatThrownBy(() -> Weft.sleep(Duration.ofMillis(1)))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("outside a Weft task");
         Cancellation.checkpoint(); // never throws outside tasks
-        Cancellation.poll();
+        dev.weft.abi.AgentHooks.poll();
         assertThat(Cancellation.isCancelled()).isFalse();
     }
 
@@ -441,10 +441,10 @@ class CancelScopeTest {
         Runs.oneLoop(() -> {
             CancelScope scope = CancelScope.create();
             scope.run(() -> {
-                Cancellation.poll();
+                dev.weft.abi.AgentHooks.poll();
                 events.add("poll quiet while nothing is cancelled");
                 scope.cancel();
-                Cancellation.poll();
+                dev.weft.abi.AgentHooks.poll();
                 events.add("poll ignored the cancel (wrong)");
             });
             return null;

@@ -37,7 +37,7 @@ import java.util.stream.Stream;
  * come from the system property {@code weft.agent.options}).
  *
  * <h2>Cancellation</h2>
- * Each compiled check calls {@code dev.weft.Cancellation.poll()}: one volatile read while no cancellation is
+ * Each compiled check calls {@code dev.weft.abi.AgentHooks.poll()}: one volatile read while no cancellation is
  * pending anywhere; when the current thread is a Weft task in a cancelled scope it throws
  * {@code dev.weft.Cancelled}. Code outside any Weft task is never thrown at. Checks are never placed where the
  * method holds a monitor, nor in {@code synchronized} methods, static initializers, or code annotated

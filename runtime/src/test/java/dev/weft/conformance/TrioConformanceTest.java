@@ -28,7 +28,7 @@ import org.junit.jupiter.api.Timeout;
 /**
  * Trio's cancel scope semantics (docs: "Cancellation and timeouts"; tests: src/trio/_core/_tests/test_run.py,
  * test_cancel.py, src/trio/_tests/test_timeouts.py), translated to Weft's public API. Nurseries are in
- * {@link TrioConformanceTestNurseries}, JVM-specific interplay in {@link TrioConformanceTestJvm}.
+ * {@link TrioNurseryConformanceTest}, JVM-specific interplay in {@link TrioJvmConformanceTest}.
  */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
 class TrioConformanceTest {

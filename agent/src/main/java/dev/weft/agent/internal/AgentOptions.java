@@ -36,7 +36,7 @@ public record AgentOptions(PolicyRules rules, String report, Hook hook, int chun
     public static final int CHUNK_DEFAULT = 1024;
     public static final int CHUNK_MAX = 1 << 16;
 
-    /** The same options with checks calling {@code owner.poll()} instead of {@code Cancellation.poll()}. */
+    /** The same options with checks calling {@code owner.poll()} instead of {@code AgentHooks.poll()}. */
     public AgentOptions withHookOwner(java.lang.constant.ClassDesc owner) {
         return new AgentOptions(rules, report, new Hook(hook.style(), owner), chunk, verify, stripMining);
     }

@@ -8,7 +8,8 @@ import java.lang.constant.MethodTypeDesc;
 import java.util.Locale;
 
 /**
- * Emits the cancellation check: a call of {@code dev.weft.Cancellation.poll()}, or its fast path inline.
+ * Emits the cancellation check: a call of {@code dev.weft.abi.AgentHooks.poll()} (the runtime's ABI for the agent),
+ * or its fast path inline.
  *
  * <p>The check is stack-neutral, so it may be placed where the operand stack holds values (before a conditional
  * back-edge). {@link Style#CALL} is three bytes of bytecode and leaves the fast path to the JIT's inlining of
@@ -16,25 +17,25 @@ import java.util.Locale;
  *
  * @param style how the check is emitted
  * @param owner the class whose {@code static void poll()}, {@code monitorEntered()} and {@code monitorExited()}
- *              are called ({@code dev.weft.Cancellation}; tests use a probe with the same shape)
+ *              are called ({@code dev.weft.abi.AgentHooks}; tests use a probe with the same shape)
  */
 public record Hook(Style style, ClassDesc owner) {
     /** How the check is emitted. */
     public enum Style {
-        /** {@code invokestatic dev/weft/Cancellation.poll()V}. */
+        /** {@code invokestatic dev/weft/abi/AgentHooks.poll()V}. */
         CALL,
-        /** {@code getstatic PendingCancels.count; ifeq skip; invokestatic Cancellation.poll()V; skip:}. */
+        /** {@code getstatic PendingCancels.count; ifeq skip; invokestatic AgentHooks.poll()V; skip:}. */
         INLINE
     }
 
-    public static final ClassDesc CANCELLATION = ClassDesc.of("dev.weft.Cancellation");
+    public static final ClassDesc CANCELLATION = ClassDesc.of("dev.weft.abi.AgentHooks");
     static final ClassDesc PENDING_CANCELS = ClassDesc.of("dev.weft.internal.cancel.PendingCancels");
     static final String POLL = "poll";
     static final MethodTypeDesc POLL_TYPE = MethodTypeDesc.of(ConstantDescs.CD_void);
     static final String MONITOR_ENTERED = "monitorEntered";
     static final String MONITOR_EXITED = "monitorExited";
 
-    /** The production hook: {@code dev.weft.Cancellation.poll()} in the given style. */
+    /** The production hook: {@code dev.weft.abi.AgentHooks.poll()} in the given style. */
     public static Hook of(Style style) {
         return new Hook(style, CANCELLATION);
     }

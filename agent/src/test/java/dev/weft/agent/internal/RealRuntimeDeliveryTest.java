@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
-/** Compiled checks calling the real {@code dev.weft.Cancellation.poll()}, inside real Weft tasks. */
+/** Compiled checks calling the real {@code dev.weft.abi.AgentHooks.poll()}, inside real Weft tasks. */
 class RealRuntimeDeliveryTest {
     private static Class<?> load() throws ClassNotFoundException {
         return new TransformingLoader(new CheckpointCompiler(AgentOptions.defaults()), Set.of(Loops.class.getName()))

@@ -2,6 +2,7 @@ package dev.weft.internal.cancel;
 
 import dev.weft.internal.jdk.VirtualThreads;
 import dev.weft.internal.time.TimerQueue;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A task as the wait primitive sees it, and the owner of its thread's interrupt status.
@@ -10,7 +11,7 @@ import dev.weft.internal.time.TimerQueue;
  * interrupting its thread, and owns that interrupt. This class is the whole protocol; nothing else posts or
  * clears Weft's interrupt.
  *
- * <p>State (guarded by {@code this}; volatile for lock-free reads of the fast paths):
+ * <p>State (guarded by {@link #lock}; volatile for lock-free reads of the fast paths):
  * <pre>
  *   posted       Weft's interrupt is in the status, or a JDK call consumed it while the cancel is visible
  *   foreignOwed  the program's own interrupt arrived (before or during Weft's) and is owed back to it
@@ -29,14 +30,34 @@ import dev.weft.internal.time.TimerQueue;
  * cancel still visible" that leads to posting runs under the lock, and the task changes its scope chain before
  * it takes the lock to re-sync, so a canceller racing a scope's exit either posts before the exit clears it or
  * sees the new chain and posts nothing: no stray interrupt after a scope exits.
+ *
+ * <p>Things that don't work: a monitor as the lock. A canceller running as a virtual thread can unmount while it
+ * holds the lock (its {@code Thread.interrupt()} takes the JDK's interrupt lock, which may be contended); the
+ * carrier then runs the task's {@link #afterUnmount()} and, blocking on the monitor, never gives the canceller its
+ * carrier back: a deadlock seen in the first version. Solution: a {@link ReentrantLock}, which the carrier only
+ * tries; when it is busy, its holder is a canceller that posts (and re-arms) itself, or the task, which is
+ * mounted and re-checks at its next unmount.
  */
 public abstract class WaitingTask {
-    /** See the class comment. Written under this; read lock-free. */
+    /** Guards the interrupt state below. Never held while blocking; the carrier only tries it. */
+    private final ReentrantLock lock = new ReentrantLock();
+    /** See the class comment. Written under lock; read lock-free. */
     private volatile boolean posted;
-    /** See the class comment. Written under this; read lock-free. */
+    /** See the class comment. Written under lock; read lock-free. */
     private volatile boolean foreignOwed;
-    /** See the class comment. Guarded by this; written by the task's thread. */
+    /** See the class comment. Guarded by lock; written by the task's thread. */
     private int shieldedWaits;
+
+    // Agent checks ({@link AgentChecks}); the task's thread only.
+    /** Monitors held in agent-compiled code; no compiled check throws while it is above zero. */
+    int monitorDepth;
+    /** Checks to let pass before the next stack walk for monitors the agent did not count, and the back-off. */
+    int foreignMonitorSkips;
+    int foreignMonitorBackoff;
+    /** Walks for {@link #foreignMonitorScope} that ran out of memory or stack. */
+    int foreignMonitorFailures;
+    /** The cancelled scope the back-off above was computed for; a different one starts afresh. */
+    Object foreignMonitorScope;
 
     protected WaitingTask() {}
 
@@ -54,6 +75,22 @@ public abstract class WaitingTask {
 
     /** Raises the task's Cancelled if {@link #cancelVisible()}. The task's thread only. */
     protected abstract void checkpoint();
+
+    /** The cancelled scope a checkpoint would raise for now, or null. The task's thread. */
+    protected abstract Object visibleCancelScope();
+
+    /** Forgets the agent checks' monitor-walk back-off (a cancellation was delivered). The task's thread. */
+    protected final void resetAgentBackoff() {
+        foreignMonitorSkips = 0;
+        foreignMonitorBackoff = 0;
+        foreignMonitorFailures = 0;
+        foreignMonitorScope = null;
+    }
+
+    /** Monitors the task holds in agent-compiled code (for tests and dumps). The task's thread. */
+    public final int monitorDepth() {
+        return monitorDepth;
+    }
 
     /** The clock the task's deadlines and sleeps use. */
     protected abstract TimerQueue timers();
@@ -82,10 +119,13 @@ public abstract class WaitingTask {
         if (t == null) {
             return;
         }
-        synchronized (this) {
+        lock.lock();
+        try {
             if (cancelVisible()) {
                 postLocked(t);
             }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -99,10 +139,15 @@ public abstract class WaitingTask {
             return; // a cancel that becomes visible after this read wakes the task itself
         }
         Thread t = taskThread();
-        synchronized (this) {
+        if (!lock.tryLock()) {
+            return; // see "Things that don't work" above
+        }
+        try {
             if (shieldedWaits == 0 && cancelVisible()) {
                 postLocked(t);
             }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -113,13 +158,16 @@ public abstract class WaitingTask {
         if (posted && self.isInterrupted()) {
             return;
         }
-        synchronized (this) {
+        lock.lock();
+        try {
             postLocked(self);
+        } finally {
+            lock.unlock();
         }
     }
 
     private void postLocked(Thread t) {
-        assert Thread.holdsLock(this);
+        assert lock.isHeldByCurrentThread();
         if (!posted) {
             posted = true;
             if (t.isInterrupted()) {
@@ -140,7 +188,8 @@ public abstract class WaitingTask {
     public final void syncInterrupt() {
         Thread self = Thread.currentThread();
         assert self == taskThread() : "syncInterrupt off the task's thread";
-        synchronized (this) {
+        lock.lock();
+        try {
             if (cancelVisible()) {
                 postLocked(self);
             } else if (posted) {
@@ -151,18 +200,23 @@ public abstract class WaitingTask {
                     self.interrupt();
                 }
             }
+        } finally {
+            lock.unlock();
         }
     }
 
     /** The task's thread, when its body has ended: clears Weft's interrupt, gives back the program's own. */
     public final void clearOnEnd() {
         Thread self = Thread.currentThread();
-        synchronized (this) {
+        lock.lock();
+        try {
             if (posted) {
                 posted = false;
                 Thread.interrupted();
             }
             foreignOwed = false; // the thread ends: nobody left to give it to
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -170,10 +224,13 @@ public abstract class WaitingTask {
 
     /** The task's thread found its status set in a Weft wait and cleared it: records a foreign interrupt. */
     final void interruptConsumed() {
-        synchronized (this) {
+        lock.lock();
+        try {
             if (!posted) {
                 foreignOwed = true;
             }
+        } finally {
+            lock.unlock();
         }
     }
 
@@ -182,24 +239,33 @@ public abstract class WaitingTask {
         if (!foreignOwed) {
             return;
         }
-        synchronized (this) {
+        lock.lock();
+        try {
             if (!posted && foreignOwed) {
                 foreignOwed = false;
                 Thread.currentThread().interrupt();
             }
+        } finally {
+            lock.unlock();
         }
     }
 
     final void enterShieldedWait() {
-        synchronized (this) {
+        lock.lock();
+        try {
             shieldedWaits++;
+        } finally {
+            lock.unlock();
         }
     }
 
     final void exitShieldedWait() {
-        synchronized (this) {
+        lock.lock();
+        try {
             shieldedWaits--;
             assert shieldedWaits >= 0 : "shielded wait underflow";
+        } finally {
+            lock.unlock();
         }
         syncInterrupt(); // re-post if the cancel is still visible: the cleanup after the wait sees it
     }

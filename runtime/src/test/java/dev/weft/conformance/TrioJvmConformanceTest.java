@@ -32,7 +32,7 @@ import org.junit.jupiter.api.Timeout;
  * introspection and context inheritance by {@link ScopedValue}.
  */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
-class TrioConformanceTestJvm {
+class TrioJvmConformanceTest {
     private static final ScopedValue<String> REQUEST = ScopedValue.newInstance();
 
     private final List<String> events = Collections.synchronizedList(new ArrayList<>());

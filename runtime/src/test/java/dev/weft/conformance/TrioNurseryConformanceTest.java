@@ -38,7 +38,7 @@ import org.junit.jupiter.api.Timeout;
  * {@link TaskScope}.
  */
 @Timeout(value = 10, unit = TimeUnit.SECONDS)
-class TrioConformanceTestNurseries {
+class TrioNurseryConformanceTest {
     private static final Duration FIFTY_MS = Duration.ofMillis(50);
 
     private final List<String> events = Collections.synchronizedList(new ArrayList<>());
