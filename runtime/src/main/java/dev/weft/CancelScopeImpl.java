@@ -72,8 +72,10 @@ final class CancelScopeImpl implements CancelScope {
 
     /** See the state table. Guarded by this. */
     private int state = ST_NEW;
-    /** Pending deadline timer, or null. Guarded by this. */
-    private TimerQueue.Timer timer;
+    /** The deadline's timer node, created at the first arm and re-armed in place (no allocation per change). */
+    private TimerQueue.Timer deadlineTimer;
+    /** The queue the node is armed in, or null. Guarded by this. */
+    private TimerQueue armedIn;
 
     /** Enclosing scope. Written once at entry by the owner (or the spawner), before publication via the tree. */
     CancelScopeImpl parent;
@@ -217,27 +219,16 @@ final class CancelScopeImpl implements CancelScope {
 
     @Override
     public void setDeadlineNs(long newDeadlineNs) {
-        TimerQueue timers;
-        TimerQueue.Timer old;
+        boolean entered;
         synchronized (this) {
             deadlineNs = newDeadlineNs;
-            if (state != ST_ENTERED) {
-                timers = null;
-                old = null;
-            } else {
-                timers = owner.runtime().timers();
-                old = timer;
-                timer = null;
-            }
+            entered = state == ST_ENTERED;
         }
-        if (timers == null) {
-            cancelIfDeadlinePassed(); // before entry: a deadline already past cancels at once
-            return;                   // otherwise applied at entry
+        if (entered) {
+            armDeadline(owner.runtime().timers());
+        } else {
+            cancelIfDeadlinePassed(); // before entry: a deadline already past cancels at once; else applied at entry
         }
-        if (old != null) {
-            timers.cancel(old);
-        }
-        armDeadline(timers);
     }
 
     // ---------------------------------------------------------------- the state machine
@@ -319,25 +310,42 @@ final class CancelScopeImpl implements CancelScope {
         }
     }
 
+    /** Arms (or re-arms, or disarms) the deadline timer for {@link #deadlineNs}; cancels now if it passed. */
     private void armDeadline(TimerQueue timers) {
-        long d = deadlineNs;
-        if (d == NO_DEADLINE || reason != null) {
-            return;
-        }
-        if (d - timers.nanoTime() <= 0) {
-            cancel(CancelReason.DEADLINE, null);
-            return;
-        }
-        TimerQueue.Timer t = timers.schedule(d, () -> cancel(CancelReason.DEADLINE, null));
-        boolean stale;
+        boolean passed = false;
         synchronized (this) {
-            stale = state != ST_ENTERED || timer != null || deadlineNs != d;
-            if (!stale) {
-                timer = t;
+            long d = deadlineNs;
+            if (state != ST_ENTERED) {
+                return; // not entered, or cancelled already: nothing to time
+            }
+            if (d == NO_DEADLINE) {
+                if (armedIn != null) {
+                    armedIn.disarm(deadlineTimer);
+                    armedIn = null;
+                }
+            } else if (d - timers.nanoTime() <= 0) {
+                passed = true;
+            } else {
+                if (deadlineTimer == null) {
+                    deadlineTimer = new TimerQueue.Timer(this::onDeadline);
+                }
+                timers.arm(deadlineTimer, d); // the queue's lock is a leaf: taken under ours
+                armedIn = timers;
             }
         }
-        if (stale) {
-            timers.cancel(t);
+        if (passed) {
+            cancel(CancelReason.DEADLINE, null);
+        }
+    }
+
+    /** The timer's action. A re-armed node may run a stale action: re-check against the clock. */
+    private void onDeadline() {
+        TimerQueue timers;
+        synchronized (this) {
+            timers = armedIn;
+        }
+        if (timers != null && deadlineNs - timers.nanoTime() <= 0) {
+            cancel(CancelReason.DEADLINE, null);
         }
     }
 
@@ -376,14 +384,12 @@ final class CancelScopeImpl implements CancelScope {
 
     /** ST_EXITED: stops the deadline timer, stops counting as pending, unlinks from the parent. */
     private void leaveTree(TaskImpl<?> task) {
-        TimerQueue.Timer t;
         synchronized (this) {
             transition(state, ST_EXITED);
-            t = timer;
-            timer = null;
-        }
-        if (t != null) {
-            task.runtime().timers().cancel(t);
+            if (armedIn != null) {
+                armedIn.disarm(deadlineTimer);
+                armedIn = null;
+            }
         }
         if (parent != null) {
             parent.removeChild(this);
@@ -436,6 +442,10 @@ final class CancelScopeImpl implements CancelScope {
                 case ST_NEW -> transition(ST_NEW, ST_NEW_CANCELLED);
                 case ST_ENTERED -> transition(ST_ENTERED, ST_CANCELLED);
                 default -> { } // ST_EXITED: recorded only
+            }
+            if (armedIn != null) {
+                armedIn.disarm(deadlineTimer); // cancelled: the deadline has nothing left to do
+                armedIn = null;
             }
             entered = state == ST_CANCELLED;
         }

@@ -66,15 +66,17 @@ final class RuntimeImpl {
         admitted = new AtomicInteger[n];
         int capacity = Integer.highestOneBit(Math.max(2, options.tasksPerLoopMax() - 1)) << 1;
         for (int i = 0; i < n; i++) {
-            loops[i] = new EventLoop(options.name() + "-loop-" + i, i, capacity);
+            loops[i] = new EventLoop(options.name() + "-loop-" + i, i, capacity, errors);
             loopHandles[i] = new LoopImpl(this, loops[i], i);
             admitted[i] = new AtomicInteger();
         }
         if (options.clock() != null) {
-            timers = new TimerQueue(options.clock().ticker(), true, options.name() + "-timer");
+            timers = new TimerQueue(options.clock().ticker(), true, options.name() + "-timer",
+                    TimerQueue.CAPACITY_MAX_DEFAULT, e -> errors.report("timer action", e));
             options.clock().attach(timers);
         } else {
-            timers = new TimerQueue(Ticker.SYSTEM, false, options.name() + "-timer");
+            timers = new TimerQueue(Ticker.SYSTEM, false, options.name() + "-timer",
+                    TimerQueue.CAPACITY_MAX_DEFAULT, e -> errors.report("timer action", e));
         }
     }
 
@@ -276,8 +278,11 @@ final class RuntimeImpl {
         if (t != null) {
             return t.runtime();
         }
-        List<RuntimeImpl> a = RUNNING;
-        return a.isEmpty() ? null : a.getLast();
+        RuntimeImpl last = null;
+        for (RuntimeImpl r : RUNNING) { // a snapshot: a runtime shutting down meanwhile is still a fine answer
+            last = r;
+        }
+        return last;
     }
 
     // ---------------------------------------------------------------- dump

@@ -3,6 +3,7 @@ package dev.weft;
 import dev.weft.internal.budget.StockSlot;
 import dev.weft.internal.budget.TaskAllocation;
 import dev.weft.internal.budget.TaskMemory;
+import dev.weft.internal.cancel.CheckpointProbe;
 import dev.weft.internal.cancel.Park;
 import dev.weft.internal.cancel.PendingCancels;
 import dev.weft.internal.cancel.WaitQueue;
@@ -366,6 +367,7 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
             return;
         }
         assert isCurrentThread() : "checkpoint off the task's thread";
+        CheckpointProbe.reached(this);
         CancelScopeImpl hit = visibleCancel();
         if (hit != null) {
             resetAgentBackoff();

@@ -68,7 +68,7 @@ public final class Park {
         assert node == null || node.thread == Thread.currentThread() : "await on another thread's node";
         TimerQueue timers = task == null ? null : task.timers();
         boolean virtualClock = timers != null && timers.isVirtual();
-        TimerQueue.Timer wakeup = null;
+        TimerQueue.Timer wakeup = null; // armed on a virtual clock only; the task's own node, re-armed per wait
         boolean foreign = false; // non-task threads: an interrupt consumed here, given back at the end
         boolean shielded = task != null && mode == SHIELDED;
         if (shielded) {
@@ -92,8 +92,8 @@ public final class Park {
                         return TIMED_OUT;
                     }
                     if (virtualClock && wakeup == null) {
-                        Thread self = Thread.currentThread();
-                        wakeup = timers.schedule(deadlineNs, () -> LockSupport.unpark(self));
+                        wakeup = task.wakeupTimer();
+                        timers.arm(wakeup, deadlineNs); // a stale run after the disarm is one spurious unpark
                     }
                 }
                 Object blocker = node != null ? node : Park.class;
@@ -114,7 +114,7 @@ public final class Park {
             }
         } finally {
             if (wakeup != null) {
-                timers.cancel(wakeup);
+                timers.disarm(wakeup);
             }
             if (!done && node != null) {
                 leave(node);

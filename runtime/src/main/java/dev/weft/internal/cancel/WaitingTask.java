@@ -95,6 +95,19 @@ public abstract class WaitingTask {
     /** The clock the task's deadlines and sleeps use. */
     protected abstract TimerQueue timers();
 
+    /** The task's timed-wait wake-up on a virtual clock; created on first use, re-armed per wait. Task thread. */
+    private TimerQueue.Timer wakeup;
+
+    /** The node {@link Park} arms for a timed wait on a virtual clock: it unparks the task's thread. */
+    final TimerQueue.Timer wakeupTimer() {
+        TimerQueue.Timer w = wakeup;
+        if (w == null) {
+            Thread t = taskThread();
+            wakeup = w = new TimerQueue.Timer(() -> java.util.concurrent.locks.LockSupport.unpark(t));
+        }
+        return w;
+    }
+
     /** Now on the task's clock (its runtime's; a {@code VirtualClock} in tests). */
     public final long nanoTime() {
         return timers().nanoTime();

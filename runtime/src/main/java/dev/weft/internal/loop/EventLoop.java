@@ -1,6 +1,7 @@
 package dev.weft.internal.loop;
 
 import dev.weft.internal.budget.StockSlot;
+import dev.weft.internal.errors.ErrorSink;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -46,7 +47,11 @@ public final class EventLoop implements Scheduler, StockSlot {
     /** Memory budgets' stock for this carrier ({@link StockSlot}). Tasks on this loop only, so the carrier. */
     private Object memoryStock;
 
-    public EventLoop(String name, int index, int queueCapacity) {
+    /** Where a continuation that threw (a JDK or Weft bug) and late submissions are reported. */
+    private final ErrorSink errors;
+
+    public EventLoop(String name, int index, int queueCapacity, ErrorSink errors) {
+        this.errors = errors;
         this.name = name;
         this.index = index;
         this.queue = new RunQueue(queueCapacity);
@@ -108,8 +113,8 @@ public final class EventLoop implements Scheduler, StockSlot {
 
     private void handOver(Runnable r) {
         Executor h = handover;
-        System.err.println("weft: loop " + name + " is stopped; running a late submission on "
-                + "the handover executor (a virtual thread outlived its task scope)");
+        errors.report("loop " + name, new IllegalStateException("the loop is stopped; running a late submission"
+                + " on the handover executor (a virtual thread outlived its task scope)"));
         h.execute(r);
     }
 
@@ -135,8 +140,7 @@ public final class EventLoop implements Scheduler, StockSlot {
                     }
                 } catch (Throwable t) {
                     // A continuation never throws; anything here is a JDK or Weft bug.
-                    System.err.println("weft: loop " + name + ": continuation threw " + t);
-                    t.printStackTrace();
+                    errors.report("loop " + name + ": continuation threw", t);
                 }
             }
             if (ran == BATCH_MAX) {
