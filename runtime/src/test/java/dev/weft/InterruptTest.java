@@ -62,7 +62,7 @@ class InterruptTest {
         StringBuilder seen = new StringBuilder();
         awaitLine(r, "ready", seen);
         sigint(p);
-        awaitLine(r, "cleanup started", seen);
+        awaitLine(r, "cleanup waiting", seen);
         sigint(p);
         r.lines().forEach(l -> seen.append(l).append('\n'));
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();

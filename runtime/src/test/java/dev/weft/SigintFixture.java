@@ -17,7 +17,11 @@ public final class SigintFixture {
                 System.out.println("cleanup started");
                 System.out.flush();
                 if (slowCleanup) {
-                    CancelScope.shielded(Duration.ofHours(1), () -> Weft.sleep(Duration.ofHours(1)));
+                    CancelScope.shielded(Duration.ofHours(1), () -> {
+                        System.out.println("cleanup waiting"); // inside the shield: a dump from now on shows it
+                        System.out.flush();
+                        Weft.sleep(Duration.ofHours(1));
+                    });
                 }
                 System.out.println("cleanup done");
                 System.out.flush();
