@@ -55,7 +55,7 @@ import java.util.TreeSet;
  * <h2>Cost</h2>
  * Time linear in reachable objects plus references: per object one identity-hash probe, one cached plan lookup
  * and one reflective read per reference field: tens of nanoseconds per object, several times less than JOL's
- * {@code GraphLayout} on the same graphs (see {@code docs/benchmarks.md}, "Sizing (issue 4)"). No
+ * {@code GraphLayout} on the same graphs (see {@code docs/benchmarks.md}, "Sizing"). No
  * allocation in steady state: the visited set and work stack are reused across calls (tables grown past 32K
  * objects are released after the call). The first object of each class pays a one-time reflective plan.
  * {@code objectsMax} bounds the work per call.

@@ -15,7 +15,7 @@ import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Issue 3: cost of compiled cancellation points on CPU kernels, plain versus instrumented, side by side.
+ * cost of compiled cancellation points on CPU kernels, plain versus instrumented, side by side.
  *
  * <p>{@code variant}: {@code plain} (the kernels as compiled), {@code backedge} (the agent's default policy:
  * a check at every back-edge, counted loops strip-mined), {@code entry} (also a check at every method entry), {@code unmined} (backedge

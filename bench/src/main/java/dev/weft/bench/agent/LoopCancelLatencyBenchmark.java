@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Issue 3: latency from a cancel to the {@code Cancelled} throw in an agent-instrumented loop that makes no calls.
+ * latency from a cancel to the {@code Cancelled} throw in an agent-instrumented loop that makes no calls.
  * Before each invocation ({@code Level.Invocation}, not timed) a Weft task enters a fresh cancel scope and starts
  * the loop, and the JMH thread sees it running; the timed operation is {@code CancelScope.cancel()} from the JMH
  * thread (a platform thread, as a deadline timer would be) until the loop's {@code finally} has run, observed by

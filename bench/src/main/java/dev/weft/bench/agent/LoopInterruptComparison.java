@@ -8,7 +8,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Issue 3: what stops a loop with no calls. For each loop ({@code spin}, {@code counted}) it runs the plain kernel
+ * what stops a loop with no calls. For each loop ({@code spin}, {@code counted}) it runs the plain kernel
  * on a platform thread and on a virtual thread and calls {@code Thread.interrupt()}, then the instrumented kernel in
  * a Weft task and calls {@code CancelScope.cancel()}; each victim gets {@value #BOUND_MS} ms to stop. Prints one
  * line per case. Interrupted victims that never stop keep spinning on daemon threads until the program exits, so

@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Issue 2 (c): cancel-to-cleanup latency. Before each invocation ({@code Level.Invocation}, not timed) a
+ * cancel-to-cleanup latency. Before each invocation ({@code Level.Invocation}, not timed) a
  * victim is started and observed parked (thread state {@code WAITING} or {@code TIMED_WAITING}); the
  * timed operation is the cancel request from the JMH thread (a platform thread, as a deadline timer or
  * another loop would be) until the victim's {@code finally} block has run, observed by the JMH thread

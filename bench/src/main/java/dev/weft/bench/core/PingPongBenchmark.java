@@ -21,7 +21,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Issue 2 (b): ping-pong between two tasks. One invocation starts a pinger and a ponger, which exchange a
+ * ping-pong between two tasks. One invocation starts a pinger and a ponger, which exchange a
  * token {@link #ROUND_TRIPS} times through two one-slot pipes ({@code ping}, {@code pong}), and waits for
  * both; the score is per round trip (two hand-offs).
  *

@@ -25,7 +25,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Issue 2 (a): spawn and join of {@code children} trivial children ({@code () -> 1}), one operation =
+ * spawn and join of {@code children} trivial children ({@code () -> 1}), one operation =
  * open a scope, start every child, wait for all of them.
  *
  * <ul>

@@ -19,7 +19,7 @@ import org.openjdk.jmh.infra.Blackhole;
 import org.openjdk.jol.info.GraphLayout;
 
 /**
- * Cost of Weft's sizes (issue 4): the deep-size estimator against JOL's {@code GraphLayout} on the same graphs,
+ * Cost of Weft's sizes: the deep-size estimator against JOL's {@code GraphLayout} on the same graphs,
  * and the cost of reading a compile-time size, which should be that of a constant.
  *
  * <p>Graphs: a {@code HashMap} of 1,000 string pairs (5,002 objects) and a binary tree of depth 12 (4,095

@@ -22,7 +22,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Issue 5: what per-task allocation attribution adds to a task switch. Two tasks on one loop hand a token
+ * what per-task allocation attribution adds to a task switch. Two tasks on one loop hand a token
  * back and forth through two {@link Channel}s of capacity 1, {@link #SWITCHES} / 2 round trips per
  * invocation; every hand-off unmounts one task and mounts the other. The score is per switch.
  * {@code attribution}: {@code off}; {@code watchdog} (a {@link HeapWatchdog} installed with a limit it never

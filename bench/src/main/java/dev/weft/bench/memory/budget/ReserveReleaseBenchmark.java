@@ -17,7 +17,7 @@ import org.openjdk.jmh.annotations.Threads;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Issue 5: one reserve plus one release of 64 bytes, uncontended ({@code *1}: one thread) and with two
+ * one reserve plus one release of 64 bytes, uncontended ({@code *1}: one thread) and with two
  * threads contending on the same counters ({@code *2}). Sample-time mode over batches of {@link #BATCH}
  * operations: compare the medians (p0.50), which a busy machine's preemptions do not move the way they
  * move an average.

@@ -20,7 +20,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * Issue 5, the case that matters most: reserve plus release of 64 bytes from a Weft task (a virtual thread on
+ * The case that matters most: reserve plus release of 64 bytes from a Weft task (a virtual thread on
  * a loop, whose carrier's stock serves the reservation), against a bare {@link AtomicLong} pair in the same
  * task, run by a {@link WeftHost} with one loop; {@link #OPS} operations per invocation, so the hand-off of the
  * job to the task (microseconds) is a few percent of an invocation at most, and the same in both.
