@@ -228,6 +228,7 @@ public final class Channel<T> {
 
     @SuppressWarnings("unchecked")
     private T take() {
+        assert lock.isHeldByCurrentThread() && count > 0 && count <= items.length : "take from an empty channel";
         T item = (T) items[head];
         items[head] = null;
         head = (head + 1) % items.length;

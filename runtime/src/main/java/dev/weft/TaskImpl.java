@@ -240,6 +240,7 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
     }
 
     private void runBody() {
+        assert Thread.currentThread() == thread && current == rootCancel : "body started off its thread or scope";
         Throwable fail = null;
         Cancelled cancelled = null;
         T value = null;
@@ -278,6 +279,9 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
     }
 
     private void complete(T value, Throwable fail, Cancelled cancelled) {
+        assert state == ST_RUNNING : "task '" + name() + "' completed twice (state " + state + ")";
+        assert isCurrentThread() || bodyEnded : "completion off the task's thread";
+        assert current == null : "task ended with a scope still entered";
         if (fail != null) {
             failure = fail;
             state = ST_FAILED;

@@ -127,6 +127,7 @@ public final class EventLoop implements Scheduler, StockSlot {
     }
 
     private void runCarrier() {
+        assert Thread.currentThread() == carrier : "a loop runs only on its carrier";
         while (true) {
             int ran = 0;
             Runnable r;
