@@ -60,8 +60,10 @@ import java.util.concurrent.TimeUnit;
  * its interrupt is then interrupted directly, so the run can go on); no progress for {@link #HANG_NS}
  * is reported with {@code Weft.dump()}, then everything is cancelled, and after another such period the
  * run is abandoned rather than hanging. {@code Weft.run} runs on a platform thread of its own. A
- * <em>racer</em> platform thread cancels scopes right as they exit. A <em>canceller</em> Weft task
- * (a sibling of the tree, outside {@code R0}) performs the plan's cancels "from another task".
+ * <em>racer</em> platform thread cancels scopes right as they exit, while a <em>holder</em> thread may
+ * hold the racing task's {@code Task} handle monitor for some microseconds (a legal delay that widens
+ * race windows). A <em>canceller</em> Weft task (a sibling of the tree, outside {@code R0}) performs the
+ * plan's cancels "from another task".
  *
  * <h2>Checks</h2>
  * Inline, at every cancellation point, scope exit, task scope exit and task end (see {@link TortureModel});
@@ -248,6 +250,9 @@ final class TortureEngine {
         if (racer != null) {
             raceJobs.add(new Object[0]);
         }
+        if (holder != null) {
+            holdJobs.add(new Object[0]);
+        }
         return new Result(tree.seed, tree, m.violations(), m.notes(), System.nanoTime() - start, !finished);
     }
 
@@ -353,12 +358,23 @@ final class TortureEngine {
         volatile boolean leaving;
         /** Set by the racer after its cancel() returned. */
         volatile boolean fired;
+        /** The racing task's handle whose monitor the holder locks, or null. */
+        final Object handle;
+        /** Set by the holder once it holds the handle's monitor. */
+        volatile boolean holding;
 
-        RaceJob(MScope scope, RaceExit node) {
+        RaceJob(MScope scope, RaceExit node, Object handle) {
             this.scope = scope;
             this.node = node;
+            this.handle = handle;
         }
     }
+
+    /** How long the holder keeps a Task handle's monitor: 10 to 60 us from when the racer starts. */
+    private static final long HOLD_NS_MIN = TimeUnit.MICROSECONDS.toNanos(10);
+    private static final long HOLD_NS_SPREAD = TimeUnit.MICROSECONDS.toNanos(50);
+    private final LinkedBlockingQueue<Object[]> holdJobs = new LinkedBlockingQueue<>();
+    private Thread holder;
 
     /** Racing cancels by scope, posted by RaceExit and awaited after the scope exited. */
     private final Map<MScope, RaceJob> races = new ConcurrentHashMap<>();
@@ -370,12 +386,15 @@ final class TortureEngine {
      * The racer then waits until the body ended ({@link #leaving}) and cancels the scope a few microseconds
      * later, while the scope exits.
      */
-    private void race(MScope s, RaceExit node) {
-        RaceJob job = new RaceJob(s, node);
+    private void race(MTask t, MScope s, RaceExit node) {
+        RaceJob job = new RaceJob(s, node, node.hold() ? t.task : null);
         m.racerStarted();
         synchronized (raceJobs) {
             if (racer == null) {
                 racer = Thread.ofPlatform().name(runtimeName + "-racer").daemon(true).start(this::racerLoop);
+            }
+            if (job.handle != null && holder == null) {
+                holder = Thread.ofPlatform().name(runtimeName + "-holder").daemon(true).start(this::holderLoop);
             }
         }
         races.put(s, job);
@@ -391,6 +410,10 @@ final class TortureEngine {
                     return;
                 }
                 RaceJob j = (RaceJob) next[0];
+                if (j.handle != null) {
+                    holdJobs.add(new Object[] {j});
+                    awaitFlag(() -> j.holding);
+                }
                 j.armed = true;
                 if (!j.node.early()) {
                     awaitFlag(() -> j.leaving);
@@ -401,6 +424,28 @@ final class TortureEngine {
                 }
                 m.racerCancel(j.scope);
                 j.fired = true;
+            }
+        } catch (InterruptedException e) {
+            // the engine is done
+        }
+    }
+
+    /** Holds a racing task's handle monitor for a while (the racer's cancel may have to wait for it). */
+    private void holderLoop() {
+        try {
+            while (true) {
+                Object[] next = holdJobs.take();
+                if (next.length == 0) {
+                    return;
+                }
+                RaceJob j = (RaceJob) next[0];
+                long until = System.nanoTime() + HOLD_NS_MIN + (j.node.delayNs() * 7919L) % HOLD_NS_SPREAD;
+                synchronized (j.handle) {
+                    j.holding = true;
+                    while (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    }
+                }
             }
         } catch (InterruptedException e) {
             // the engine is done
@@ -521,7 +566,7 @@ final class TortureEngine {
             }
             case Try tr -> tryFinally(t, tr);
             case Nursery n -> nurseryNode(t, n);
-            case RaceExit r -> race(shadow.get(r.scopeId()), r);
+            case RaceExit r -> race(t, shadow.get(r.scopeId()), r);
             case Spawn s -> throw new IllegalStateException("engine bug: spawn outside a task scope body");
             case Join j -> throw new IllegalStateException("engine bug: join outside a task scope body");
         }
@@ -555,40 +600,34 @@ final class TortureEngine {
 
     /** A wait that only a cancellation ends. */
     private void forever(MTask t, WaitKind kind, boolean swallow, String what) throws Exception {
-        for (int attempt = 0; ; attempt++) {
-            m.block(t, Wait.forever(what, kind));
-            try {
-                switch (kind) {
-                    case WEFT_SLEEP -> Weft.sleep(Duration.ofDays(1));
-                    case CHANNEL_RECEIVE -> Channel.<Integer>create(1).receive();
-                    case BLOCKING_CALL -> Blocking.call(() -> new ArrayBlockingQueue<Integer>(1).take());
-                    case JDK_QUEUE_TAKE -> new ArrayBlockingQueue<Integer>(1).take();
-                    case JDK_THREAD_SLEEP -> Thread.sleep(Duration.ofDays(1));
-                }
-                m.unblock(t);
-                m.pointViolation(t, Invariant.CANCELLATION_POINTS, what + " returned normally");
-                return;
-            } catch (Cancelled c) {
-                m.raised(t, what, c);
-                throw c;
-            } catch (InterruptedException e) {
-                if (!kind.jdk) {
-                    m.unblock(t);
-                    m.pointViolation(t, Invariant.CANCELLATION_POINTS, what + " threw InterruptedException instead"
-                            + " of Cancelled");
-                    throw e;
-                }
-                if (!m.interrupted(t, what)) {
-                    if (attempt < 3) {
-                        continue; // a stray interrupt (reported): wait again
-                    }
-                    return;
-                }
-                if (swallow) {
-                    return; // level-triggered: the next cancellation point raises again
-                }
-                throw e; // counts as the cancellation when it leaves the cancelled scope
+        m.block(t, Wait.forever(what, kind));
+        try {
+            switch (kind) {
+                case WEFT_SLEEP -> Weft.sleep(Duration.ofDays(1));
+                case CHANNEL_RECEIVE -> Channel.<Integer>create(1).receive();
+                case BLOCKING_CALL -> Blocking.call(() -> new ArrayBlockingQueue<Integer>(1).take());
+                case JDK_QUEUE_TAKE -> new ArrayBlockingQueue<Integer>(1).take();
+                case JDK_THREAD_SLEEP -> Thread.sleep(Duration.ofDays(1));
             }
+            m.unblock(t);
+            m.pointViolation(t, Invariant.CANCELLATION_POINTS, what + " returned normally");
+        } catch (Cancelled c) {
+            m.raised(t, what, c);
+            throw c;
+        } catch (InterruptedException e) {
+            if (!kind.jdk) {
+                m.unblock(t);
+                m.pointViolation(t, Invariant.CANCELLATION_POINTS, what + " threw InterruptedException instead"
+                        + " of Cancelled");
+                throw e;
+            }
+            if (!m.interrupted(t, what)) {
+                return; // a stray interrupt (reported, and set again): the wait ends
+            }
+            if (swallow) {
+                return; // level-triggered: the next cancellation point raises again
+            }
+            throw e; // counts as the cancellation when it leaves the cancelled scope
         }
     }
 

@@ -10,8 +10,9 @@ import java.util.concurrent.TimeUnit;
  * The torture suite from the command line.
  *
  * <pre>
- * TortureMain --seed S                 replay one seed: prints its tree and every violation
- * TortureMain --seconds N [--base B]   random seeds for N seconds: prints each failing seed, then a summary
+ * TortureMain --seed S [--repeat R]    replay one seed (R times): prints its tree and every violation
+ * TortureMain --seconds N [--base B]   seeds B, B+1, ... (B random by default) for N seconds: prints each
+ *                                      failing seed, then a summary ({@code --base 20250000} is TortureTest's run)
  * </pre>
  *
  * Exit status 0 if every tree passed, 1 if one failed, 2 for bad usage. Run it with JDK 25 and
@@ -26,8 +27,9 @@ public final class TortureMain {
     public static void main(String[] args) {
         Long seed = null;
         long seconds = 10;
-        long base = System.nanoTime();
+        long base = new SplittableRandom().nextLong();
         boolean verbose = false;
+        int repeat = 1;
         try {
             for (int i = 0; i < args.length; i++) {
                 switch (args[i]) {
@@ -35,27 +37,39 @@ public final class TortureMain {
                     case "--seconds" -> seconds = Long.parseLong(args[++i]);
                     case "--base" -> base = Long.parseLong(args[++i]);
                     case "--verbose" -> verbose = true;
+                    case "--repeat" -> repeat = Integer.parseInt(args[++i]);
                     default -> throw new IllegalArgumentException("unknown argument '" + args[i] + "'");
                 }
             }
         } catch (RuntimeException e) {
             System.err.println("torture: " + e.getMessage()
-                    + "\nusage: TortureMain [--seed S | --seconds N [--base B]] [--verbose]");
+                    + "\nusage: TortureMain [--seed S [--repeat R] | --seconds N [--base B]] [--verbose]");
             System.exit(2);
         }
-        System.exit(seed != null ? replay(seed) : search(seconds, base, verbose));
+        System.exit(seed != null ? replay(seed, repeat) : search(seconds, base, verbose));
     }
 
-    private static int replay(long seed) {
-        TortureEngine.Result r = TortureEngine.run(seed);
-        System.out.print(r.report());
-        System.out.println(r.ok() ? "torture: seed " + seed + " passed" : "torture: seed " + seed + " FAILED");
-        return r.ok() ? 0 : 1;
+    /** Runs {@code seed} {@code repeat} times (the tree is the same; thread timing is not); prints the first failure. */
+    private static int replay(long seed, int repeat) {
+        int failed = 0;
+        TortureEngine.Result shown = null;
+        for (int i = 0; i < repeat; i++) {
+            TortureEngine.Result r = TortureEngine.run(seed);
+            if (!r.ok()) {
+                failed++;
+            }
+            if (shown == null && (!r.ok() || i == repeat - 1)) {
+                shown = r;
+                System.out.print(r.report());
+            }
+        }
+        System.out.println("torture: seed " + seed + (failed == 0 ? " passed" : " FAILED") + (repeat > 1
+                ? " (" + failed + " of " + repeat + " runs failed)" : ""));
+        return failed == 0 ? 0 : 1;
     }
 
     private static int search(long seconds, long base, boolean verbose) {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
-        SplittableRandom seeds = new SplittableRandom(base);
         Map<Invariant, Integer> broken = new EnumMap<>(Invariant.class);
         int trees = 0;
         int failed = 0;
@@ -63,7 +77,7 @@ public final class TortureMain {
         long[] slowest = new long[2];
         long totalNs = 0;
         while (System.nanoTime() < end && abandoned < ABANDONED_MAX) {
-            long seed = seeds.nextLong();
+            long seed = base + trees;
             TortureEngine.Result r = TortureEngine.run(seed);
             trees++;
             totalNs += r.elapsedNs();

@@ -159,6 +159,8 @@ final class TortureModel {
         boolean recoveryInterrupt;
         /** A wake-up violation was reported for the current wait. */
         boolean wakeReported;
+        /** A stray interrupt was reported and is still set (reported once, left for the runtime to clear). */
+        boolean strayReported;
         /** The last JDK call of this task that a cancellation woke (its InterruptedException consumed the interrupt). */
         String lastJdkWake;
         /** Real time since the current sleep became due on the virtual clock; 0 if not (yet). */
@@ -637,7 +639,8 @@ final class TortureModel {
 
     /**
      * A JDK call woke with InterruptedException: true if that is a cancellation; false (and a violation) if no
-     * visible scope is cancelled, so the interrupt was stray.
+     * visible scope is cancelled, so the interrupt was stray. A stray one is set again (the runtime may think
+     * it posted it; see {@link #checkInterrupt}), and the wait ends.
      */
     boolean interrupted(MTask t, String what) {
         lock.lock();
@@ -653,8 +656,12 @@ final class TortureModel {
                 t.lastJdkWake = what;
                 return true;
             }
-            violation(t, Invariant.NO_STRAY_INTERRUPT, what + " woke with InterruptedException but no visible scope is"
-                    + " cancelled (stray interrupt): " + chain(t.innermost));
+            if (!t.strayReported) {
+                violation(t, Invariant.NO_STRAY_INTERRUPT, what + " woke with InterruptedException but no visible scope"
+                        + " is cancelled (stray interrupt): " + chain(t.innermost));
+            }
+            t.strayReported = true;
+            Thread.currentThread().interrupt();
             return false;
         } finally {
             lock.unlock();
@@ -665,15 +672,6 @@ final class TortureModel {
         lock.lock();
         try {
             violation(t, inv, msg + ": " + chain(t.innermost));
-        } finally {
-            lock.unlock();
-        }
-    }
-
-    void note(String msg) {
-        lock.lock();
-        try {
-            notes.add(msg);
         } finally {
             lock.unlock();
         }
@@ -749,14 +747,17 @@ final class TortureModel {
             }
             switch (t.programInterrupt) {
                 case NONE -> {
-                    if (flag) {
-                        if (t.recoveryInterrupt) {
-                            t.recoveryInterrupt = false;
-                        } else {
-                            violation(t, Invariant.NO_STRAY_INTERRUPT, where + ": the thread's interrupt is set but no"
-                                    + " visible scope is cancelled: " + chain(t.innermost));
-                        }
+                    if (!flag) {
+                        t.strayReported = false;
+                    } else if (t.recoveryInterrupt) {
+                        t.recoveryInterrupt = false; // the watchdog's own: ours to clear
                         Thread.interrupted();
+                    } else if (!t.strayReported) {
+                        // reported, not cleared: the runtime may think it posted it, and clearing it behind its back
+                        // would leave its record stale (a later cancel would then not wake this task at all)
+                        t.strayReported = true;
+                        violation(t, Invariant.NO_STRAY_INTERRUPT, where + ": the thread's interrupt is set but no"
+                                + " visible scope is cancelled: " + chain(t.innermost));
                     }
                 }
                 case SET -> {

@@ -110,9 +110,11 @@ final class TortureTree {
     /**
      * Last statement of a racing scope's body (see {@link Scope#raceExit}): the racer cancels the scope
      * {@code delayNs} after the body signalled its end (or, if {@code early}, after the racer started, so
-     * the cancel usually meets the rest of the body instead).
+     * the cancel usually meets the rest of the body instead). {@code hold} (child tasks only): meanwhile a
+     * third thread holds the monitor of the task's {@code Task} handle for some microseconds (any object's
+     * monitor may be locked by anyone), a delay that widens whatever window the cancel races through.
      */
-    record RaceExit(int scopeId, int delayNs, boolean early) implements Node {}
+    record RaceExit(int scopeId, int delayNs, boolean early, boolean hold) implements Node {}
 
     enum EventKind {
         /** {@code CancelScope.cancel()} from the engine's platform thread. */
@@ -162,7 +164,7 @@ final class TortureTree {
         this.seed = seed;
         this.rnd = new SplittableRandom(seed);
         this.loops = rnd.nextInt(4) == 0 ? 2 : 1;
-        this.root = statements(1, new TaskGen(), false);
+        this.root = statements(1, new TaskGen(false), false);
         this.plan = plan();
     }
 
@@ -173,6 +175,13 @@ final class TortureTree {
 
     /** Per-task generation state. */
     private static final class TaskGen {
+        /** A child task (it has a Task handle), not the root task. */
+        final boolean child;
+
+        TaskGen(boolean child) {
+            this.child = child;
+        }
+
         /** After the task interrupts itself, no JDK wait may follow in it (it would consume the interrupt). */
         boolean selfInterrupted;
     }
@@ -248,7 +257,9 @@ final class TortureTree {
                 body.add(chance(50) ? new Checkpoint(nextId())
                         : new Ping(nextId(), PingKind.values()[rnd.nextInt(PingKind.values().length)]));
             }
-            body.add(new RaceExit(id, rnd.nextInt(RACE_DELAY_NS_MAX), chance(25)));
+            boolean hold = task.child && chance(50);
+            body.add(new RaceExit(id, rnd.nextInt(hold ? RACE_DELAY_NS_MAX / 3 : RACE_DELAY_NS_MAX), hold || chance(25),
+                    hold));
             if (chance(40)) {
                 body.add(new Checkpoint(nextId()));
             }
@@ -295,7 +306,7 @@ final class TortureTree {
         List<Child> kids = new ArrayList<>();
         for (int i = 0; i < k; i++) {
             int taskId = nextId();
-            Child c = new Child(taskId, loops == 2 && chance(40), statements(depth + 1, new TaskGen(), false));
+            Child c = new Child(taskId, loops == 2 && chance(40), statements(depth + 1, new TaskGen(true), false));
             kids.add(c);
             children.add(c);
         }
@@ -402,7 +413,8 @@ final class TortureTree {
             case Fail f -> line(sb, in, "fail X" + f.id + (f.checked ? " (checked)" : ""));
             case SelfInterrupt s -> line(sb, in, "self-interrupt then forever " + s.kind + " #" + s.id);
             case RaceExit r -> line(sb, in, "race-exit of S" + r.scopeId + " (cancel " + r.delayNs + " ns after "
-                    + (r.early ? "the racer starts)" : "the body ends)"));
+                    + (r.early ? "the racer starts" : "the body ends") + (r.hold ? ", Task handle's monitor held" : "")
+                    + ")");
             case Spawn s -> line(sb, in, "spawn child " + s.index);
             case Join j -> line(sb, in, "join child " + j.index + " #" + j.id);
             case Scope s -> {
