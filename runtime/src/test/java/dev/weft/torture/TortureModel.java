@@ -71,11 +71,34 @@ final class TortureModel {
         }
     }
 
-    enum Kind { CANCEL, NURSERY, TASK_ROOT }
+    enum Kind {
+        /** A CancelScope. */
+        CANCEL,
+        /** A TaskScope's cancel scope. */
+        NURSERY,
+        /** A task's own root scope (Task.cancel()); its parent is the task scope it was spawned into. */
+        TASK_ROOT
+    }
 
-    enum CancelState { NONE, PENDING, DEFINITE }
+    enum CancelState {
+        NONE,
+        /** A failure asks the runtime to cancel this task scope; it may not have done so yet. */
+        PENDING,
+        /** Cancelled explicitly, by its deadline, or (for a failure) the runtime says so. */
+        DEFINITE
+    }
 
-    enum TaskState { RUNNING, BLOCKED, WAITING_CHILDREN, DONE }
+    /** A task as the model sees it; the driver waits until none is RUNNING (or expected to wake). */
+    enum TaskState {
+        /** Registered at spawn, or reported progress: running until it reports a wait or its end. */
+        RUNNING,
+        /** Reported a wait ({@link Wait}): wakes on cancellation, or when its wait completes. */
+        BLOCKED,
+        /** Its task scope body ended; inside TaskScope.run, waiting for the children. */
+        WAITING_CHILDREN,
+        /** Its body ended. */
+        DONE
+    }
 
     /** An interrupt the program set on its own thread: none, set (must survive), or set while Weft's may be posted. */
     enum ProgramInterrupt { NONE, SET, UNKNOWN }
