@@ -2,8 +2,7 @@ package dev.weft;
 
 import dev.weft.internal.cancel.Park;
 import dev.weft.internal.cancel.WaitQueue;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.TimeUnit;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -70,7 +69,14 @@ final class BlockingPool {
     }
 
     private final String name;
-    private final ArrayBlockingQueue<Job<?>> jobs;
+    /**
+     * Jobs not yet taken; at most {@code threadsMax} (one per permit). Lock-free on purpose: a JDK lock taken by
+     * the submitting task would clear and re-set its interrupt status when contended (AQS does), hiding the
+     * program's own interrupt from Weft's interrupt protocol for that moment.
+     */
+    private final ConcurrentLinkedQueue<Job<?>> jobs = new ConcurrentLinkedQueue<>();
+    /** Workers waiting for a job. */
+    private final WaitQueue idleWorkers = new WaitQueue();
     private final AtomicInteger permits;
     private final WaitQueue permitWaiters = new WaitQueue();
     private final Thread[] workers;
@@ -79,7 +85,6 @@ final class BlockingPool {
 
     BlockingPool(String name, int threadsMax) {
         this.name = name;
-        this.jobs = new ArrayBlockingQueue<>(threadsMax);
         this.permits = new AtomicInteger(threadsMax);
         this.workers = new Thread[threadsMax];
         for (int i = 0; i < threadsMax; i++) {
@@ -88,19 +93,22 @@ final class BlockingPool {
     }
 
     private void runWorker() {
+        WaitQueue.Node node = new WaitQueue.Node();
         while (!stopped) {
-            Job<?> j;
-            try {
-                j = jobs.poll(1, TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                continue;
-            }
+            Job<?> j = jobs.poll();
             if (j != null) {
                 j.runOnWorker();
+                continue;
             }
+            node.reset();
+            idleWorkers.add(node);
+            if (stopped || !jobs.isEmpty()) { // a submission between the poll and the add signalled no one
+                Park.abandon(node);
+                continue;
+            }
+            Park.await(null, node, Park.NO_DEADLINE, Park.SHIELDED); // a platform thread: interrupts are ignored
         }
     }
-
 
     /** Acquires a permit; a cancellation point. */
     void acquire(TaskImpl<?> me) {
@@ -142,14 +150,12 @@ final class BlockingPool {
         if (stopped) {
             throw new IllegalStateException("blocking pool " + name + " is shut down");
         }
-        boolean added = jobs.offer(job);
-        assert added : "blocking job queue overflow: permits and queue capacity disagree";
+        jobs.offer(job);
+        WaitQueue.wake(idleWorkers.signalOne());
     }
 
     void shutdown() {
         stopped = true;
-        for (Thread w : workers) {
-            w.interrupt();
-        }
+        WaitQueue.wakeAll(idleWorkers.signalAll());
     }
 }

@@ -55,6 +55,11 @@ public final class Main {
                     Weft agent compiling cancellation points into its loops""", RunCommand::run),
             new Command("plan", "[--soft-limit SIZE] [FILE]", """
                     prints a startup memory plan (components x sizes) and its verdict""", PlanCommand::run),
+            new Command("torture", "[--seconds N [--base B] | --seed S [--repeat R]] [--verbose]", """
+                    runs seeded random trees of cancel scopes, shields, deadlines,
+                    waits, spawns, failures and cancels against a model of Trio's
+                    semantics; prints each failing seed (replay it with --seed)""",
+                    dev.weft.cli.torture.TortureMain::run),
             new Command("bench", "[JMH ARGS]", """
                     runs the JMH benchmarks (e.g. ./weft bench SpawnJoin -f 2)""", Main::bench),
             new Command("--help", "", "prints this text (also -h, help)", Main::help));

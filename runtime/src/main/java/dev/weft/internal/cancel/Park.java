@@ -102,14 +102,15 @@ public final class Park {
                 } else {
                     LockSupport.parkNanos(blocker, remainingNs);
                 }
-                if (Thread.interrupted()) {
-                    if (task != null) {
-                        task.interruptConsumed();
-                    } else if (mode == INTERRUPTIBLE) {
-                        return INTERRUPTED;
-                    } else {
-                        foreign = true;
+                if (task != null) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        task.consumeInterrupt(); // classified under the task's lock
                     }
+                } else if (Thread.interrupted()) {
+                    if (mode == INTERRUPTIBLE) {
+                        return INTERRUPTED;
+                    }
+                    foreign = true;
                 }
             }
         } finally {

@@ -37,6 +37,12 @@ import java.util.concurrent.locks.ReentrantLock;
  * carrier back: a deadlock seen in the first version. Solution: a {@link ReentrantLock}, which the carrier only
  * tries; when it is busy, its holder is a canceller that posts (and re-arms) itself, or the task, which is
  * mounted and re-checks at its next unmount.
+ *
+ * <p>Known limit: a JDK lock that parks clears the interrupt status while it waits and sets it again after (AQS
+ * does); if Weft posts in that window, the program's own pending interrupt looks like none and is cleared with
+ * Weft's when the task leaves the cancelled scope, as is a program interrupt that arrives while Weft's is posted.
+ * Weft's own paths avoid JDK locks on the task's thread where it matters (the blocking pool's submission is
+ * lock-free; this lock spins briefly before it parks).
  */
 public abstract class WaitingTask {
     /** Guards the interrupt state below. Never held while blocking; the carrier only tries it. */
@@ -171,12 +177,35 @@ public abstract class WaitingTask {
         if (posted && self.isInterrupted()) {
             return;
         }
-        lock.lock();
+        lockOnTaskThread();
         try {
             postLocked(self);
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Spins before blocking: see "a contended JDK lock" in the class comment. */
+    private static final int LOCK_SPINS = 256;
+
+    /**
+     * Takes the lock on the task's own thread. A contended {@code ReentrantLock.lock()} parks, and AQS clears the
+     * interrupt status while it waits and sets it again afterwards; a canceller holding the lock meanwhile would
+     * read the status as clear and take the program's own interrupt for none. The canceller's critical section is
+     * a few field writes and one {@code Thread.interrupt()}, so a short spin almost always gets the lock without
+     * parking.
+     */
+    private void lockOnTaskThread() {
+        if (lock.tryLock()) {
+            return;
+        }
+        for (int i = 0; i < LOCK_SPINS; i++) {
+            Thread.onSpinWait();
+            if (lock.tryLock()) {
+                return;
+            }
+        }
+        lock.lock();
     }
 
     private void postLocked(Thread t) {
@@ -201,7 +230,7 @@ public abstract class WaitingTask {
     public final void syncInterrupt() {
         Thread self = Thread.currentThread();
         assert self == taskThread() : "syncInterrupt off the task's thread";
-        lock.lock();
+        lockOnTaskThread();
         try {
             if (cancelVisible()) {
                 postLocked(self);
@@ -221,7 +250,7 @@ public abstract class WaitingTask {
     /** The task's thread, when its body has ended: clears Weft's interrupt, gives back the program's own. */
     public final void clearOnEnd() {
         Thread self = Thread.currentThread();
-        lock.lock();
+        lockOnTaskThread();
         try {
             if (posted) {
                 posted = false;
@@ -235,11 +264,15 @@ public abstract class WaitingTask {
 
     // ---------------------------------------------------------------- used by Park
 
-    /** The task's thread found its status set in a Weft wait and cleared it: records a foreign interrupt. */
-    final void interruptConsumed() {
-        lock.lock();
+    /**
+     * The task's thread, in a Weft wait that found its status set: clears it and records a foreign interrupt if
+     * it was not Weft's. The read-and-clear runs under the lock, so a canceller posting at the same moment cannot
+     * make the program's own interrupt look like Weft's.
+     */
+    final void consumeInterrupt() {
+        lockOnTaskThread();
         try {
-            if (!posted) {
+            if (Thread.interrupted() && !posted) {
                 foreignOwed = true;
             }
         } finally {
@@ -252,7 +285,7 @@ public abstract class WaitingTask {
         if (!foreignOwed) {
             return;
         }
-        lock.lock();
+        lockOnTaskThread();
         try {
             if (!posted && foreignOwed) {
                 foreignOwed = false;
@@ -264,7 +297,7 @@ public abstract class WaitingTask {
     }
 
     final void enterShieldedWait() {
-        lock.lock();
+        lockOnTaskThread();
         try {
             shieldedWaits++;
         } finally {
@@ -273,7 +306,7 @@ public abstract class WaitingTask {
     }
 
     final void exitShieldedWait() {
-        lock.lock();
+        lockOnTaskThread();
         try {
             shieldedWaits--;
             assert shieldedWaits >= 0 : "shielded wait underflow";

@@ -1,6 +1,7 @@
-package dev.weft.torture;
+package dev.weft.cli.torture;
 
-import dev.weft.torture.TortureModel.Invariant;
+import dev.weft.cli.torture.TortureModel.Invariant;
+import java.io.PrintStream;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -25,6 +26,11 @@ public final class TortureMain {
     private TortureMain() {}
 
     public static void main(String[] args) {
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** {@code weft torture [--seed S [--repeat R] | --seconds N [--base B]] [--verbose]}; returns the exit status. */
+    public static int run(String[] args, PrintStream out, PrintStream err) {
         Long seed = null;
         long seconds = 10;
         long base = new SplittableRandom().nextLong();
@@ -42,15 +48,16 @@ public final class TortureMain {
                 }
             }
         } catch (RuntimeException e) {
-            System.err.println("torture: " + e.getMessage()
-                    + "\nusage: TortureMain [--seed S [--repeat R] | --seconds N [--base B]] [--verbose]");
-            System.exit(2);
+            err.println("weft torture: " + (e instanceof ArrayIndexOutOfBoundsException ? "an option lacks its value"
+                    : e.getMessage())
+                    + "\nusage: weft torture [--seed S [--repeat R] | --seconds N [--base B]] [--verbose]");
+            return 2;
         }
-        System.exit(seed != null ? replay(seed, repeat) : search(seconds, base, verbose));
+        return seed != null ? replay(seed, repeat, out) : search(seconds, base, verbose, out);
     }
 
     /** Runs {@code seed} {@code repeat} times (the tree is the same; thread timing is not); prints the first failure. */
-    private static int replay(long seed, int repeat) {
+    private static int replay(long seed, int repeat, PrintStream out) {
         int failed = 0;
         TortureEngine.Result shown = null;
         for (int i = 0; i < repeat; i++) {
@@ -60,15 +67,15 @@ public final class TortureMain {
             }
             if (shown == null && (!r.ok() || i == repeat - 1)) {
                 shown = r;
-                System.out.print(r.report());
+                out.print(r.report());
             }
         }
-        System.out.println("torture: seed " + seed + (failed == 0 ? " passed" : " FAILED") + (repeat > 1
+        out.println("torture: seed " + seed + (failed == 0 ? " passed" : " FAILED") + (repeat > 1
                 ? " (" + failed + " of " + repeat + " runs failed)" : ""));
         return failed == 0 ? 0 : 1;
     }
 
-    private static int search(long seconds, long base, boolean verbose) {
+    private static int search(long seconds, long base, boolean verbose, PrintStream out) {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         Map<Invariant, Integer> broken = new EnumMap<>(Invariant.class);
         int trees = 0;
@@ -88,19 +95,19 @@ public final class TortureMain {
             if (!r.ok()) {
                 failed++;
                 r.broken().forEach(inv -> broken.merge(inv, 1, Integer::sum));
-                System.out.println("FAIL " + r.line());
+                out.println("FAIL " + r.line());
                 if (verbose) {
-                    System.out.print(r.report());
+                    out.print(r.report());
                 }
             }
             if (r.abandoned()) {
                 abandoned++;
             }
         }
-        System.out.println("torture: " + trees + " trees in " + seconds + " s (base " + base + "), " + failed
+        out.println("torture: " + trees + " trees in " + seconds + " s (base " + base + "), " + failed
                 + " failed" + (broken.isEmpty() ? "" : " " + broken)
                 + (abandoned >= ABANDONED_MAX ? "; stopped after " + abandoned + " abandoned runs" : ""));
-        System.out.println("torture: mean " + (trees == 0 ? 0 : totalNs / trees / 1000) + " us per tree, slowest "
+        out.println("torture: mean " + (trees == 0 ? 0 : totalNs / trees / 1000) + " us per tree, slowest "
                 + slowest[0] / 1_000_000 + " ms (seed " + slowest[1] + ")");
         return failed == 0 ? 0 : 1;
     }

@@ -1,21 +1,20 @@
-package dev.weft.torture;
+package dev.weft.cli.torture;
 
 import static org.junit.jupiter.api.Assertions.fail;
 
-import dev.weft.torture.TortureModel.Invariant;
+import dev.weft.cli.torture.TortureModel.Invariant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
  * Runs {@link #TREES} random trees from {@link #BASE_SEED} (seeds {@code BASE_SEED + i}) once, then checks
  * each invariant in its own test, so a failure names the invariant and the seeds that break it
- * (replay one with {@code TortureMain --seed S}; see {@link TortureMain}).
+ * (replay one with {@code weft torture --seed S}; see {@link TortureMain}).
  *
  * <p>Disabled: the four invariants today's core breaks (a task scope swallows an outer cancel; a JDK call
  * no longer wakes after an earlier one consumed the interrupt; a cancel() racing a scope's exit leaves a
@@ -100,7 +99,6 @@ class TortureTest {
         check(Invariant.CANCELLATION_POINTS);
     }
 
-    @Disabled("enable once the core second pass lands")
     @Test
     void taskScopePropagatesAnOuterCancel() {
         check(Invariant.TASK_SCOPE_PROPAGATES);
@@ -111,19 +109,16 @@ class TortureTest {
         check(Invariant.WEFT_WAITS_WAKE);
     }
 
-    @Disabled("enable once the core second pass lands")
     @Test
     void jdkCallsInCancelledScopesWake() {
         check(Invariant.JDK_CALLS_WAKE);
     }
 
-    @Disabled("enable once the core second pass lands")
     @Test
     void noStrayInterrupt() {
         check(Invariant.NO_STRAY_INTERRUPT);
     }
 
-    @Disabled("enable once the core second pass lands")
     @Test
     void programInterruptSurvivesCancellation() {
         check(Invariant.PROGRAM_INTERRUPT_KEPT);

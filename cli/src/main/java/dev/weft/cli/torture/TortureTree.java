@@ -1,4 +1,4 @@
-package dev.weft.torture;
+package dev.weft.cli.torture;
 
 import java.util.ArrayList;
 import java.util.List;

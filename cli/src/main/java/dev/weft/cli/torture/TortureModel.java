@@ -1,4 +1,4 @@
-package dev.weft.torture;
+package dev.weft.cli.torture;
 
 import dev.weft.CancelScope;
 import dev.weft.Cancelled;
@@ -6,7 +6,7 @@ import dev.weft.Task;
 import dev.weft.TaskFailedException;
 import dev.weft.TaskScope;
 import dev.weft.VirtualClock;
-import dev.weft.torture.TortureTree.WaitKind;
+import dev.weft.cli.torture.TortureTree.WaitKind;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -1333,7 +1333,7 @@ final class TortureModel {
     private static boolean parkedInEngine(Thread thread) {
         for (StackTraceElement e : thread.getStackTrace()) {
             String c = e.getClassName();
-            if (c.startsWith("dev.weft.torture.")) {
+            if (c.startsWith("dev.weft.cli.torture.")) {
                 return c.equals(TortureModel.class.getName()) || c.startsWith(TortureModel.class.getName() + "$");
             }
         }
