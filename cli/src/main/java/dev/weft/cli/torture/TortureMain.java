@@ -49,6 +49,7 @@ public final class TortureMain {
             }
         } catch (RuntimeException e) {
             err.println("weft torture: " + (e instanceof ArrayIndexOutOfBoundsException ? "an option lacks its value"
+                    : e instanceof NumberFormatException ? "options take whole numbers (" + e.getMessage() + ")"
                     : e.getMessage())
                     + "\nusage: weft torture [--seed S [--repeat R] | --seconds N [--base B]] [--verbose]");
             return 2;
