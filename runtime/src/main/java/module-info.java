@@ -3,9 +3,9 @@
  *
  * <p>Public API: {@link dev.weft} (tasks, scopes, cancellation, loops, context) and
  * {@code dev.weft.memory} (sizing and budgets). Everything under {@code dev.weft.internal} is machinery; the
- * command line ({@code dev.weft.cli}, its own jar) is the one module that may use the two internal packages
- * below (byte sizes and the soft-limit child, SIGINT handling). That module is built after this one, hence
- * the suppressed "module not found" warning.
+ * command line ({@code dev.weft.cli}, its own jar) is the one module that may use the three internal packages
+ * below (byte sizes, the soft-limit child, SIGINT handling). That module is built after this one, hence the
+ * suppressed "module not found" warning. The packages form layers without cycles: docs/design.md, "Layers".
  */
 @SuppressWarnings("module")
 module dev.weft {
@@ -17,4 +17,5 @@ module dev.weft {
     exports dev.weft.abi;
     exports dev.weft.internal.budget to dev.weft.cli;
     exports dev.weft.internal.jdk to dev.weft.cli;
+    exports dev.weft.internal.softlimit to dev.weft.cli;
 }

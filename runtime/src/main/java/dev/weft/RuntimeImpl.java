@@ -5,6 +5,7 @@ import dev.weft.internal.jdk.Signals;
 import dev.weft.internal.loop.EventLoop;
 import dev.weft.internal.loop.Scheduler;
 import dev.weft.internal.loop.StealingPool;
+import dev.weft.internal.task.TaskHooks;
 import dev.weft.internal.time.Ticker;
 import dev.weft.internal.time.TimerQueue;
 import java.util.ArrayList;
@@ -58,6 +59,7 @@ final class RuntimeImpl {
     private volatile TaskImpl<?> root;
 
     RuntimeImpl(RuntimeConfig options) {
+        TaskHooks.installTasks(TaskImpl.CURRENT); // how extensions (memory) find tasks; no task exists before
         this.options = options;
         this.errors = new ErrorSink(options.errorHandler());
         int n = options.loops();

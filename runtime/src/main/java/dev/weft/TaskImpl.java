@@ -1,8 +1,5 @@
 package dev.weft;
 
-import dev.weft.internal.budget.StockSlot;
-import dev.weft.internal.budget.TaskAllocation;
-import dev.weft.internal.budget.TaskMemory;
 import dev.weft.internal.cancel.CheckpointProbe;
 import dev.weft.internal.cancel.Park;
 import dev.weft.internal.cancel.PendingCancels;
@@ -10,11 +7,16 @@ import dev.weft.internal.cancel.WaitQueue;
 import dev.weft.internal.cancel.WaitingTask;
 import dev.weft.internal.jdk.ScopedValues;
 import dev.weft.internal.jdk.VirtualThreads;
+import dev.weft.internal.loop.CarrierSlot;
 import dev.weft.internal.loop.Schedulable;
 import dev.weft.internal.loop.Scheduler;
+import dev.weft.internal.task.TaskExtension;
+import dev.weft.internal.task.TaskHandle;
+import dev.weft.internal.task.TaskHooks;
 import dev.weft.internal.time.TimerQueue;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.Executor;
+import java.util.function.Supplier;
 
 /**
  * A Weft task: a virtual thread whose scheduler is this object, so its continuation runs on the loop in
@@ -34,7 +36,7 @@ import java.util.concurrent.Executor;
  * <p>Interrupts: the protocol is {@link WaitingTask}'s (Weft posts, re-arms after a JDK call consumed it, and
  * clears on leaving the cancelled region). This class adds the carrier's re-arm after every unmount.
  */
-final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedulable {
+final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedulable, TaskHandle {
 
     /** Created, thread not started. */
     static final int ST_NEW = 0;
@@ -87,13 +89,13 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
      */
     Scheduler mountedOn;
     /**
-     * Memory budgets (issue 5): bytes the carriers allocated while this task was mounted, in the heap
-     * watchdog's current window (packed, see TaskAllocation). Written by the carrier that mounts the task;
-     * racy by design (approximate attribution).
+     * The mount observer's word for this task ({@link TaskExtension.MountObserver}; memory budgets keep the bytes
+     * the carriers allocated while it was mounted here). Written by the carrier that mounts the task; racy by
+     * design (approximate attribution).
      */
-    private long allocationWindow;
-    /** Memory budgets (issue 5): grace and watchdog state, or null; created on first use (MemoryAccess). */
-    volatile TaskMemory memory;
+    private long mountWord;
+    /** An extension's state for this task (memory budgets: grace, the watchdog's error), or null. Any thread. */
+    private volatile TaskHandle.Attachment attachment;
 
     TaskImpl(RuntimeImpl runtime, String name, TaskScopeImpl parentScope, ThrowingCallable<T, ?> body,
             Scheduler scheduler, ContextMap context) {
@@ -198,16 +200,15 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
     @Override
     public void runOn(Scheduler s) {
         mountedOn = s;
-        // Memory budgets (issue 5): attribute what the carrier allocates while the task is mounted to the task
+        // Memory budgets: attribute what the carrier allocates while the task is mounted to the task
         // (ThreadMXBean returns -1 for virtual threads). Off unless a HeapWatchdog is installed; allocation-free.
-        if (!TaskAllocation.enabled) {
+        TaskExtension.MountObserver<?> observer = TaskHooks.mountObserver();
+        if (observer == null) {
             ownContinuation.run();
             afterUnmount(); // level-triggered: a JDK call that consumed Weft's interrupt parks no longer
             return;
         }
-        TaskAllocation.Mount m = TaskAllocation.beforeMount(this);
-        ownContinuation.run();
-        allocationWindow = TaskAllocation.afterMount(m, this, allocationWindow);
+        mountWord = runObserved(observer);
         afterUnmount();
     }
 
@@ -262,10 +263,10 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
                 cancelPropagates = true; // an enclosing scope's: the nursery re-raises it
             }
         }
-        // Memory budgets (issue 5): end the task's grace; a real OutOfMemoryError, or the heap watchdog's
+        // Memory budgets: end the task's grace; a real OutOfMemoryError, or the heap watchdog's
         // cancellation, becomes the task's MemoryLimitError.
-        if (memory != null || fail instanceof OutOfMemoryError) {
-            Throwable f = TaskMemory.onTaskEnd(this, memory, fail, cancelled);
+        if (attachment != null || fail instanceof OutOfMemoryError) {
+            Throwable f = taskEnded(fail, cancelled);
             if (f != fail) {
                 fail = f;
                 cancelled = null;
@@ -480,60 +481,95 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
         return "Task[" + name() + ", " + state() + "]";
     }
 
-    // ---------------------------------------------------------------- memory budgets (issue 5)
+    // ---------------------------------------------------------------- memory budgets
+    // How extensions (memory budgets) see this task: TaskHandle, and the events of TaskExtension. The runtime
+    // installs the lookup of the current task (RuntimeImpl's constructor); memory installs itself.
 
-    static {
-        TaskMemory.install(new MemoryAccess());
+    /** The current thread's task, for {@link TaskHooks#installTasks}. */
+    static final Supplier<TaskImpl<?>> CURRENT = TaskImpl::current;
+
+    /** Runs the continuation between the observer's two calls ({@link #runOn}, while an extension observes). */
+    private <M> long runObserved(TaskExtension.MountObserver<M> observer) {
+        M m = observer.mounted(this);
+        ownContinuation.run();
+        return observer.unmounted(m, this, mountWord);
     }
 
-    /** How dev.weft.internal.budget reaches tasks (the only way it does). */
-    private static final class MemoryAccess implements TaskMemory.Access {
-        @Override
-        public TaskMemory current() {
-            TaskImpl<?> t = TaskImpl.current();
-            return t == null ? null : memoryOf(t);
-        }
+    /** Tells the extension the body ended ({@link #runBody}); returns the failure the task ends with. */
+    private Throwable taskEnded(Throwable fail, Cancelled cancelled) {
+        TaskExtension e = TaskHooks.extension(); // installed before the first attachment was made
+        return e == null ? fail : e.taskEnded(this, fail, cancelled);
+    }
 
-        @Override
-        public TaskMemory of(Task<?> task) {
-            return memoryOf((TaskImpl<?>) task);
+    /** Tells the extension that {@code scope}, opened by this task, exited (TaskScopeImpl.open). Task thread. */
+    void taskScopeExited(TaskScopeImpl scope) {
+        if (attachment != null) {
+            TaskHooks.extension().taskScopeExited(this, scope);
         }
+    }
 
-        private static TaskMemory memoryOf(TaskImpl<?> t) {
-            TaskMemory m = t.memory;
-            if (m == null) {
-                synchronized (t) {
-                    m = t.memory;
-                    if (m == null) {
-                        t.memory = m = new TaskMemory(t);
-                    }
+    /**
+     * Whether {@code t} is a memory failure (a scope cancels the siblings with reason MEMORY): an
+     * {@link OutOfMemoryError} or the extension's memory error, possibly wrapped in TaskFailedExceptions.
+     */
+    static boolean isMemoryFailure(Throwable t) {
+        TaskExtension e = TaskHooks.extension();
+        for (int i = 0; i < 3 && t != null; i++, t = t.getCause()) {
+            if (t instanceof OutOfMemoryError || (e != null && e.isMemoryFailure(t))) {
+                return true;
+            }
+            if (!(t instanceof TaskFailedException)) {
+                return false;
+            }
+        }
+        return false;
+    }
+
+    @Override
+    public boolean isRunning() {
+        return !isDone();
+    }
+
+    @Override
+    public TaskHandle.Attachment attachment() {
+        return attachment;
+    }
+
+    @Override
+    public TaskHandle.Attachment attachIfAbsent(TaskHandle.Attachment a) {
+        TaskHandle.Attachment m = attachment;
+        if (m == null) {
+            synchronized (this) {
+                m = attachment;
+                if (m == null) {
+                    attachment = m = a;
                 }
             }
-            return m;
         }
+        return m;
+    }
 
-        @Override
-        public StockSlot currentStockSlot() {
-            TaskImpl<?> t = TaskImpl.current();
-            // the loop that mounted the task, not `scheduler`: moveTo sets that before the move, which a pinned
-            // yield can leave undone until the next park
-            return t != null && t.mountedOn instanceof StockSlot slot ? slot : null;
-        }
+    @Override
+    public void cancelForMemory(Throwable origin) {
+        rootCancel.cancel(CancelReason.MEMORY, origin);
+    }
 
-        @Override
-        public Object innermostTaskScope() {
-            TaskImpl<?> t = TaskImpl.current();
-            for (CancelScopeImpl s = t == null ? null : t.current; s != null && s != t.rootCancel; s = s.parent) {
-                if (s.kind == CancelScopeImpl.KIND_TASK_SCOPE) {
-                    return s.subject;
-                }
+    @Override
+    public CarrierSlot mountedCarrierSlot() {
+        assert isCurrentThread() : "mountedCarrierSlot off the task's thread";
+        // the loop that mounted the task, not `scheduler`: moveTo sets that before the move, which a pinned
+        // yield can leave undone until the next park
+        return mountedOn instanceof CarrierSlot slot ? slot : null;
+    }
+
+    @Override
+    public TaskHandle.Scope innermostTaskScope() {
+        assert isCurrentThread() : "innermostTaskScope off the task's thread";
+        for (CancelScopeImpl s = current; s != null && s != rootCancel; s = s.parent) {
+            if (s.kind == CancelScopeImpl.KIND_TASK_SCOPE) {
+                return (TaskScopeImpl) s.subject;
             }
-            return null;
         }
-
-        @Override
-        public void cancelForMemory(Task<?> task, Throwable origin) {
-            ((TaskImpl<?>) task).rootCancel.cancel(CancelReason.MEMORY, origin);
-        }
+        return null;
     }
 }

@@ -1,9 +1,9 @@
 package dev.weft;
 
-import dev.weft.internal.budget.TaskMemory;
 import dev.weft.internal.cancel.Park;
 import dev.weft.internal.cancel.WaitQueue;
 import dev.weft.internal.loop.Scheduler;
+import dev.weft.internal.task.TaskHandle;
 import java.util.ArrayList;
 import java.util.function.BiConsumer;
 
@@ -24,7 +24,7 @@ import java.util.function.BiConsumer;
  * sees that Cancelled: its own scope absorbs it when that scope is the one cancelled ({@code cancelledCaught()}
  * turns true and the body's result is returned), else it propagates to the scope that owns it.
  */
-final class TaskScopeImpl implements TaskScope {
+final class TaskScopeImpl implements TaskScope, TaskHandle.Scope {
     /** Body running. */
     static final int ST_OPEN = 0;
     /** Body done, waiting for children. */
@@ -102,9 +102,7 @@ final class TaskScopeImpl implements TaskScope {
         ts.cancelScope.exit(task);
         ts.closeExits();
         // Memory budgets: a grace lent inside this scope ends when it exits.
-        if (task.memory != null) {
-            task.memory.onTaskScopeExit(ts);
-        }
+        task.taskScopeExited(ts);
 
         Throwable primary = ts.primaryFailure(bodyFailure);
         if (primary != null) {
@@ -169,8 +167,8 @@ final class TaskScopeImpl implements TaskScope {
             failures.add(t);
             failureTasks.add(taskName);
         }
-        // Memory budgets (issue 5): a memory failure cancels the siblings with reason MEMORY.
-        cancelScope.cancel(TaskMemory.isMemoryFailure(t) ? CancelReason.MEMORY : CancelReason.FAILED_SIBLING, null);
+        // Memory budgets: a memory failure cancels the siblings with reason MEMORY.
+        cancelScope.cancel(TaskImpl.isMemoryFailure(t) ? CancelReason.MEMORY : CancelReason.FAILED_SIBLING, null);
     }
 
     /** Waits, not as a cancellation point, until every child finished. Owner thread. */

@@ -1,7 +1,7 @@
 package dev.weft.cli;
 
 import dev.weft.Weft;
-import dev.weft.internal.budget.SoftLimitRun;
+import dev.weft.internal.softlimit.SoftLimitRun;
 import java.util.Arrays;
 import java.util.stream.Collectors;
 

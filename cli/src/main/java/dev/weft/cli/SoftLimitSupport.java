@@ -1,7 +1,7 @@
 package dev.weft.cli;
 
 import dev.weft.internal.budget.ByteSizes;
-import dev.weft.internal.budget.SoftLimitRun;
+import dev.weft.internal.softlimit.SoftLimitRun;
 import java.util.ArrayList;
 import java.util.List;
 

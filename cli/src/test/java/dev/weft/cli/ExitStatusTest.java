@@ -3,7 +3,7 @@ package dev.weft.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.Weft;
-import dev.weft.internal.budget.SoftLimitRun;
+import dev.weft.internal.softlimit.SoftLimitRun;
 import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 

@@ -1,6 +1,7 @@
 package dev.weft.processor;
 
 import dev.weft.internal.memory.FieldLayoutEngine;
+import dev.weft.internal.memory.Layout;
 import dev.weft.memory.ObjectLayout;
 import java.io.IOException;
 import java.io.Writer;
@@ -227,7 +228,7 @@ public final class StaticSizeProcessor extends AbstractProcessor {
 
     /** The sizes of one annotated class on one layout; reports errors on the offending fields. */
     private final class Sizer {
-        private final ObjectLayout layout;
+        private final Layout layout; // the machinery's view of the ObjectLayout (same name)
         private final TypeElement root;
         private final Map<String, FieldLayoutEngine.Shape> shapes = new HashMap<>();
         private final Map<String, Long> deeps = new HashMap<>();
@@ -235,7 +236,7 @@ public final class StaticSizeProcessor extends AbstractProcessor {
         boolean failed;
 
         Sizer(ObjectLayout layout, TypeElement root) {
-            this.layout = layout;
+            this.layout = Layout.valueOf(layout.name());
             this.root = root;
         }
 

@@ -3,7 +3,6 @@ package dev.weft.memory;
 import dev.weft.ContextVar;
 import dev.weft.internal.budget.ByteSizes;
 import dev.weft.internal.budget.Leaks;
-import dev.weft.internal.budget.TaskMemory;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
@@ -92,6 +91,7 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
         this.parent = parent;
         this.limitBytesSoft = limitBytesSoft;
         this.graceBytes = graceBytes;
+        TaskMemory.install(); // memory is in use: the runtime tells it of tasks (grace, contained OutOfMemoryErrors)
     }
 
     private static void checkLimit(String name, long limitBytesSoft, long graceBytes) {

@@ -1,7 +1,6 @@
 package dev.weft.memory;
 
-import dev.weft.internal.budget.StockSlot;
-import dev.weft.internal.budget.TaskMemory;
+import dev.weft.internal.loop.CarrierSlot;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.Iterator;
@@ -13,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * reservations on that budget are served without touching the shared counters: Linux's per-CPU memory-cgroup
  * charge stock ({@code memcg_stock_pcp}), with carriers for CPUs.
  *
- * <p>Implementation overview. A Weft loop's tasks share the stock kept in the loop ({@link StockSlot}); a
+ * <p>Implementation overview. A Weft loop's tasks share the stock kept in the loop's {@link CarrierSlot}; a
  * platform thread has its own ({@link ThreadLocal}); virtual threads outside Weft loops (the JDK's scheduler,
  * the stealing pool) have none and charge the counters directly. {@link #take} and {@link #give} are the fast
  * paths: one CAS or add on a line that stays in the carrier's cache. A budget refills the stock with a batch
@@ -34,7 +33,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * there, one task at a time and never parking, so they never overlap a change of budget. Drains and
  * {@link #heldFor} read the budget under the lock. A fast path that a drain emptied falls back to the counters.
  */
-final class BudgetStock {
+final class BudgetStock implements CarrierSlot.Value {
     private static final VarHandle BYTES;
     private static final VarHandle SUSPENDED;
 
@@ -93,8 +92,8 @@ final class BudgetStock {
         if (!t.isVirtual()) {
             return PLATFORM.get();
         }
-        StockSlot slot = TaskMemory.currentStockSlot();
-        return slot == null ? null : (BudgetStock) slot.memoryStock();
+        CarrierSlot slot = TaskMemory.currentCarrierSlot();
+        return slot == null ? null : (BudgetStock) slot.carrierValue();
     }
 
     /** The current carrier's stock, made and registered on first use; null where {@link #current} is. */
@@ -111,18 +110,18 @@ final class BudgetStock {
             }
             return s;
         }
-        StockSlot slot = TaskMemory.currentStockSlot();
+        CarrierSlot slot = TaskMemory.currentCarrierSlot();
         if (slot == null) {
             return null;
         }
-        Object s = slot.memoryStock();
+        CarrierSlot.Value s = slot.carrierValue();
         if (s == null) {
             BudgetStock made = register(new BudgetStock(slot.carrierThread()));
             // registering may have parked, and the loop run another task that made one: use that (ours stays
             // registered and empty); only this loop's tasks touch the slot, and never two at once
-            s = slot.memoryStock();
+            s = slot.carrierValue();
             if (s == null) {
-                slot.memoryStock(made);
+                slot.carrierValue(made);
                 s = made;
             }
         }

@@ -94,8 +94,8 @@ public final class DeepSizeEstimator {
             throw new IllegalArgumentException("objectsMax is " + objectsMax + "; pass at least 1");
         }
         this.layout = java.util.Objects.requireNonNull(layout, "layout");
-        this.plans = Plans.of(layout);
-        this.shapes = ClassShapes.of(layout);
+        this.plans = Plans.of(layout.rules());
+        this.shapes = ClassShapes.of(layout.rules());
         this.objectsMax = objectsMax;
     }
 

@@ -68,8 +68,14 @@ public final class HeapWatchdog implements AutoCloseable {
             throw new IllegalArgumentException("heap watchdog: soft limit must be positive and grace and reserve"
                     + " non-negative; got " + limitBytesSoft + ", " + graceBytes + ", " + reserveBytes);
         }
+        TaskMemory.install(); // the runtime tells memory of tasks: mounts are attributed, errors delivered
+        // Load and initialize now, while memory is plentiful, what raising and containing will need when it is
+        // not: an OutOfMemoryError inside a class initializer breaks that class for the life of the JVM.
+        for (MemoryLimitError.Kind kind : MemoryLimitError.Kind.values()) {
+            new MemoryLimitError(kind, "heap", limitBytesSoft, graceBytes, 1, 1, "warm-up", null, null).getMessage();
+        }
         return new HeapWatchdog(HeapMonitor.install(limitBytesSoft, graceBytes, reserveBytes,
-                HeapMonitor.CONFIRMATIONS_DEFAULT));
+                HeapMonitor.CONFIRMATIONS_DEFAULT, TaskMemory::blame));
     }
 
     /** The default emergency reserve for this JVM's maximum heap. */
@@ -82,7 +88,7 @@ public final class HeapWatchdog implements AutoCloseable {
         HeapMonitor.Snapshot s = monitor.snapshot();
         return new WatchdogStatistics(s.limitBytesSoft(), s.graceBytes(), s.reserveBytes(), s.reserveArmed(),
                 s.lastLiveBytes(), s.peakLiveBytes(), s.checks(), s.raises(), s.oomsContained(), s.reserveReleases(),
-                s.lastError());
+                TaskMemory.lastError());
     }
 
     /** Uninstalls the watchdog (attribution off, listeners removed, reserve dropped). Idempotent. */

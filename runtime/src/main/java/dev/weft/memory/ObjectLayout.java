@@ -1,5 +1,6 @@
 package dev.weft.memory;
 
+import dev.weft.internal.memory.Layout;
 import dev.weft.internal.memory.LayoutDetection;
 
 /**
@@ -41,23 +42,26 @@ import dev.weft.internal.memory.LayoutDetection;
  */
 public enum ObjectLayout {
     /** 12-byte headers (8-byte mark word and 4-byte compressed class pointer), 4-byte references: the default. */
-    COMPRESSED_OOPS(12, 4, 12),
+    COMPRESSED_OOPS(Layout.COMPRESSED_OOPS),
     /** 8-byte headers with the class pointer inside the mark word ({@code -XX:+UseCompactObjectHeaders}). */
-    COMPACT_HEADERS(8, 4, 8),
+    COMPACT_HEADERS(Layout.COMPACT_HEADERS),
     /** 12-byte headers and 8-byte references ({@code -XX:-UseCompressedOops}, heaps of 32 GiB or more). */
-    UNCOMPRESSED_OOPS(12, 8, 12);
+    UNCOMPRESSED_OOPS(Layout.UNCOMPRESSED_OOPS);
 
     /** Every object starts at, and its size is a multiple of, this many bytes. */
-    public static final int ALIGNMENT_BYTES = 8;
+    public static final int ALIGNMENT_BYTES = Layout.ALIGNMENT_BYTES;
 
-    private final int headerBytes;
-    private final int referenceBytes;
-    private final int arrayLengthOffsetBytes;
+    /** The machinery's view of this layout, which does the arithmetic (same name). */
+    private final Layout rules;
 
-    ObjectLayout(int headerBytes, int referenceBytes, int arrayLengthOffsetBytes) {
-        this.headerBytes = headerBytes;
-        this.referenceBytes = referenceBytes;
-        this.arrayLengthOffsetBytes = arrayLengthOffsetBytes;
+    ObjectLayout(Layout rules) {
+        assert rules.name().equals(name());
+        this.rules = rules;
+    }
+
+    /** The machinery's view of this layout (for the estimator and the shapes). */
+    Layout rules() {
+        return rules;
     }
 
     /**
@@ -75,17 +79,17 @@ public enum ObjectLayout {
 
     /** Bytes of the object header, where the first field may start. */
     public int headerBytes() {
-        return headerBytes;
+        return rules.headerBytes();
     }
 
     /** Bytes of a reference field or reference array element. */
     public int referenceBytes() {
-        return referenceBytes;
+        return rules.referenceBytes();
     }
 
     /** Offset of an array's {@code int} length field; the elements follow it. */
     public int arrayLengthOffsetBytes() {
-        return arrayLengthOffsetBytes;
+        return rules.arrayLengthOffsetBytes();
     }
 
     /**
@@ -94,22 +98,7 @@ public enum ObjectLayout {
      * {@link #referenceBytes()} for any reference type.
      */
     public int slotBytes(Class<?> type) {
-        if (type == void.class) {
-            throw new IllegalArgumentException("void has no size; pass a field or array element type");
-        }
-        if (!type.isPrimitive()) {
-            return referenceBytes;
-        }
-        if (type == long.class || type == double.class) {
-            return 8;
-        }
-        if (type == int.class || type == float.class) {
-            return 4;
-        }
-        if (type == char.class || type == short.class) {
-            return 2;
-        }
-        return 1;
+        return rules.slotBytes(type);
     }
 
     /**
@@ -117,11 +106,7 @@ public enum ObjectLayout {
      * 8 for {@code long} and {@code double} elements (12 and 16 with compact headers, 16 otherwise).
      */
     public int arrayBaseOffsetBytes(Class<?> elementType) {
-        int base = arrayLengthOffsetBytes + Integer.BYTES;
-        if (elementType == long.class || elementType == double.class || slotBytes(elementType) == 8) {
-            base = alignUp(base);
-        }
-        return base;
+        return rules.arrayBaseOffsetBytes(elementType);
     }
 
     /**
@@ -130,10 +115,7 @@ public enum ObjectLayout {
      * @throws IllegalArgumentException if {@code length} is negative
      */
     public long arraySizeBytes(Class<?> elementType, int length) {
-        if (length < 0) {
-            throw new IllegalArgumentException("array length " + length + " is negative; pass a length >= 0");
-        }
-        return alignUp(arrayBaseOffsetBytes(elementType) + (long) length * slotBytes(elementType));
+        return rules.arraySizeBytes(elementType, length);
     }
 
     /**
@@ -153,14 +135,7 @@ public enum ObjectLayout {
 
     /** {@code bytes} rounded up to a multiple of {@link #ALIGNMENT_BYTES}. */
     public static long alignUp(long bytes) {
-        if (bytes < 0) {
-            throw new IllegalArgumentException("size " + bytes + " bytes is negative; sizes must be >= 0");
-        }
-        return (bytes + ALIGNMENT_BYTES - 1) & -ALIGNMENT_BYTES;
-    }
-
-    private static int alignUp(int bytes) {
-        return (bytes + ALIGNMENT_BYTES - 1) & -ALIGNMENT_BYTES;
+        return Layout.alignUp(bytes);
     }
 
     /** Lazy holder: detection reads HotSpot flags through the management API, so it runs only when needed. */
@@ -174,7 +149,7 @@ public enum ObjectLayout {
             ObjectLayout layout = null;
             String failure = null;
             try {
-                layout = LayoutDetection.detect();
+                layout = ObjectLayout.valueOf(LayoutDetection.detect().name());
             } catch (UnsupportedOperationException e) {
                 failure = e.getMessage();
             }

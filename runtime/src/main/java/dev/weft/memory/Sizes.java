@@ -51,7 +51,7 @@ public final class Sizes {
 
     /** Shallow size of an instance of {@code type} on a given layout. */
     public static long shallowSizeBytes(Class<?> type, ObjectLayout layout) {
-        return ClassShapes.of(layout).shape(type).sizeBytes();
+        return ClassShapes.of(layout.rules()).shape(type).sizeBytes();
     }
 
     /** Deep size of {@code root} with a fresh {@link DeepSizeEstimator}; reuse an estimator in loops. */

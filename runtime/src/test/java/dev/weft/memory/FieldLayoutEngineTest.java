@@ -21,7 +21,7 @@ class FieldLayoutEngineTest {
     void randomClassHierarchiesNeverOverlapMisalignOrWaste8Bytes(ObjectLayout layout) {
         Random random = new Random(42);
         for (int trial = 0; trial < 2_000; trial++) {
-            Shape shape = FieldLayoutEngine.root(layout);
+            Shape shape = FieldLayoutEngine.root(layout.rules());
             int depth = 1 + random.nextInt(4);
             long payload = 0;
             for (int level = 0; level < depth; level++) {
@@ -34,7 +34,7 @@ class FieldLayoutEngineTest {
                     payload += sizes[i];
                 }
                 Shape superShape = shape;
-                FieldLayoutEngine.Result result = FieldLayoutEngine.extend(layout, superShape, sizes, reference);
+                FieldLayoutEngine.Result result = FieldLayoutEngine.extend(layout.rules(), superShape, sizes, reference);
                 shape = result.shape();
                 int[] own = result.ownOffsetsBytes();
                 for (int i = 0; i < n; i++) {
@@ -56,9 +56,9 @@ class FieldLayoutEngineTest {
 
     @Test
     void compactHeadersLetASubclassIntFillTheGapAfterASuperclassByte() {
-        Shape base = FieldLayoutEngine.extend(ObjectLayout.COMPACT_HEADERS, FieldLayoutEngine.root(ObjectLayout.COMPACT_HEADERS),
+        Shape base = FieldLayoutEngine.extend(ObjectLayout.COMPACT_HEADERS.rules(), FieldLayoutEngine.root(ObjectLayout.COMPACT_HEADERS.rules()),
                 new int[] {1}, new boolean[] {false}).shape();
-        FieldLayoutEngine.Result sub = FieldLayoutEngine.extend(ObjectLayout.COMPACT_HEADERS, base,
+        FieldLayoutEngine.Result sub = FieldLayoutEngine.extend(ObjectLayout.COMPACT_HEADERS.rules(), base,
                 new int[] {8, 4}, new boolean[] {false, false});
         assertThat(sub.ownOffsetsBytes()).containsExactly(16, 12); // long after the gap, int inside it
         assertThat(sub.shape().sizeBytes()).isEqualTo(24);
@@ -66,24 +66,24 @@ class FieldLayoutEngineTest {
 
     @Test
     void primitivesArePlacedBeforeReferencesEvenWhenThatWastesTheHeaderGap() {
-        FieldLayoutEngine.Result r = FieldLayoutEngine.extend(ObjectLayout.COMPRESSED_OOPS,
-                FieldLayoutEngine.root(ObjectLayout.COMPRESSED_OOPS), new int[] {4, 1}, new boolean[] {true, false});
+        FieldLayoutEngine.Result r = FieldLayoutEngine.extend(ObjectLayout.COMPRESSED_OOPS.rules(),
+                FieldLayoutEngine.root(ObjectLayout.COMPRESSED_OOPS.rules()), new int[] {4, 1}, new boolean[] {true, false});
         assertThat(r.ownOffsetsBytes()).containsExactly(16, 12); // the byte takes the gap, the reference moves on
         assertThat(r.shape().sizeBytes()).isEqualTo(24);
     }
 
     @Test
     void emptyClassIsOnlyAHeader() {
-        assertThat(FieldLayoutEngine.root(ObjectLayout.COMPACT_HEADERS).sizeBytes()).isEqualTo(8);
-        assertThat(FieldLayoutEngine.root(ObjectLayout.COMPRESSED_OOPS).sizeBytes()).isEqualTo(16);
+        assertThat(FieldLayoutEngine.root(ObjectLayout.COMPACT_HEADERS.rules()).sizeBytes()).isEqualTo(8);
+        assertThat(FieldLayoutEngine.root(ObjectLayout.COMPRESSED_OOPS.rules()).sizeBytes()).isEqualTo(16);
     }
 
     @Test
     void invalidFieldSizesAreRejectedWithTheCause() {
-        Shape root = FieldLayoutEngine.root(ObjectLayout.COMPRESSED_OOPS);
-        assertThatThrownBy(() -> FieldLayoutEngine.extend(ObjectLayout.COMPRESSED_OOPS, root, new int[] {3}, new boolean[] {false}))
+        Shape root = FieldLayoutEngine.root(ObjectLayout.COMPRESSED_OOPS.rules());
+        assertThatThrownBy(() -> FieldLayoutEngine.extend(ObjectLayout.COMPRESSED_OOPS.rules(), root, new int[] {3}, new boolean[] {false}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("size 3 bytes");
-        assertThatThrownBy(() -> FieldLayoutEngine.extend(ObjectLayout.COMPRESSED_OOPS, root, new int[] {8}, new boolean[] {true}))
+        assertThatThrownBy(() -> FieldLayoutEngine.extend(ObjectLayout.COMPRESSED_OOPS.rules(), root, new int[] {8}, new boolean[] {true}))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("reference size (4)");
     }
 }

@@ -1,7 +1,7 @@
 package dev.weft.agent.internal;
 
 import dev.weft.Weft;
-import dev.weft.internal.budget.SoftLimitRun;
+import dev.weft.internal.softlimit.SoftLimitRun;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;

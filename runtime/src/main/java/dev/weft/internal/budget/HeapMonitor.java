@@ -1,9 +1,7 @@
 package dev.weft.internal.budget;
 
 import com.sun.management.GarbageCollectionNotificationInfo;
-import dev.weft.Task;
-import dev.weft.TaskState;
-import dev.weft.memory.MemoryLimitError;
+import dev.weft.internal.task.TaskHandle;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryNotificationInfo;
@@ -24,7 +22,9 @@ import javax.management.openmbean.CompositeData;
 
 /**
  * The machinery behind {@code dev.weft.memory.HeapWatchdog}: GC notifications, collection-usage thresholds,
- * the emergency reserve and the containment of real {@link OutOfMemoryError}s.
+ * the emergency reserve, and the bookkeeping of real {@link OutOfMemoryError}s contained to tasks. It knows tasks
+ * only as {@link TaskHandle}s and memory errors not at all: what to raise in the task it blames is its
+ * {@link Blame}'s business (the watchdog's).
  *
  * <p>Implementation overview. Two paths feed one {@link #check}: GC end notifications (and collection-usage
  * threshold crossings) carry the heap pools' usage after the collection; a watchdog thread polls the
@@ -34,19 +34,20 @@ import javax.management.openmbean.CompositeData;
  * above the soft limit only makes the watchdog force a full collection (at most one per
  * {@link #FULL_GC_INTERVAL_NS_MIN}); a full collection above the limit means the live heap "stays above"
  * (so do {@link #YOUNG_CONFIRMATIONS_MAX} young ones in a row, when explicit GC is disabled). Then the task
- * that allocated the most since the previous check ({@link TaskAllocation#closeWindow()}) gets a
- * {@link MemoryLimitError} of kind HEAP ({@link TaskMemory#raise}). At most one raised task is outstanding:
+ * that allocated the most since the previous check ({@link TaskAllocation#closeWindow()}) is blamed: it gets a
+ * {@code MemoryLimitError} of kind HEAP ({@link Blame#raise}). At most one raised task is outstanding:
  * the next raise waits until it has finished, so one hog does not take its neighbours down.
  *
  * <p>Emergency reserve. A {@code byte[]} held while memory is plentiful. It is dropped when the live heap
  * after a GC comes within twice its size of the maximum heap, and when an {@link OutOfMemoryError} is
- * contained ({@link #contain}); it is re-armed after the next GC that finds the live heap below the soft
+ * contained ({@link #containOutOfMemory}); it is re-armed after the next GC that finds the live heap below the soft
  * limit again. Dropping it turns "no memory left" into "a reserve's worth left" for the cleanup that runs
  * while the failing task unwinds.
  *
  * <p>Things that don't work: an {@code OutOfMemoryError} cannot be intercepted where it is thrown
  * (JVMTI ResourceExhausted needs a native agent, {@code -XX:OnOutOfMemoryError} runs a shell command).
- * Solution: the task boundary converts it ({@code TaskImpl.runBody} → {@link TaskMemory#onTaskEnd}); the
+ * Solution: the task boundary converts it (the runtime tells memory that the task ended, which calls
+ * {@link #containOutOfMemory}); the
  * GC notification for the failed collection, delivered on the JDK's notification thread, drops the reserve
  * at about the same time.
  *
@@ -76,6 +77,16 @@ public final class HeapMonitor {
      */
     public static final long POLL_INTERVAL_NS_IDLE = 50_000_000;
 
+    /** What the monitor does to the task it blames. Implemented by the watchdog ({@code dev.weft.memory}). */
+    public interface Blame {
+        /**
+         * Raises the HEAP memory error in {@code task}, which allocated {@code allocatedBytes} since the last
+         * check while the live heap after GC is {@code liveBytes}; false if an error is pending there already.
+         * The notification or watchdog thread.
+         */
+        boolean raise(TaskHandle task, long limitBytesSoft, long graceBytes, long allocatedBytes, long liveBytes);
+    }
+
     /** Diagnostics on stderr ({@code -Dweft.debug.watchdog=true}). */
     private static final boolean DEBUG = Boolean.getBoolean("weft.debug.watchdog");
 
@@ -90,13 +101,13 @@ public final class HeapMonitor {
     // Process-wide statistics (also without a monitor: OOM containment works without one).
     private static final AtomicLong OOMS_CONTAINED = new AtomicLong();
     private static final AtomicLong RESERVE_RELEASES = new AtomicLong();
-    private static volatile MemoryLimitError lastError;
     private static volatile long peakLiveBytes;
 
     private final long limitBytesSoft;
     private final long graceBytes;
     private final long reserveBytes;
     private final int confirmations;
+    private final Blame blame;
     private final long maxHeapBytes;
     private final Set<String> heapPools = new HashSet<>();
     private final List<Runnable> unregister = new ArrayList<>();
@@ -105,7 +116,7 @@ public final class HeapMonitor {
     /** GCs in a row above the limit. Notification thread only. */
     private int above;
     /** The task raised last, until it finishes. Notification thread only. */
-    private TaskMemory outstanding;
+    private TaskHandle outstanding;
     private volatile long lastLiveBytes;
     /** The polling thread; stops when {@link #closed}. */
     private Thread poller;
@@ -119,26 +130,28 @@ public final class HeapMonitor {
     /** Sum of all collectors' counts at the last poll. Guarded by this. */
     private long collectionsSeen;
 
-    private HeapMonitor(long limitBytesSoft, long graceBytes, long reserveBytes, int confirmations) {
+    private HeapMonitor(long limitBytesSoft, long graceBytes, long reserveBytes, int confirmations, Blame blame) {
         this.limitBytesSoft = limitBytesSoft;
         this.graceBytes = graceBytes;
         this.reserveBytes = reserveBytes;
         this.confirmations = confirmations;
+        this.blame = blame;
         this.maxHeapBytes = Runtime.getRuntime().maxMemory();
     }
 
     /**
-     * Installs the process's monitor.
+     * Installs the process's monitor; {@code blame} raises the memory error in the task it blames. The caller
+     * loads what raising and containing need beforehand, while memory is plentiful.
      *
      * @throws IllegalStateException if one is installed
      */
     public static synchronized HeapMonitor install(long limitBytesSoft, long graceBytes, long reserveBytes,
-            int confirmations) {
+            int confirmations, Blame blame) {
         if (installed != null) {
             throw new IllegalStateException("a heap watchdog is already installed (soft limit "
                     + ByteSizes.format(installed.limitBytesSoft) + "); close it before installing another");
         }
-        HeapMonitor m = new HeapMonitor(limitBytesSoft, graceBytes, reserveBytes, confirmations);
+        HeapMonitor m = new HeapMonitor(limitBytesSoft, graceBytes, reserveBytes, confirmations, blame);
         m.start();
         installed = m;
         return m;
@@ -150,11 +163,6 @@ public final class HeapMonitor {
     }
 
     private void start() {
-        // Load and initialize now, while memory is plentiful, what raising and containing will need when it is
-        // not: an OutOfMemoryError inside a class initializer breaks that class for the life of the JVM.
-        for (MemoryLimitError.Kind kind : MemoryLimitError.Kind.values()) {
-            new MemoryLimitError(kind, "heap", limitBytesSoft, graceBytes, 1, 1, "warm-up", null, null).getMessage();
-        }
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
             if (pool.getType() != MemoryType.HEAP) {
                 continue;
@@ -343,24 +351,21 @@ public final class HeapMonitor {
             }
             return;
         }
-        if (outstanding != null && outstanding.task().state() == TaskState.RUNNING) {
+        if (outstanding != null && outstanding.isRunning()) {
             return; // one raised task at a time: let it unwind first
         }
         outstanding = null;
         TaskAllocation.Top top = TaskAllocation.closeWindow();
-        if (!(top.task() instanceof Task<?> t) || t.state() != TaskState.RUNNING) {
+        TaskHandle t = top.task();
+        if (t == null || !t.isRunning()) {
             return;
         }
-        MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.HEAP, "heap", limitBytesSoft, graceBytes,
-                top.bytes(), liveBytes, t.name(), null, null);
-        TaskMemory m = TaskMemory.of(t);
         if (DEBUG) {
             System.err.println("weft-watchdog: raise in '" + t.name() + "' (" + ByteSizes.format(top.bytes()) + ")");
         }
-        if (m.raise(e)) {
+        if (blame.raise(t, limitBytesSoft, graceBytes, top.bytes(), liveBytes)) {
             raises.incrementAndGet();
-            lastError = e;
-            outstanding = m;
+            outstanding = t;
         }
     }
 
@@ -392,37 +397,25 @@ public final class HeapMonitor {
     }
 
     /**
-     * Contains a real {@link OutOfMemoryError} that ended a task: drops the reserve and returns the task's
-     * {@link MemoryLimitError} (cause {@code oom}).
+     * A real {@link OutOfMemoryError} ended a task and is contained to it (the caller turns it into the task's
+     * memory error): drops the reserve and counts it. Returns the installed monitor (whose soft limit and grace
+     * the error reports), or null. Any thread.
      */
-    public static MemoryLimitError contain(OutOfMemoryError oom, String taskName) {
+    public static HeapMonitor containOutOfMemory() {
         releaseReserve();
         OOMS_CONTAINED.incrementAndGet();
-        HeapMonitor m = installed;
-        long limit = m != null ? m.limitBytesSoft : Runtime.getRuntime().maxMemory();
-        long grace = m != null ? m.graceBytes : 0;
-        Runtime rt = Runtime.getRuntime();
-        long used = rt.totalMemory() - rt.freeMemory();
-        MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.OUT_OF_MEMORY, "heap", limit, grace, 0,
-                used, taskName, null, oom);
-        lastError = e;
-        return e;
+        return installed;
     }
 
     /** Immutable snapshot for {@code HeapWatchdog.statistics()}. */
     public record Snapshot(long limitBytesSoft, long graceBytes, long reserveBytes, boolean reserveArmed,
             long lastLiveBytes, long peakLiveBytes, long checks, long raises, long oomsContained,
-            long reserveReleases, MemoryLimitError lastError) {}
+            long reserveReleases) {}
 
     /** This monitor's statistics. */
     public Snapshot snapshot() {
         return new Snapshot(limitBytesSoft, graceBytes, reserveBytes, reserve != null, lastLiveBytes, peakLiveBytes,
-                checks.get(), raises.get(), OOMS_CONTAINED.get(), RESERVE_RELEASES.get(), lastError);
-    }
-
-    /** The last memory error raised or contained in the process, or null. */
-    public static MemoryLimitError lastError() {
-        return lastError;
+                checks.get(), raises.get(), OOMS_CONTAINED.get(), RESERVE_RELEASES.get());
     }
 
     /** The highest live heap after GC seen by any monitor. */
@@ -438,6 +431,11 @@ public final class HeapMonitor {
     /** Used by tests and reports. */
     public long limitBytesSoft() {
         return limitBytesSoft;
+    }
+
+    /** The grace the blamed task gets. */
+    public long graceBytes() {
+        return graceBytes;
     }
 
     /** Armed reserve size (0 when never armed). */

@@ -1,5 +1,8 @@
 package dev.weft.internal.budget;
 
+import dev.weft.internal.task.TaskExtension;
+import dev.weft.internal.task.TaskHandle;
+import dev.weft.internal.task.TaskHooks;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.lang.management.ManagementFactory;
@@ -10,8 +13,9 @@ import java.lang.management.ManagementFactory;
  * <p>Things that don't work: {@code ThreadMXBean.getThreadAllocatedBytes} returns -1 for virtual threads on
  * JDK 25, and the JFR allocation events are sampled and asynchronous. Solution: a virtual thread allocates
  * in its carrier's TLAB, so the carrier's own counter measures what the mounted task allocates.
- * {@code TaskImpl.runOn} publishes the mount ({@link #beforeMount}) and, when the task unmounts, reads the
- * counter once ({@link #afterMount}): the difference from the previous unmount on that carrier is the task's
+ * The carrier tells the mount observer ({@link TaskExtension.MountObserver}, installed by {@link #enable}) of
+ * each mount, which publishes it ({@link #beforeMount}), and of the unmount, which reads the counter once
+ * ({@link #afterMount}): the difference from the previous unmount on that carrier is the task's
  * mount plus the carrier's few bytes of scheduling. Things that don't work: reading the counter at mount and
  * at unmount; each read is a JNI call (about 20 ns on a quiet machine against a 226 ns switch; figures in
  * docs/benchmarks.md, "Memory budgets"). Even one read per unmount adds about a tenth to a switch, so the
@@ -19,7 +23,8 @@ import java.lang.management.ManagementFactory;
  * ({@link #count}); publishing the mount, which lets the watchdog blame a task that never unmounts, is
  * always on while a watchdog is installed.
  *
- * <p>Windows. A window is one watchdog period. Each task keeps one packed {@code long}: the low 48 bits are
+ * <p>Windows. A window is one watchdog period. Each task keeps one packed {@code long} (its mount word): the
+ * low 48 bits are
  * the bytes it allocated in the window, the high 16 bits the window number they belong to; a task whose
  * number is stale starts from zero. The task with the most bytes in the window is remembered in
  * {@link #top}; {@link #closeWindow()} returns it and opens the next window.
@@ -32,8 +37,19 @@ import java.lang.management.ManagementFactory;
 public final class TaskAllocation {
     private TaskAllocation() {}
 
-    /** Whether runOn publishes mounts. Written by the watchdog (install/close); read by every mount. */
-    public static volatile boolean enabled;
+    /** The mount observer while attribution is on ({@link TaskHooks#observeMounts}); allocation-free. */
+    private static final TaskExtension.MountObserver<Mount> OBSERVER = new TaskExtension.MountObserver<>() {
+        @Override
+        public Mount mounted(TaskHandle task) {
+            return beforeMount(task);
+        }
+
+        @Override
+        public long unmounted(Mount m, TaskHandle task, long word) {
+            return afterMount(m, task, word);
+        }
+    };
+
     /**
      * Whether unmounts read the carrier's counter (memory pressure: the live heap is above
      * {@link HeapMonitor#ATTRIBUTION_FRACTION} of the soft limit). Written by the watchdog; read by unmounts.
@@ -45,7 +61,7 @@ public final class TaskAllocation {
     /** Current window number (16 bits). Written by closeWindow; read by carriers. */
     private static volatile int window;
     /** Task that allocated the most in the current window, or null. Racy by design; see the class comment. */
-    private static volatile Object top;
+    private static volatile TaskHandle top;
     /** Bytes of {@link #top} in the current window. */
     private static volatile long topBytes;
 
@@ -61,15 +77,15 @@ public final class TaskAllocation {
         }
     }
 
-    /** Enables attribution (loads the thread MX bean first, off the hot path). */
+    /** Enables attribution: observes mounts (loads the thread MX bean first, off the hot path). */
     public static void enable() {
         carrierAllocatedBytes();
-        enabled = true;
+        TaskHooks.observeMounts(OBSERVER);
     }
 
     /** Disables attribution. */
     public static void disable() {
-        enabled = false;
+        TaskHooks.observeMounts(null);
         counting = false;
     }
 
@@ -101,14 +117,14 @@ public final class TaskAllocation {
     }
 
     /**
-     * Called by the carrier after {@code task} unmounted, with the carrier's {@link Mount} from
+     * Called on the carrier after {@code task} unmounted, with the carrier's {@link Mount} from
      * {@link #beforeMount}: one read of the carrier's counter; what it allocated since the previous such
      * read on this carrier (the task's mount, plus the carrier's own few bytes of scheduling since the
      * previous unmount) is added to the task's packed window count, which is returned. Allocation-free.
      *
      * @param packed the task's previous packed value (0 initially)
      */
-    public static long afterMount(Mount m, Object task, long packed) {
+    public static long afterMount(Mount m, TaskHandle task, long packed) {
         if (!counting) {
             Mount.TASK.setOpaque(m, null);
             return packed;
@@ -136,7 +152,7 @@ public final class TaskAllocation {
     }
 
     /** The leading task of the window being closed and its bytes. */
-    public record Top(Object task, long bytes) {}
+    public record Top(TaskHandle task, long bytes) {}
 
     /**
      * Closes the current window and opens the next; returns the window's top allocator (task may be null),
@@ -144,13 +160,13 @@ public final class TaskAllocation {
      * unmounts). The watchdog thread only.
      */
     public static synchronized Top closeWindow() {
-        Object bestTask = top;
+        TaskHandle bestTask = top;
         long best = topBytes;
         window = (window + 1) & 0xFFFF;
         top = null;
         topBytes = 0;
         for (Mount m : MOUNTS) {
-            Object t = Mount.TASK.getOpaque(m);
+            TaskHandle t = (TaskHandle) Mount.TASK.getOpaque(m);
             long before = (long) Mount.LAST_BYTES.getOpaque(m);
             if (t == null || before < 0) {
                 continue;
@@ -175,7 +191,7 @@ public final class TaskAllocation {
         static {
             try {
                 MethodHandles.Lookup l = MethodHandles.lookup();
-                TASK = l.findVarHandle(Mount.class, "task", Object.class);
+                TASK = l.findVarHandle(Mount.class, "task", TaskHandle.class);
                 LAST_BYTES = l.findVarHandle(Mount.class, "lastBytes", long.class);
             } catch (ReflectiveOperationException e) {
                 throw new ExceptionInInitializerError(e);
@@ -184,7 +200,7 @@ public final class TaskAllocation {
 
         final long carrierId;
         /** The mounted task, or null. Opaque access. */
-        private Object task;
+        private TaskHandle task;
         /** The carrier's counter at its last unmount (or when this record was made). Opaque access. */
         private long lastBytes;
 
@@ -203,11 +219,11 @@ public final class TaskAllocation {
     });
 
     /**
-     * Called by the carrier before it mounts {@code task}: publishes the mount for the watchdog (which
+     * Called on the carrier before it mounts {@code task}: publishes the mount for the watchdog (which
      * counts a task that never unmounts by the carrier's counter) and returns the carrier's record, to
      * pass to {@link #afterMount}. No counter read; allocation-free after the carrier's first call.
      */
-    public static Mount beforeMount(Object task) {
+    public static Mount beforeMount(TaskHandle task) {
         Mount m = MOUNT.get();
         Mount.TASK.setOpaque(m, task);
         return m;

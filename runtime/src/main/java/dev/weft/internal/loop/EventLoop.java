@@ -1,6 +1,5 @@
 package dev.weft.internal.loop;
 
-import dev.weft.internal.budget.StockSlot;
 import dev.weft.internal.errors.ErrorSink;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Executor;
@@ -22,7 +21,7 @@ import java.util.concurrent.locks.LockSupport;
  * what is queued, then exits) → {@code STOPPED} (carrier exited; submissions go to the handover
  * executor with a warning).
  */
-public final class EventLoop implements Scheduler, StockSlot {
+public final class EventLoop implements Scheduler, CarrierSlot {
     /** Accepting and running entries. */
     private static final int RUNNING = 0;
     /** Shutdown requested; the carrier drains the queue and exits. */
@@ -44,8 +43,8 @@ public final class EventLoop implements Scheduler, StockSlot {
     private volatile boolean parked;
     /** Where entries go after the carrier stopped. Written once by {@link #shutdown}. */
     private volatile Executor handover;
-    /** Memory budgets' stock for this carrier ({@link StockSlot}). Tasks on this loop only, so the carrier. */
-    private Object memoryStock;
+    /** An extension's value for this carrier ({@link CarrierSlot}). Tasks on this loop only, so the carrier. */
+    private CarrierSlot.Value carrierValue;
 
     /** Where a continuation that threw (a JDK or Weft bug) and late submissions are reported. */
     private final ErrorSink errors;
@@ -65,13 +64,13 @@ public final class EventLoop implements Scheduler, StockSlot {
     }
 
     @Override
-    public Object memoryStock() {
-        return memoryStock;
+    public CarrierSlot.Value carrierValue() {
+        return carrierValue;
     }
 
     @Override
-    public void memoryStock(Object stock) {
-        memoryStock = stock;
+    public void carrierValue(CarrierSlot.Value value) {
+        carrierValue = value;
     }
 
     @Override

@@ -1,6 +1,5 @@
 package dev.weft.internal.memory;
 
-import dev.weft.memory.ObjectLayout;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -18,15 +17,15 @@ import java.util.List;
  * Thread-safe: {@link ClassValue} caches, immutable shapes.
  */
 public final class ClassShapes {
-    private static final ClassShapes[] BY_LAYOUT = new ClassShapes[ObjectLayout.values().length];
+    private static final ClassShapes[] BY_LAYOUT = new ClassShapes[Layout.values().length];
 
     static {
-        for (ObjectLayout layout : ObjectLayout.values()) {
+        for (Layout layout : Layout.values()) {
             BY_LAYOUT[layout.ordinal()] = new ClassShapes(layout);
         }
     }
 
-    private final ObjectLayout layout;
+    private final Layout layout;
     private final ClassValue<FieldLayoutEngine.Shape> shapes = new ClassValue<>() {
         @Override
         protected FieldLayoutEngine.Shape computeValue(Class<?> type) {
@@ -34,12 +33,12 @@ public final class ClassShapes {
         }
     };
 
-    private ClassShapes(ObjectLayout layout) {
+    private ClassShapes(Layout layout) {
         this.layout = layout;
     }
 
     /** The shapes for a layout. */
-    public static ClassShapes of(ObjectLayout layout) {
+    public static ClassShapes of(Layout layout) {
         return BY_LAYOUT[layout.ordinal()];
     }
 

@@ -1,6 +1,5 @@
 package dev.weft.internal.memory;
 
-import dev.weft.memory.ObjectLayout;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -41,7 +40,7 @@ public final class FieldLayoutEngine {
     public record Shape(int[] offsetsBytes, int[] sizesBytes, int sizeBytes) {
         public Shape {
             assert offsetsBytes.length == sizesBytes.length;
-            assert sizeBytes % ObjectLayout.ALIGNMENT_BYTES == 0 : sizeBytes;
+            assert sizeBytes % Layout.ALIGNMENT_BYTES == 0 : sizeBytes;
             offsetsBytes = offsetsBytes.clone();
             sizesBytes = sizesBytes.clone();
         }
@@ -58,8 +57,8 @@ public final class FieldLayoutEngine {
     }
 
     /** The shape of {@code java.lang.Object}: a header and nothing else. */
-    public static Shape root(ObjectLayout layout) {
-        return new Shape(new int[0], new int[0], (int) ObjectLayout.alignUp(layout.headerBytes()));
+    public static Shape root(Layout layout) {
+        return new Shape(new int[0], new int[0], (int) Layout.alignUp(layout.headerBytes()));
     }
 
     /**
@@ -70,10 +69,10 @@ public final class FieldLayoutEngine {
      * @param fieldSizesBytes sizes of the class's own instance fields in declaration order: 1, 2, 4 or 8 for
      *                   primitives; references are flagged in {@code reference}
      * @param reference  {@code reference[i]} is true if field {@code i} is a reference (its size must then be
-     *                   {@link ObjectLayout#referenceBytes()})
+     *                   {@link Layout#referenceBytes()})
      * @return offsets of the class's own fields in declaration order, and the resulting shape
      */
-    public static Result extend(ObjectLayout layout, Shape superShape, int[] fieldSizesBytes, boolean[] reference) {
+    public static Result extend(Layout layout, Shape superShape, int[] fieldSizesBytes, boolean[] reference) {
         if (fieldSizesBytes.length != reference.length) {
             throw new IllegalArgumentException("fieldSizesBytes has " + fieldSizesBytes.length
                     + " entries but reference has " + reference.length + "; pass one flag per field");
@@ -134,7 +133,7 @@ public final class FieldLayoutEngine {
         // parallel lists, ordered by offset; the last block is EMPTY and unbounded
         private final List<int[]> blocks = new ArrayList<>(); // {kind, offset, size}
 
-        Blocks(ObjectLayout layout, Shape superShape) {
+        Blocks(Layout layout, Shape superShape) {
             blocks.add(new int[] {RESERVED, 0, layout.headerBytes()});
             int end = layout.headerBytes();
             int[] offsets = superShape.offsetsBytes;
@@ -218,7 +217,7 @@ public final class FieldLayoutEngine {
                 }
             }
             int end = blocks.getLast()[1];
-            return new Shape(offsets, sizes, (int) ObjectLayout.alignUp(end));
+            return new Shape(offsets, sizes, (int) Layout.alignUp(end));
         }
     }
 }

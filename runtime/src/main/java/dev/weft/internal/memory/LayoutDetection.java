@@ -2,7 +2,6 @@ package dev.weft.internal.memory;
 
 import com.sun.management.HotSpotDiagnosticMXBean;
 import com.sun.management.VMOption;
-import dev.weft.memory.ObjectLayout;
 import java.lang.management.ManagementFactory;
 
 /**
@@ -26,7 +25,7 @@ public final class LayoutDetection {
      *
      * @throws UnsupportedOperationException naming the flag to change if this JVM runs no supported layout
      */
-    public static ObjectLayout detect() {
+    public static Layout detect() {
         if (!"64".equals(System.getProperty("sun.arch.data.model", "64"))) {
             throw new UnsupportedOperationException("Weft sizing supports 64-bit JVMs only; this JVM reports "
                     + "sun.arch.data.model=" + System.getProperty("sun.arch.data.model") + "; run a 64-bit JDK 25");
@@ -50,9 +49,9 @@ public final class LayoutDetection {
                         + "uncompressed oops (a heap of 32 GiB or more, or -XX:-UseCompressedOops); use a heap "
                         + "below 32 GiB or drop -XX:+UseCompactObjectHeaders");
             }
-            return ObjectLayout.COMPACT_HEADERS;
+            return Layout.COMPACT_HEADERS;
         }
-        return compressedOops ? ObjectLayout.COMPRESSED_OOPS : ObjectLayout.UNCOMPRESSED_OOPS;
+        return compressedOops ? Layout.COMPRESSED_OOPS : Layout.UNCOMPRESSED_OOPS;
     }
 
     private static HotSpotDiagnosticMXBean hotSpot() {

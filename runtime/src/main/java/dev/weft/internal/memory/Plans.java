@@ -1,6 +1,5 @@
 package dev.weft.internal.memory;
 
-import dev.weft.memory.ObjectLayout;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.util.ArrayList;
@@ -27,10 +26,10 @@ public final class Plans {
     public static final int OPAQUE = 5;
 
     private static final Field[] NO_FIELDS = new Field[0];
-    private static final Plans[] BY_LAYOUT = new Plans[ObjectLayout.values().length];
+    private static final Plans[] BY_LAYOUT = new Plans[Layout.values().length];
 
     static {
-        for (ObjectLayout layout : ObjectLayout.values()) {
+        for (Layout layout : Layout.values()) {
             BY_LAYOUT[layout.ordinal()] = new Plans(layout);
         }
     }
@@ -45,7 +44,7 @@ public final class Plans {
      */
     public record Plan(int kind, long shallowBytes, Field[] references, Class<?> componentType) {}
 
-    private final ObjectLayout layout;
+    private final Layout layout;
     private final ClassValue<Plan> plans = new ClassValue<>() {
         @Override
         protected Plan computeValue(Class<?> type) {
@@ -53,12 +52,12 @@ public final class Plans {
         }
     };
 
-    private Plans(ObjectLayout layout) {
+    private Plans(Layout layout) {
         this.layout = layout;
     }
 
     /** The plans for a layout. */
-    public static Plans of(ObjectLayout layout) {
+    public static Plans of(Layout layout) {
         return BY_LAYOUT[layout.ordinal()];
     }
 

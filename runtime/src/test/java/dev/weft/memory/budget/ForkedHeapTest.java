@@ -2,7 +2,7 @@ package dev.weft.memory.budget;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.weft.internal.budget.SoftLimitRun;
+import dev.weft.internal.softlimit.SoftLimitRun;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

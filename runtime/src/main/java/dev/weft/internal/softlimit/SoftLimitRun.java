@@ -1,9 +1,11 @@
-package dev.weft.internal.budget;
+package dev.weft.internal.softlimit;
 
 import dev.weft.CancelReason;
 import dev.weft.Cancelled;
 import dev.weft.ThrowingRunnable;
 import dev.weft.Weft;
+import dev.weft.internal.budget.ByteSizes;
+import dev.weft.internal.budget.HeapMonitor;
 import dev.weft.memory.HeapWatchdog;
 import dev.weft.memory.MemoryLimitError;
 import dev.weft.memory.WatchdogStatistics;
@@ -36,7 +38,8 @@ import java.util.Set;
  * <p>Things that don't work: keeping this half in the command line's jar. The child's class path is the
  * user's program plus the runtime and agent jars, and the program's class path should not carry the command
  * line. Solution: the child half is runtime machinery (it only uses the watchdog); the command line is the
- * launcher.
+ * launcher. It has a package of its own, the top layer: it is a client of the public API ({@link Weft#run},
+ * {@link HeapWatchdog}), and the memory machinery in {@code internal.budget} sits below that API.
  *
  * <p>Exit status {@value #EXIT_MEMORY}: the program hit the soft limit (or ran out of heap) and its cleanup
  * ran. Chosen outside the statuses Weft already uses (0, 1, 2, 124, 130) and below 128, so that it is not
@@ -86,10 +89,11 @@ public final class SoftLimitRun {
             if (e == null && !isMemoryCancellation(failure)) {
                 return -1;
             }
+            WatchdogStatistics s = watchdog.statistics();
             if (e == null) {
-                e = HeapMonitor.lastError();
+                e = s.lastError();
             }
-            System.err.println(report(e, watchdog.statistics()));
+            System.err.println(report(e, s));
             return EXIT_MEMORY;
         }
 

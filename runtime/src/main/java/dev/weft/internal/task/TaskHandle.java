@@ -1,0 +1,44 @@
+package dev.weft.internal.task;
+
+import dev.weft.internal.loop.CarrierSlot;
+
+/**
+ * What an extension (memory budgets) may ask of a Weft task. Implemented by the runtime's task; an extension
+ * finds the current one with {@link TaskHooks#currentTask()} and is handed the others by {@link TaskExtension}'s
+ * events. This package sits below {@code dev.weft}: it names no runtime type, so an extension built on it
+ * never reaches into the runtime, and the runtime never names an extension.
+ *
+ * <h2>Thread safety</h2>
+ * Each method says which threads may call it.
+ */
+public interface TaskHandle {
+    /** What an extension keeps for one task ({@link #attachment()}). */
+    interface Attachment {}
+
+    /** A {@code TaskScope}, as an identity: what {@link #innermostTaskScope()} returns and exits report. */
+    interface Scope {}
+
+    /** The task's name. Any thread. */
+    String name();
+
+    /** Whether the task has not ended yet (its state is {@code RUNNING}). Any thread. */
+    boolean isRunning();
+
+    /** The extension's state for this task, or null before the first {@link #attachIfAbsent}. Any thread. */
+    Attachment attachment();
+
+    /** Attaches {@code attachment} unless one is attached already; returns the one attached now. Any thread. */
+    Attachment attachIfAbsent(Attachment attachment);
+
+    /** Cancels the task's own scope with reason {@code MEMORY}; {@code origin} becomes the cause. Any thread. */
+    void cancelForMemory(Throwable origin);
+
+    /**
+     * The slot of the loop whose carrier runs the task now, or null (the stealing pool, or not mounted). The
+     * loop that mounted it, not the one it may be moving to. The task's own thread, while mounted.
+     */
+    CarrierSlot mountedCarrierSlot();
+
+    /** The innermost {@code TaskScope} open in the task, or null if none. The task's own thread. */
+    Scope innermostTaskScope();
+}

@@ -1,0 +1,268 @@
+package dev.weft.memory;
+
+import dev.weft.CancelReason;
+import dev.weft.Cancelled;
+import dev.weft.internal.budget.HeapMonitor;
+import dev.weft.internal.loop.CarrierSlot;
+import dev.weft.internal.task.TaskExtension;
+import dev.weft.internal.task.TaskHandle;
+import dev.weft.internal.task.TaskHooks;
+
+/**
+ * One task's memory state: the grace it was lent, and a memory error the watchdog raised in it. Created on
+ * first use and kept in the task's attachment slot ({@link TaskHandle#attachment()}). Memory budgets see tasks
+ * only through {@code dev.weft.internal.task}, and the runtime reaches memory only through {@link #EXTENSION},
+ * which this class {@linkplain #install() registers} when memory is first used (a budget made, the watchdog
+ * installed, a task's state made): from then on a real {@link OutOfMemoryError} in a task is contained too.
+ *
+ * <p>Grace. When a reservation crosses a soft limit, the budget refuses it, raises
+ * {@link MemoryLimitError} and {@linkplain #grantGrace lends} the task its grace on that budget: until the
+ * grace ends, the task's reservations on that budget may go up to the limit plus the grace. The grace ends
+ * when the innermost {@code TaskScope} that was open in the task when the error was raised exits
+ * ({@link #onTaskScopeExit}), or when the task ends if none was open ({@link #onTaskEnd}).
+ *
+ * <p>State table (grace; task thread only):
+ * <pre>
+ *   no grace   --refusal-->        in grace (lenders, scope)
+ *   in grace   --overrun-->        overrun (every further reservation of the task refused, task cancelled)
+ *   in grace | overrun --scope exit or task end--> no grace (lenders repaid)
+ * </pre>
+ *
+ * <h2>Thread safety</h2>
+ * Grace fields are written and read by the task's own thread; {@link #pending} by any thread.
+ */
+final class TaskMemory implements TaskHandle.Attachment {
+
+    /** A budget that lends grace; repaid when the grace ends. */
+    interface GraceLender {
+        /** Called once per grant when the grace ends. Any thread. */
+        void repayGrace();
+    }
+
+    /** What the runtime tells memory budgets about tasks. */
+    private static final TaskExtension EXTENSION = new TaskExtension() {
+        @Override
+        public Throwable taskEnded(TaskHandle task, Throwable failure, Throwable cancelled) {
+            return onTaskEnd(task, task.attachment() instanceof TaskMemory m ? m : null, failure, cancelled);
+        }
+
+        @Override
+        public void taskScopeExited(TaskHandle task, TaskHandle.Scope scope) {
+            if (task.attachment() instanceof TaskMemory m) {
+                m.onTaskScopeExit(scope);
+            }
+        }
+
+        @Override
+        public boolean isMemoryFailure(Throwable failure) {
+            return failure instanceof MemoryLimitError;
+        }
+
+        @Override
+        public String toString() {
+            return "memory budgets";
+        }
+    };
+
+    /** The last memory error raised or contained in the process, or null. Any thread. */
+    private static volatile MemoryLimitError lastError;
+
+    /** Registers memory budgets with the runtime's task hooks; idempotent, cheap after the first call. */
+    static void install() {
+        if (TaskHooks.extension() != EXTENSION) {
+            TaskHooks.install(EXTENSION);
+        }
+    }
+
+    /** The current task's state (created on first use), or null outside a Weft task. */
+    static TaskMemory current() {
+        TaskHandle t = TaskHooks.currentTask();
+        return t == null ? null : of(t);
+    }
+
+    /** The slot of the loop the current Weft task runs on, or null (not a task, or not on a loop). */
+    static CarrierSlot currentCarrierSlot() {
+        TaskHandle t = TaskHooks.currentTask();
+        return t == null ? null : t.mountedCarrierSlot();
+    }
+
+    /** The state of {@code task}, created on first use. Any thread. */
+    static TaskMemory of(TaskHandle task) {
+        if (task.attachment() instanceof TaskMemory m) {
+            return m;
+        }
+        install(); // before the first attachment: the runtime tells the extension of tasks that have one
+        return (TaskMemory) task.attachIfAbsent(new TaskMemory(task));
+    }
+
+    private static final GraceLender[] NONE = new GraceLender[0];
+
+    private final TaskHandle task;
+    /** Budgets that lent grace. Task thread only. */
+    private GraceLender[] lenders = NONE;
+    /** Number of used entries in lenders. Task thread only. */
+    private int lenderCount;
+    /** The TaskScope whose exit ends the grace, or null (task end). Task thread only. */
+    private TaskHandle.Scope graceScope;
+    /** The task overran its grace. Task thread only. */
+    private boolean overrun;
+    /** A memory error the watchdog raised in this task, or null. Written by the watchdog, read by the task. */
+    private volatile MemoryLimitError pending;
+    /** Whether {@link #pending} was already thrown from a reservation. Task thread only. */
+    private boolean pendingDelivered;
+
+    private TaskMemory(TaskHandle task) {
+        this.task = task;
+    }
+
+    /** The task's name. */
+    String taskName() {
+        return task.name();
+    }
+
+    /** Whether the task may use {@code lender}'s grace now (lent by it, or by the watchdog for any budget). */
+    boolean inGrace(GraceLender lender) {
+        if (pending != null) {
+            return true;
+        }
+        for (int i = 0; i < lenderCount; i++) {
+            if (lenders[i] == lender) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the task holds any grace. */
+    boolean inGrace() {
+        return lenderCount > 0 || pending != null;
+    }
+
+    /** Records that {@code lender} lent grace; the first grant fixes the scope whose exit ends it. Task thread. */
+    void grantGrace(GraceLender lender) {
+        if (lenderCount == 0) {
+            graceScope = task.innermostTaskScope();
+        }
+        if (lenderCount == lenders.length) {
+            lenders = java.util.Arrays.copyOf(lenders, Math.max(2, lenders.length * 2));
+        }
+        lenders[lenderCount++] = lender;
+    }
+
+    /** Marks the grace overrun and cancels the task (it fails hard). */
+    void overrun(MemoryLimitError e) {
+        overrun = true;
+        task.cancelForMemory(e);
+    }
+
+    /** Whether the task overran its grace; its further reservations are refused at once. */
+    boolean isOverrun() {
+        return overrun;
+    }
+
+    /**
+     * Raises {@code e} in the task asynchronously (the watchdog): lends grace on every budget until the task
+     * ends, and cancels it (reason MEMORY, cause {@code e}). Returns false if an error is already pending.
+     */
+    boolean raise(MemoryLimitError e) {
+        synchronized (this) {
+            if (pending != null) {
+                return false;
+            }
+            pending = e;
+        }
+        task.cancelForMemory(e);
+        return true;
+    }
+
+    /** Whether the watchdog raised an error in this task. */
+    boolean isRaised() {
+        return pending != null;
+    }
+
+    /** The watchdog's error if not yet thrown from a reservation (then marked thrown), else null. Task thread. */
+    MemoryLimitError takePending() {
+        MemoryLimitError e = pending;
+        if (e == null || pendingDelivered) {
+            return null;
+        }
+        pendingDelivered = true;
+        return e;
+    }
+
+    /** A TaskScope opened by this task exited ({@link TaskExtension#taskScopeExited}). Task thread. */
+    private void onTaskScopeExit(TaskHandle.Scope scope) {
+        if (lenderCount > 0 && scope == graceScope) {
+            endGrace();
+        }
+    }
+
+    private void endGrace() {
+        for (int i = 0; i < lenderCount; i++) {
+            lenders[i].repayGrace();
+            lenders[i] = null;
+        }
+        lenderCount = 0;
+        graceScope = null;
+        overrun = false;
+    }
+
+    /**
+     * The task's body ended ({@link TaskExtension#taskEnded}), after all its cleanup. Ends the grace and returns
+     * the failure the task should end with: a real {@link OutOfMemoryError} becomes a contained
+     * {@link MemoryLimitError}; the watchdog's cancellation becomes its error; otherwise {@code fail}.
+     *
+     * @param memory    the task's state, or null
+     * @param fail      the body's failure, or null
+     * @param cancelled the body's {@link Cancelled}, or null
+     */
+    private static Throwable onTaskEnd(TaskHandle task, TaskMemory memory, Throwable fail, Throwable cancelled) {
+        Throwable result = fail;
+        if (fail instanceof OutOfMemoryError oom) {
+            result = contain(oom, task.name());
+        } else if (fail == null && cancelled instanceof Cancelled c && memory != null && memory.pending != null
+                && c.reason() == CancelReason.MEMORY) {
+            MemoryLimitError e = memory.pending;
+            result = e;
+        }
+        if (memory != null) {
+            memory.endGrace();
+        }
+        return result;
+    }
+
+    /**
+     * Contains a real {@link OutOfMemoryError} that ended a task: drops the reserve and returns the task's
+     * {@link MemoryLimitError} (cause {@code oom}).
+     */
+    static MemoryLimitError contain(OutOfMemoryError oom, String taskName) {
+        HeapMonitor m = HeapMonitor.containOutOfMemory();
+        long limit = m != null ? m.limitBytesSoft() : Runtime.getRuntime().maxMemory();
+        long grace = m != null ? m.graceBytes() : 0;
+        Runtime rt = Runtime.getRuntime();
+        long used = rt.totalMemory() - rt.freeMemory();
+        MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.OUT_OF_MEMORY, "heap", limit, grace, 0,
+                used, taskName, null, oom);
+        lastError = e;
+        return e;
+    }
+
+    /**
+     * The watchdog's {@link HeapMonitor.Blame}: raises a HEAP memory error in {@code task}. The notification or
+     * watchdog thread.
+     */
+    static boolean blame(TaskHandle task, long limitBytesSoft, long graceBytes, long allocatedBytes, long liveBytes) {
+        MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.HEAP, "heap", limitBytesSoft, graceBytes,
+                allocatedBytes, liveBytes, task.name(), null, null);
+        if (!of(task).raise(e)) {
+            return false;
+        }
+        lastError = e;
+        return true;
+    }
+
+    /** The last memory error raised or contained in the process, or null. */
+    static MemoryLimitError lastError() {
+        return lastError;
+    }
+}
