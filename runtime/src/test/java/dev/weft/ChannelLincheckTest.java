@@ -91,7 +91,7 @@ public class ChannelLincheckTest {
     @Test
     void channelNonBlockingOperationsAreLinearizable() {
         var options = new ModelCheckingOptions()
-                .iterations(5)
+                .iterations(3)
                 .invocationsPerIteration(40)
                 .threads(2)
                 .actorsPerThread(2)

@@ -5,9 +5,10 @@ import java.net.URL;
 import java.net.URLClassLoader;
 
 /**
- * A fresh copy of Weft's classes (main and test) in which {@link WaitQueue}'s assertions are off and every other
- * class keeps them on: for Lincheck's model checker, whose emulated monitors make {@code Thread.holdsLock} false.
- * Interfaces handed in stay shared with the caller's loader.
+ * A fresh copy of Weft's classes (main and test) in which the assertions of the classes that assert
+ * {@code Thread.holdsLock} ({@link WaitQueue}, {@link WaitingTask}) are off and every other class keeps them on: for
+ * Lincheck's model checker, whose emulated monitors make {@code Thread.holdsLock} false. A Lincheck test's
+ * {@code Ops} interface (a nested {@code *LincheckTest.Ops}) stays shared with the test's loader.
  */
 final class IsolatedClasses extends URLClassLoader {
     static {
@@ -19,6 +20,7 @@ final class IsolatedClasses extends URLClassLoader {
                 IsolatedClasses.class.getClassLoader());
         setDefaultAssertionStatus(true);
         setClassAssertionStatus(WaitQueue.class.getName(), false);
+        setClassAssertionStatus(WaitingTask.class.getName(), false);
     }
 
     /** A new instance of {@code impl}'s isolated copy, seen through the shared interface {@code api}. */
@@ -57,6 +59,6 @@ final class IsolatedClasses extends URLClassLoader {
     }
 
     private static boolean isSharedInterface(String name) {
-        return name.equals(WaitQueueLincheckTest.Ops.class.getName());
+        return name.endsWith("LincheckTest$Ops");
     }
 }

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * <p>Lincheck's model checker emulates monitors: the JVM does not see the thread owning {@code WaitQueue}'s monitor
  * inside its {@code synchronized} methods, so {@code unlink}'s {@code assert Thread.holdsLock(this)} would fail.
  * The operations therefore run on a copy of Weft's classes ({@link IsolatedClasses}, see {@link WaitQueueDriver})
- * with assertions off for {@code WaitQueue} only; the driver makes {@code add}'s node-ownership assertion itself.
+ * with assertions off for {@code WaitQueue}; the driver makes {@code add}'s node-ownership assertion itself.
  */
 @Param(name = "tid", gen = ThreadIdGen.class)
 public class WaitQueueLincheckTest {

@@ -194,8 +194,8 @@ public class RunQueueLincheckTest {
 
     private static ModelCheckingOptions bounded() {
         return new ModelCheckingOptions()
-                .iterations(8)
-                .invocationsPerIteration(150)
+                .iterations(6)
+                .invocationsPerIteration(120)
                 .threads(3)
                 .actorsPerThread(2)
                 .actorsBefore(1)
@@ -210,7 +210,7 @@ public class RunQueueLincheckTest {
     @Test
     void runQueueOverflowLosesAndDuplicatesNoEntryForManyProducersAndOneConsumer() {
         // two threads: a producer, and a producer that is the consumer; the initial part fills the ring
-        bounded().iterations(5).invocationsPerIteration(100)
+        bounded().iterations(3).invocationsPerIteration(80)
                 .threads(2).actorsPerThread(3).actorsBefore(2).actorsAfter(0)
                 .check(Tight.class);
     }
