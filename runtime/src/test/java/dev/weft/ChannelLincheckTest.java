@@ -26,6 +26,9 @@ public class ChannelLincheckTest {
 
     private final Channel<Integer> channel = Channel.create(CAPACITY);
 
+    /** Lincheck creates one instance per scenario run. */
+    public ChannelLincheckTest() {}
+
     @Operation
     public boolean trySend(@Param(name = "v") int v) {
         return channel.trySend(v);
@@ -55,6 +58,8 @@ public class ChannelLincheckTest {
     public static class Spec {
         private final ArrayDeque<Integer> items = new ArrayDeque<>();
         private boolean closed;
+
+        public Spec() {}
 
         public boolean trySend(int v) {
             if (closed) {
