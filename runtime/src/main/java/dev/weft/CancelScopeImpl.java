@@ -281,7 +281,7 @@ final class CancelScopeImpl implements CancelScope {
         }
         task.current = this;
         armDeadline(timers);
-        task.syncInterrupt();
+        task.syncInterruptAfterEntry();
     }
 
     /** Enters this scope as the root scope of {@code child}, on the spawning thread, before the child starts. */

@@ -75,8 +75,8 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
     private Throwable failure;
     /** Whether a Cancelled that ended the body came from an enclosing scope. Written before {@link #state}. */
     private boolean cancelPropagates;
-    /** Threads waiting for the end. Signalled all at once by {@link #complete}. */
-    private final WaitQueue joiners = new WaitQueue();
+    /** Threads waiting for the end, or null until the first joiner. Signalled all at once by {@link #complete}. */
+    private volatile WaitQueue joiners;
     /** ScopedValue bindings to inherit (the spawner's), or null. Written once before start. */
     private Object scopedValueBindings;
     /** Set when the body starts. The task's thread only. */
@@ -246,7 +246,7 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
         Cancelled cancelled = null;
         T value = null;
         try {
-            syncInterrupt();
+            syncInterruptAfterEntry();
             value = body.call();
         } catch (Throwable t) {
             Cancelled c = t instanceof Cancelled cc ? cc : asCancelled(t);
@@ -293,7 +293,10 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
             result = value;
             state = ST_SUCCEEDED;
         }
-        WaitQueue.wakeAll(joiners.signalAll());
+        WaitQueue j = joiners; // read after the state write: a joiner that adds later re-checks the state
+        if (j != null) {
+            WaitQueue.wakeAll(j.signalAll());
+        }
         runtime.releaseAdmission(scheduler, this);
         if (parentScope != null) {
             parentScope.onChildDone(this);
@@ -302,6 +305,20 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
 
     boolean isDone() {
         return state >= ST_SUCCEEDED;
+    }
+
+    /** The joiners' queue, created by the first joiner. */
+    private WaitQueue joiners() {
+        WaitQueue j = joiners;
+        if (j == null) {
+            synchronized (this) {
+                j = joiners;
+                if (j == null) {
+                    joiners = j = new WaitQueue();
+                }
+            }
+        }
+        return j;
     }
 
     /** Whether the Cancelled that ended the task came from an enclosing scope (valid once done). */
@@ -322,7 +339,7 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
             } else {
                 node.reset();
             }
-            joiners.add(node);
+            joiners().add(node);
             if (isDone()) { // completed between the check and the add
                 Park.abandon(node);
                 break;
@@ -342,7 +359,7 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
         boolean interrupted = false;
         WaitQueue.Node node = new WaitQueue.Node();
         while (!isDone()) {
-            joiners.add(node);
+            joiners().add(node);
             if (isDone()) {
                 Park.abandon(node);
                 break;

@@ -51,8 +51,8 @@ public final class WaitQueue {
         }
     }
 
-    /** Oldest waiter, or null. Guarded by this. */
-    private Node head;
+    /** Oldest waiter, or null. Written under this; volatile for the lock-free "nobody waits" check. */
+    private volatile Node head;
     /** Newest waiter, or null. Guarded by this. */
     private Node tail;
     /** Waiters queued. Guarded by this. */
@@ -84,8 +84,19 @@ public final class WaitQueue {
         return true;
     }
 
-    /** Dequeues the oldest waiter and marks it signalled; the caller unparks it with {@link #wake}. */
-    public synchronized Node signalOne() {
+    /**
+     * Dequeues the oldest waiter and marks it signalled; the caller unparks it with {@link #wake}. Returns null at
+     * once, without the lock, when nobody waits (a waiter adds under the caller's own lock, or re-checks its
+     * condition after the add, so a concurrent add is never missed).
+     */
+    public Node signalOne() {
+        if (head == null) {
+            return null;
+        }
+        return signalOneLocked();
+    }
+
+    private synchronized Node signalOneLocked() {
         Node n = head;
         if (n != null) {
             unlink(n);
@@ -98,7 +109,14 @@ public final class WaitQueue {
      * Dequeues every waiter and marks each signalled; returns the first of a chain the caller passes to
      * {@link #wakeAll} once it released its own lock.
      */
-    public synchronized Node signalAll() {
+    public Node signalAll() {
+        if (head == null) {
+            return null;
+        }
+        return signalAllLocked();
+    }
+
+    private synchronized Node signalAllLocked() {
         Node first = head;
         for (Node n = first; n != null; n = n.next) {
             n.signalled = true;
@@ -129,7 +147,7 @@ public final class WaitQueue {
     }
 
     /** Whether no one waits. */
-    public synchronized boolean isEmpty() {
+    public boolean isEmpty() {
         return head == null;
     }
 

@@ -247,9 +247,24 @@ public abstract class WaitingTask {
         }
     }
 
-    /** The task's thread, when its body has ended: clears Weft's interrupt, gives back the program's own. */
+    /**
+     * The task's thread, after it entered a scope or started its body: as {@link #syncInterrupt()}, but without the
+     * lock while nothing is cancelled anywhere and Weft owns no interrupt. Safe there, unlike on a scope's exit: a
+     * canceller increments the pending count before it wakes anyone, so reading zero after the chain changed means
+     * any canceller still to come sees the new chain (and this task needs nothing cleared).
+     */
+    public final void syncInterruptAfterEntry() {
+        if (PendingCancels.count == 0 && !posted) {
+            return;
+        }
+        syncInterrupt();
+    }
+
+    /** The task's thread, when its body has ended: clears Weft's interrupt (the thread ends: nothing is owed). */
     public final void clearOnEnd() {
-        Thread self = Thread.currentThread();
+        if (!posted && !foreignOwed) {
+            return; // a canceller arriving later finds no scope entered (the chain is empty) and posts nothing
+        }
         lockOnTaskThread();
         try {
             if (posted) {

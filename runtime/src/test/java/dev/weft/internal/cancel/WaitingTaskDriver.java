@@ -36,6 +36,11 @@ public final class WaitingTaskDriver implements WaitingTaskLincheckTest.Ops {
         }
 
         @Override
+        protected Object visibleCancelScope() {
+            return cancelVisible() ? this : null;
+        }
+
+        @Override
         protected TimerQueue timers() {
             throw new UnsupportedOperationException("no clock in this model");
         }
@@ -79,6 +84,7 @@ public final class WaitingTaskDriver implements WaitingTaskLincheckTest.Ops {
     @Override
     public boolean end() {
         startOnCurrentThread();
+        task.inScope = false; // as the runtime does: the body's scope chain is empty before clearOnEnd
         task.clearOnEnd();
         boolean status = Thread.currentThread().isInterrupted();
         Thread.interrupted(); // the thread goes back to Lincheck clean

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  * scope's exit either posts before the exit clears it or posts nothing, so no stray interrupt of Weft's is left in
  * the status once the scope is left, and a foreign interrupt that came first is given back.
  *
- * <p>{@code WaitingTask} asserts {@code Thread.holdsLock}, which Lincheck's emulated monitors make false: the
+ * <p>{@code WaitingTask} asserts that its lock is held, which Lincheck's emulation can make false: the
  * operations run on a copy of Weft's classes with its assertions off ({@link IsolatedClasses},
  * {@link WaitingTaskDriver}).
  */
@@ -143,6 +143,7 @@ public class WaitingTaskLincheckTest {
 
         public boolean end() {
             start();
+            inScope = false; // the body's scope chain is empty when it ends
             if (posted) {
                 posted = false;
                 status = false;
