@@ -11,6 +11,8 @@
 module dev.weft {
     requires java.management;
     requires jdk.management;
+    // sun.misc.Signal: Ctrl-C and SIGTERM cancel the root task and wait for its cleanup (also on the module path)
+    requires jdk.unsupported;
     exports dev.weft;
     exports dev.weft.memory;
     // the agent's calls into the runtime (not for application code)

@@ -13,5 +13,7 @@ public enum CancelReason {
     /** A memory budget or the heap watchdog cancelled the task. */
     MEMORY,
     /** The process received SIGINT (Ctrl-C), which cancels the root task. */
-    INTERRUPT
+    INTERRUPT,
+    /** The process received SIGTERM ({@code kill}, a container stopping), which cancels the root task. */
+    TERMINATE
 }

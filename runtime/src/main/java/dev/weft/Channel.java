@@ -54,8 +54,8 @@ public final class Channel<T> {
     /** Guarded by lock. */
     private boolean closed;
     /** Parked senders / receivers; bounded by the number of threads. Added to under lock. */
-    private final WaitQueue senders = new WaitQueue();
-    private final WaitQueue receivers = new WaitQueue();
+    private final WaitQueue senders = new WaitQueue(lock);
+    private final WaitQueue receivers = new WaitQueue(lock);
 
     private Channel(int capacity) {
         items = new Object[capacity];
@@ -108,7 +108,7 @@ public final class Channel<T> {
                     throw new ChannelClosedException("send on a closed channel");
                 }
                 if (count == items.length) {
-                    node = nodeFor(node);
+                    node = nodeFor(me, node);
                     senders.add(node);
                     wakeReceiver = null;
                 } else {
@@ -183,7 +183,7 @@ public final class Channel<T> {
                 } else if (closed) {
                     throw new ChannelClosedException("channel closed and drained");
                 } else {
-                    node = nodeFor(node);
+                    node = nodeFor(me, node);
                     receivers.add(node);
                 }
             } finally {
@@ -199,8 +199,11 @@ public final class Channel<T> {
         }
     }
 
-    /** A node for the current thread's next wait: new, or the last one reset. */
-    private static WaitQueue.Node nodeFor(WaitQueue.Node last) {
+    /** A node for the current thread's next wait: the task's own (no allocation), or new, or the last one reset. */
+    private static WaitQueue.Node nodeFor(TaskImpl<?> me, WaitQueue.Node last) {
+        if (me != null) {
+            return me.reusableNode();
+        }
         if (last == null) {
             return new WaitQueue.Node();
         }
@@ -238,8 +241,8 @@ public final class Channel<T> {
 
     /** Closes the channel: sends fail; receives drain what is buffered, then fail. Idempotent. */
     public void close() {
-        WaitQueue.Node s;
-        WaitQueue.Node r;
+        WaitQueue.Node[] s;
+        WaitQueue.Node[] r;
         lock.lock();
         try {
             closed = true;

@@ -33,6 +33,8 @@ final class RuntimeImpl {
     private static final Object SIGNAL_LOCK = new Object();
     /** Restores the JVM's SIGINT handler. Guarded by SIGNAL_LOCK. */
     private static Runnable restoreSigint;
+    /** Restores the JVM's SIGTERM handler. Guarded by SIGNAL_LOCK. */
+    private static Runnable restoreSigterm;
     /** SIGINTs received while runtimes were active. Guarded by SIGNAL_LOCK. */
     private static int sigintCount;
     /** Late submissions from stopped loops run here, loudly. */
@@ -236,6 +238,10 @@ final class RuntimeImpl {
                 if (restoreSigint == null) {
                     restoreSigint = () -> {};
                 }
+                restoreSigterm = Signals.onTerminate(sig -> onSigterm());
+                if (restoreSigterm == null) {
+                    restoreSigterm = () -> {};
+                }
             }
         }
     }
@@ -246,6 +252,8 @@ final class RuntimeImpl {
             if (ACTIVE.isEmpty() && restoreSigint != null) {
                 restoreSigint.run();
                 restoreSigint = null;
+                restoreSigterm.run();
+                restoreSigterm = null;
             }
         }
     }
@@ -271,6 +279,26 @@ final class RuntimeImpl {
                 + " exit at once)");
         for (RuntimeImpl rt : ACTIVE) {
             rt.cancelRoot(CancelReason.INTERRUPT);
+        }
+    }
+
+    /**
+     * SIGTERM: cancels every active root task (reason TERMINATE); cleanup runs and {@link Weft#exitStatus} gives
+     * 143. A second signal (SIGTERM or SIGINT) halts as a second Ctrl-C does.
+     */
+    private static void onSigterm() {
+        int count;
+        synchronized (SIGNAL_LOCK) {
+            count = ++sigintCount;
+        }
+        if (count > 1) {
+            System.err.println("weft: second signal, exiting without waiting for cleanup");
+            System.err.flush();
+            Runtime.getRuntime().halt(Weft.EXIT_TERMINATED);
+        }
+        System.err.println("weft: terminate: cancelling the root task (cleanup runs)");
+        for (RuntimeImpl rt : ACTIVE) {
+            rt.cancelRoot(CancelReason.TERMINATE);
         }
     }
 

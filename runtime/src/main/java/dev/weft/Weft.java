@@ -23,8 +23,9 @@ import java.util.List;
  * }
  *
  * <h2>Cancellation</h2>
- * Ctrl-C (SIGINT) cancels the root task with reason {@link CancelReason#INTERRUPT}; its cleanup runs and
- * {@code run} throws that {@link Cancelled}. A second Ctrl-C prints the live task tree (what is still in
+ * Ctrl-C (SIGINT) cancels the root task with reason {@link CancelReason#INTERRUPT}, and SIGTERM with reason
+ * {@link CancelReason#TERMINATE}; its cleanup runs and {@code run} throws that {@link Cancelled}
+ * ({@link #exitStatus} maps them to 130 and 143). A second Ctrl-C prints the live task tree (what is still in
  * cleanup) and exits the process at once with status 130.
  * {@link Options#timeout} cancels the root at a deadline (reason {@link CancelReason#DEADLINE}).
  *
@@ -42,6 +43,8 @@ import java.util.List;
 public final class Weft {
     /** Process exit status after SIGINT. */
     public static final int EXIT_INTERRUPTED = 130;
+    /** Process exit status after SIGTERM (128 + 15, as a shell reports a process killed by it). */
+    public static final int EXIT_TERMINATED = 143;
     /** Process exit status after {@link Options#timeout} cancelled the root task. */
     public static final int EXIT_TIMEOUT = 124;
     /** Process exit status after the root task failed. */
@@ -97,7 +100,7 @@ public final class Weft {
             return this;
         }
 
-        /** Whether SIGINT cancels the root task (default true). */
+        /** Whether SIGINT (Ctrl-C) and SIGTERM cancel the root task (default true). */
         public Options handleSigint(boolean handle) {
             this.handleSigint = handle;
             return this;
@@ -184,8 +187,8 @@ public final class Weft {
 
     /**
      * Runs {@code program} (typically a {@link #run} call) and maps its outcome to a process exit status:
-     * 0, {@link #EXIT_FAILED} (failure, printed to stderr), {@link #EXIT_INTERRUPTED} (Ctrl-C) or
-     * {@link #EXIT_TIMEOUT} (root deadline).
+     * 0, {@link #EXIT_FAILED} (failure, printed to stderr), {@link #EXIT_INTERRUPTED} (Ctrl-C),
+     * {@link #EXIT_TERMINATED} (SIGTERM) or {@link #EXIT_TIMEOUT} (root deadline).
      */
     public static int exitStatus(ThrowingRunnable<? extends Throwable> program) {
         try {
@@ -195,6 +198,10 @@ public final class Weft {
             if (c.reason() == CancelReason.INTERRUPT) {
                 System.err.println("weft: interrupted; cleanup finished");
                 return EXIT_INTERRUPTED;
+            }
+            if (c.reason() == CancelReason.TERMINATE) {
+                System.err.println("weft: terminated; cleanup finished");
+                return EXIT_TERMINATED;
             }
             if (c.reason() == CancelReason.DEADLINE) {
                 System.err.println("weft: the program's deadline passed; cleanup finished");

@@ -25,7 +25,11 @@ class InterruptTest {
     }
 
     private static void sigint(Process p) throws Exception {
-        Process kill = new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).inheritIO().start();
+        signal(p, "INT");
+    }
+
+    private static void signal(Process p, String name) throws Exception {
+        Process kill = new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).inheritIO().start();
         assertThat(kill.waitFor(10, TimeUnit.SECONDS)).isTrue();
         assertThat(kill.exitValue()).isZero();
     }
@@ -53,6 +57,20 @@ class InterruptTest {
         assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).as(seen.toString()).isEqualTo(130);
         assertThat(seen).contains("cleanup started", "interrupted; cleanup finished");
+    }
+
+    @Test
+    void sigtermCancelsTheRootRunsCleanupAndExits143() throws Exception {
+        Process p = start();
+        var r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        StringBuilder seen = new StringBuilder();
+        awaitLine(r, "ready", seen);
+        signal(p, "TERM");
+        awaitLine(r, "cleanup done", seen);
+        r.lines().forEach(l -> seen.append(l).append('\n'));
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(seen.toString()).isEqualTo(Weft.EXIT_TERMINATED);
+        assertThat(seen).contains("cleanup started", "terminated; cleanup finished");
     }
 
     @Test

@@ -71,6 +71,12 @@ public final class WeftAgent {
             report = Report.open(options.report(), System.err);
         } catch (IllegalArgumentException e) {
             System.err.println("[weft-agent] error: " + e.getMessage());
+            if (!retransformLoaded) {
+                // at startup a throwing premain makes the JVM print "*** java.lang.instrument ASSERTION FAILED ***"
+                // and abort natively (status 134): say the one line and exit as for bad usage instead
+                System.err.flush();
+                Runtime.getRuntime().halt(2);
+            }
             throw e;
         }
         Module hookModule = null;
@@ -80,6 +86,10 @@ public final class WeftAgent {
                 String msg = "dev.weft.Cancellation is not on the class path and no weft-runtime jar lies beside the"
                         + " agent jar; put weft-runtime.jar on the class path (-cp) or next to weft-agent.jar";
                 System.err.println("[weft-agent] error: " + msg);
+                if (!retransformLoaded) {
+                    System.err.flush();
+                    Runtime.getRuntime().halt(2);
+                }
                 throw new IllegalStateException(msg);
             }
             try {

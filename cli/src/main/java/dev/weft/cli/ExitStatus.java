@@ -21,7 +21,7 @@ import java.util.stream.Collectors;
  *
  * @apiNote Each code appears once: a new command reuses the meanings here (and widens one if it must) rather
  * than giving a code a second meaning. New codes stay below 128: a shell reports death by signal N as 128 + N,
- * which {@link #INTERRUPTED} follows on purpose (130 = 128 + SIGINT).
+ * which {@link #INTERRUPTED} and {@link #TERMINATED} follow on purpose (130 = 128 + SIGINT, 143 = 128 + SIGTERM).
  */
 public enum ExitStatus {
     /** Success. */
@@ -35,9 +35,15 @@ public enum ExitStatus {
             + " cleanup ran; report on stderr"),
     /** {@code weft run --timeout}: the deadline passed. */
     TIMEOUT(Weft.EXIT_TIMEOUT, "timeout", "run --timeout: the deadline passed; the program's cleanup ran"),
+    /** {@code weft run --timeout}: the program did not stop within the deadline plus the grace. */
+    STUCK(125, "stuck", "run --timeout: the program did not stop within the deadline plus --grace; the threads"
+            + " still running were printed with where each is stuck; halted"),
     /** Ctrl-C. */
     INTERRUPTED(Weft.EXIT_INTERRUPTED, "interrupted", "interrupted (Ctrl-C); cleanup ran (a second Ctrl-C prints"
-            + " the task tree and exits at once)");
+            + " the task tree and exits at once)"),
+    /** SIGTERM. */
+    TERMINATED(Weft.EXIT_TERMINATED, "terminated", "terminated (SIGTERM); cleanup ran (a second signal exits at"
+            + " once)");
 
     private final int code; // the process exit status
     private final String label; // a word or two, for one-line summaries in a command's usage

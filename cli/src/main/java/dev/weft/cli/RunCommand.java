@@ -44,22 +44,35 @@ final class RunCommand {
     private static final String AGENT_CLASS = "dev.weft.agent.WeftAgent";
 
     private static final String USAGE = """
-            usage: weft run [--timeout DURATION] [--instrument GLOB[,GLOB...]] [--agent-options OPTS]
-                            [--soft-limit SIZE] [--heap SIZE] (-cp CLASSPATH MAIN | -jar JAR) [ARGS...]
+            usage: weft run [--timeout DURATION [--grace DURATION]] [--instrument GLOB[,GLOB...]]
+                            [--agent-options OPTS] [--soft-limit SIZE] [--heap SIZE]
+                            (-cp CLASSPATH MAIN | -jar JAR) [ARGS...]
+              (options also as --option=value)
               --timeout DURATION   cancel the program at the deadline (e.g. 500ms, 2s, 1m, PT1.5S); exit %d
+              --grace DURATION     how long its cleanup may take after the deadline (default 10s); then the
+                                   threads still running are printed with where they are stuck; exit %d
               --instrument GLOBS   also instrument these packages (e.g. com.example.**,java.util.regex.**)
               --agent-options OPTS more agent options (see dev.weft.agent.WeftAgent), e.g. report=stderr
               --soft-limit SIZE    soft memory limit (e.g. 256m, 1g): the task that crosses it gets a
                                    MemoryLimitError, its cleanup runs with a grace allowance; exit %d
               --heap SIZE          the program's maximum heap (default 1.5 x the soft limit)
-            exit status: the program's own, or %s""".formatted(ExitStatus.TIMEOUT.code(), ExitStatus.MEMORY.code(),
+            exit status: the program's own, or %s""".formatted(ExitStatus.TIMEOUT.code(), ExitStatus.STUCK.code(),
+            ExitStatus.MEMORY.code(),
             ExitStatus.summary(ExitStatus.FAILED, ExitStatus.MEMORY, ExitStatus.TIMEOUT, ExitStatus.INTERRUPTED,
-                    ExitStatus.USAGE));
+                    ExitStatus.TERMINATED, ExitStatus.STUCK, ExitStatus.USAGE));
+
+    /** How long cleanup may run after the deadline before weft run halts (docker stop's default). */
+    static final Duration GRACE_DEFAULT = Duration.ofSeconds(10);
 
     private RunCommand() {}
 
     /** Runs the command; returns the process exit status. */
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (args.length > 0 && (args[0].equals("--help") || args[0].equals("-h"))) {
+            out.println(USAGE);
+            return ExitStatus.OK.code();
+        }
+        args = splitEquals(args);
         Invocation inv;
         SoftLimitSupport.Flags memory;
         try {
@@ -78,8 +91,12 @@ final class RunCommand {
             return ExitStatus.USAGE.code();
         }
         Runnable restore = Signals.onInterrupt(sig -> { }); // the child gets Ctrl-C from the terminal too
+        Runnable restoreTerm = null;
         try {
             Process child = new ProcessBuilder(command).inheritIO().start();
+            // SIGTERM sent to weft run reaches the program (its root is cancelled, cleanup runs, status 143), and
+            // weft run waits for it and exits with its status instead of dying first
+            restoreTerm = Signals.onTerminate(sig -> child.destroy());
             Thread forward = new Thread(child::destroy, "weft-run-forward-termination");
             Runtime.getRuntime().addShutdownHook(forward);
             try {
@@ -101,21 +118,55 @@ final class RunCommand {
             if (restore != null) {
                 restore.run();
             }
+            if (restoreTerm != null) {
+                restoreTerm.run();
+            }
         }
     }
 
+    /** {@code --option=value} as {@code --option value}, up to the program (-cp/-jar) and never after it. */
+    static String[] splitEquals(String[] args) {
+        List<String> out = new ArrayList<>();
+        boolean program = false;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (program) {
+                out.add(a);
+                continue;
+            }
+            int eq = a.indexOf('=');
+            if (a.startsWith("--") && eq > 2) {
+                out.add(a.substring(0, eq));
+                out.add(a.substring(eq + 1));
+            } else {
+                out.add(a);
+            }
+            if (a.equals("-jar")) {
+                program = true; // the jar, then the program's own arguments
+            } else if (a.equals("-cp") || a.equals("-classpath") || a.equals("--class-path")) {
+                if (i + 1 < args.length) {
+                    out.add(args[++i]); // the class path, then the main class and its arguments
+                }
+                program = true;
+            }
+        }
+        return out.toArray(String[]::new);
+    }
+
     /** A parsed command line. */
-    record Invocation(Duration timeout, List<String> instrument, String agentOptions, String classPath,
-                      String jar, String mainClass, List<String> programArgs) {}
+    record Invocation(Duration timeout, Duration grace, List<String> instrument, String agentOptions,
+                      String classPath, String jar, String mainClass, List<String> programArgs) {}
 
     static Invocation parse(String[] args) {
         Duration timeout = null;
+        Duration grace = null;
         List<String> instrument = new ArrayList<>();
         String agentOptions = null;
         int i = 0;
         for (; i < args.length; i++) {
             switch (args[i]) {
-                case "--timeout" -> timeout = parseDuration(value(args, i++, "--timeout"));
+                case "--timeout" -> timeout = parseDuration(value(args, i++, "--timeout"), "--timeout");
+                case "--grace" -> grace = parseDuration(value(args, i++, "--grace"), "--grace");
                 case "--instrument" -> {
                     for (String g : value(args, i++, "--instrument").split(",")) {
                         if (!g.isBlank()) {
@@ -131,12 +182,12 @@ final class RunCommand {
                         throw new IllegalArgumentException("no main class after -cp " + cp
                                 + "; write -cp CLASSPATH MAIN [ARGS...]");
                     }
-                    return new Invocation(timeout, instrument, agentOptions, cp, null, args[i + 1],
-                            List.of(args).subList(i + 2, args.length));
+                    return new Invocation(timeout, grace(timeout, grace), instrument, agentOptions, cp, null,
+                            args[i + 1], List.of(args).subList(i + 2, args.length));
                 }
                 case "-jar" -> {
                     String jar = value(args, i++, "-jar");
-                    return new Invocation(timeout, instrument, agentOptions, null, jar, null,
+                    return new Invocation(timeout, grace(timeout, grace), instrument, agentOptions, null, jar, null,
                             List.of(args).subList(i + 1, args.length));
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + args[i]
@@ -144,6 +195,14 @@ final class RunCommand {
             }
         }
         throw new IllegalArgumentException("nothing to run; give -cp CLASSPATH MAIN or -jar JAR");
+    }
+
+    private static Duration grace(Duration timeout, Duration grace) {
+        if (grace != null && timeout == null) {
+            throw new IllegalArgumentException("--grace needs --timeout: it is the time cleanup may take after the"
+                    + " deadline; write --timeout 2s --grace 5s");
+        }
+        return grace != null ? grace : GRACE_DEFAULT;
     }
 
     private static String value(String[] args, int i, String option) {
@@ -156,7 +215,7 @@ final class RunCommand {
     private static final Pattern SIMPLE_DURATION = Pattern.compile("(\\d+(?:\\.\\d+)?)(ns|us|ms|s|m|h)");
 
     /** Parses {@code 500ms}, {@code 2s}, {@code 1.5s}, {@code 1m}, {@code 1h}, or ISO-8601 {@code PT2S}. */
-    static Duration parseDuration(String text) {
+    static Duration parseDuration(String text, String option) {
         String t = text.strip().toLowerCase(Locale.ROOT);
         Duration d = null;
         Matcher m = SIMPLE_DURATION.matcher(t);
@@ -182,7 +241,7 @@ final class RunCommand {
             }
         }
         if (d == null || d.isZero() || d.isNegative()) {
-            throw new IllegalArgumentException("bad duration '" + text + "' for --timeout; write a positive amount"
+            throw new IllegalArgumentException("bad duration '" + text + "' for " + option + "; write a positive amount"
                     + " with a unit: 500ms, 2s, 1.5s, 1m, 1h (or ISO-8601 such as PT2S)");
         }
         return d;
@@ -240,6 +299,8 @@ final class RunCommand {
         if (inv.timeout() != null) {
             cmd.add("--timeout-ns");
             cmd.add(Long.toString(inv.timeout().toNanos()));
+            cmd.add("--grace-ns");
+            cmd.add(Long.toString(inv.grace().toNanos()));
         }
         cmd.add(mainClass);
         cmd.addAll(inv.programArgs());

@@ -18,6 +18,7 @@ class ExitStatusTest {
         assertThat(ExitStatus.FAILED.code()).isEqualTo(Weft.EXIT_FAILED);
         assertThat(ExitStatus.TIMEOUT.code()).isEqualTo(Weft.EXIT_TIMEOUT);
         assertThat(ExitStatus.INTERRUPTED.code()).isEqualTo(Weft.EXIT_INTERRUPTED);
+        assertThat(ExitStatus.TERMINATED.code()).isEqualTo(Weft.EXIT_TERMINATED);
         assertThat(ExitStatus.MEMORY.code()).isEqualTo(SoftLimitRun.EXIT_MEMORY);
         assertThat(ExitStatus.OK.code()).isZero();
     }

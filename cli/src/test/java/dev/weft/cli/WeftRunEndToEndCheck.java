@@ -5,8 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.weft.Weft;
 import dev.weft.agent.WeftAgent;
 import example.cli.programs.AllocatingProgram;
+import example.cli.programs.MonitorSpinProgram;
 import example.cli.programs.RegexProgram;
 import example.cli.programs.SpinProgram;
+import example.cli.programs.SwallowingProgram;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -94,5 +96,46 @@ class WeftRunEndToEndCheck {
         Outcome o = weftRun("-cp", dir.toString(), "com.example.NoSuchMain");
         assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
         assertThat(o.output()).contains("cannot load main class com.example.NoSuchMain");
+    }
+
+    @Test
+    void aProgramThatCatchesTheCancellationAtItsTopStillExitsWithTheTimeoutStatus() throws Exception {
+        Outcome o = weftRun("--timeout=300ms", "-cp", codeSource(SwallowingProgram.class).toString(),
+                SwallowingProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+        assertThat(o.output()).contains("started", "caught Cancelled", "returned normally",
+                "the program's deadline passed");
+    }
+
+    @Test
+    void aProgramThatCannotBeCancelledIsHaltedAfterTheGraceWithWhereItIsStuck() throws Exception {
+        Outcome o = weftRun("--timeout", "300ms", "--grace", "700ms", "-cp",
+                codeSource(MonitorSpinProgram.class).toString(), MonitorSpinProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.STUCK.code());
+        assertThat(o.output()).contains("started", "did not stop within its deadline plus the grace of 700 ms",
+                "task 'main'", "MonitorSpinProgram.main").doesNotContain("returned");
+    }
+
+    @Test
+    void graceWithoutTimeoutIsAUsageErrorNamingTheFix() throws Exception {
+        Outcome o = weftRun("--grace", "1s", "-cp", dir.toString(), "com.example.Main");
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains("--grace needs --timeout");
+    }
+
+    @Test
+    void aBadAgentOptionExitsWithTheUsageStatusAndOneLineInsteadOfAJvmAbort() throws Exception {
+        Outcome o = weftRun("--agent-options", "policy=bogus", "-cp", codeSource(SpinProgram.class).toString(),
+                SpinProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains("[weft-agent] error:").doesNotContain("ASSERTION FAILED")
+                .doesNotContain("started");
+    }
+
+    @Test
+    void helpExitsZero() throws Exception {
+        Outcome o = weftRun("--help");
+        assertThat(o.status()).as(o.output()).isZero();
+        assertThat(o.output()).contains("usage: weft run", "--grace DURATION");
     }
 }

@@ -66,6 +66,9 @@ public final class Park {
     public static int await(WaitingTask task, WaitQueue.Node node, long deadlineNs, int mode) {
         assert task == null || task.runsOnCurrentThread() : "await for a task off its thread";
         assert node == null || node.thread == Thread.currentThread() : "await on another thread's node";
+        if (task != null && node != null && mode == CANCELLABLE && deadlineNs == NO_DEADLINE) {
+            return awaitSignal(task, node);
+        }
         TimerQueue timers = task == null ? null : task.timers();
         boolean virtualClock = timers != null && timers.isVirtual();
         TimerQueue.Timer wakeup = null; // armed on a virtual clock only; the task's own node, re-armed per wait
@@ -128,6 +131,28 @@ public final class Park {
             if (foreign) {
                 Thread.currentThread().interrupt();
             }
+        }
+    }
+
+    /** The common case (a task, a node, a cancellation point, no deadline): the loop above, minus what it skips. */
+    private static int awaitSignal(WaitingTask task, WaitQueue.Node node) {
+        boolean done = false;
+        try {
+            while (!node.signalled) {
+                task.checkpoint(); // throws Cancelled; the finally below leaves the queue
+                LockSupport.park(node);
+                if (Thread.currentThread().isInterrupted()) {
+                    task.consumeInterrupt();
+                }
+            }
+            done = true;
+            node.home = null;
+            return SIGNALLED;
+        } finally {
+            if (!done) {
+                leave(node);
+            }
+            task.restoreOwed();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.weft.internal.cancel;
 
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * A FIFO queue of parked waiters: the wait queue of every Weft wait (Trio's {@code ParkingLot}).
@@ -13,8 +14,10 @@ import java.util.concurrent.locks.LockSupport;
  * on to the next waiter, so none is lost.
  *
  * <h2>Thread safety</h2>
- * Every method is safe from any thread; the queue's monitor is a leaf lock (nothing is called while it is held),
- * so it may be taken while the caller holds its own lock.
+ * Every method is safe from any thread. The queue is guarded by its own monitor, a leaf lock (nothing is called
+ * while it is held, so it may be taken while the caller holds its own lock), or by the caller's lock
+ * ({@link #WaitQueue(ReentrantLock)}: a channel's), which every method takes again, reentrantly, so a waker that
+ * already holds it pays no second lock.
  *
  * <p>Bound: one node per waiting thread; a thread waits in at most one queue at a time.
  */
@@ -51,7 +54,20 @@ public final class WaitQueue {
         }
     }
 
-    /** Oldest waiter, or null. Written under this; volatile for the lock-free "nobody waits" check. */
+    /** The caller's lock that guards this queue, or null: the queue's own monitor guards it. */
+    private final ReentrantLock guard;
+
+    /** A queue guarded by its own monitor. */
+    public WaitQueue() {
+        this.guard = null;
+    }
+
+    /** A queue guarded by {@code guard}, the lock that already guards the state its waiters wait on. */
+    public WaitQueue(ReentrantLock guard) {
+        this.guard = java.util.Objects.requireNonNull(guard, "guard");
+    }
+
+    /** Oldest waiter, or null. Written under the guard; volatile for the lock-free "nobody waits" check. */
     private volatile Node head;
     /** Newest waiter, or null. Guarded by this. */
     private Node tail;
@@ -59,7 +75,22 @@ public final class WaitQueue {
     private int size;
 
     /** Enqueues {@code n} (the current thread's node, not signalled, in no queue). */
-    public synchronized void add(Node n) {
+    public void add(Node n) {
+        if (guard == null) {
+            synchronized (this) {
+                addLocked(n);
+            }
+            return;
+        }
+        guard.lock();
+        try {
+            addLocked(n);
+        } finally {
+            guard.unlock();
+        }
+    }
+
+    private void addLocked(Node n) {
         assert n.queue == null && !n.signalled : "node already queued or signalled";
         assert n.thread == Thread.currentThread() : "a thread enqueues only its own node";
         n.queue = this;
@@ -76,7 +107,21 @@ public final class WaitQueue {
     }
 
     /** Removes {@code n} if it is still queued; false if a waker took it already (it is then signalled). */
-    synchronized boolean remove(Node n) {
+    boolean remove(Node n) {
+        if (guard == null) {
+            synchronized (this) {
+                return removeLocked(n);
+            }
+        }
+        guard.lock();
+        try {
+            return removeLocked(n);
+        } finally {
+            guard.unlock();
+        }
+    }
+
+    private boolean removeLocked(Node n) {
         if (n.queue != this) {
             return false;
         }
@@ -96,7 +141,21 @@ public final class WaitQueue {
         return signalOneLocked();
     }
 
-    private synchronized Node signalOneLocked() {
+    private Node signalOneLocked() {
+        if (guard == null) {
+            synchronized (this) {
+                return signalOneHeld();
+            }
+        }
+        guard.lock();
+        try {
+            return signalOneHeld();
+        } finally {
+            guard.unlock();
+        }
+    }
+
+    private Node signalOneHeld() {
         Node n = head;
         if (n != null) {
             unlink(n);
@@ -105,27 +164,51 @@ public final class WaitQueue {
         return n;
     }
 
+    /** What {@link #signalAll()} returns when nobody waits. */
+    private static final Node[] NONE = new Node[0];
+
     /**
-     * Dequeues every waiter and marks each signalled; returns the first of a chain the caller passes to
-     * {@link #wakeAll} once it released its own lock.
+     * Dequeues every waiter and marks each signalled; returns them (a copy, so a woken waiter may reuse its node at
+     * once) for {@link #wakeAll} once the caller released its own lock.
      */
-    public Node signalAll() {
+    public Node[] signalAll() {
         if (head == null) {
-            return null;
+            return NONE;
         }
         return signalAllLocked();
     }
 
-    private synchronized Node signalAllLocked() {
-        Node first = head;
-        for (Node n = first; n != null; n = n.next) {
+    private Node[] signalAllLocked() {
+        if (guard == null) {
+            synchronized (this) {
+                return signalAllHeld();
+            }
+        }
+        guard.lock();
+        try {
+            return signalAllHeld();
+        } finally {
+            guard.unlock();
+        }
+    }
+
+    private Node[] signalAllHeld() {
+        Node[] all = new Node[size];
+        int i = 0;
+        for (Node n = head; n != null; ) {
+            Node next = n.next;
             n.signalled = true;
             n.queue = null;
+            n.prev = null;
+            n.next = null;
+            all[i++] = n;
+            n = next;
         }
+        assert i == all.length : "wait queue size " + size + " but " + i + " nodes";
         head = null;
         tail = null;
         size = 0;
-        return first;
+        return all;
     }
 
     /** Unparks a node returned by {@link #signalOne()} (null: nothing). */
@@ -135,14 +218,10 @@ public final class WaitQueue {
         }
     }
 
-    /** Unparks a chain returned by {@link #signalAll()}. The links are frozen once dequeued. */
-    public static void wakeAll(Node first) {
-        for (Node n = first; n != null; ) {
-            Node next = n.next;
-            n.next = null;
-            n.prev = null;
+    /** Unparks the nodes returned by {@link #signalAll()}. */
+    public static void wakeAll(Node[] nodes) {
+        for (Node n : nodes) {
             LockSupport.unpark(n.thread);
-            n = next;
         }
     }
 
@@ -152,12 +231,26 @@ public final class WaitQueue {
     }
 
     /** Waiters queued now. */
-    public synchronized int size() {
-        return size;
+    public int size() {
+        if (guard == null) {
+            synchronized (this) {
+                return size;
+            }
+        }
+        guard.lock();
+        try {
+            return size;
+        } finally {
+            guard.unlock();
+        }
+    }
+
+    private boolean held() {
+        return guard == null ? Thread.holdsLock(this) : guard.isHeldByCurrentThread();
     }
 
     private void unlink(Node n) {
-        assert Thread.holdsLock(this);
+        assert held();
         if (n.prev == null) {
             head = n.next;
         } else {

@@ -101,6 +101,23 @@ public abstract class WaitingTask {
     /** The clock the task's deadlines and sleeps use. */
     protected abstract TimerQueue timers();
 
+    /** The task's own wait node, reused by its waits (one at a time). The task's thread only. */
+    private WaitQueue.Node ownNode;
+
+    /**
+     * The task's own wait node, reset for its next wait: a task waits in one queue at a time and {@link Park#await}
+     * leaves the node in no queue when it returns, so waits need not allocate one. The task's thread only.
+     */
+    public final WaitQueue.Node reusableNode() {
+        WaitQueue.Node n = ownNode;
+        if (n == null) {
+            ownNode = n = new WaitQueue.Node();
+        } else {
+            n.reset();
+        }
+        return n;
+    }
+
     /** The task's timed-wait wake-up on a virtual clock; created on first use, re-armed per wait. Task thread. */
     private TimerQueue.Timer wakeup;
 

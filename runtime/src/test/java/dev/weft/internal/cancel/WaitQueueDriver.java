@@ -50,7 +50,7 @@ public final class WaitQueueDriver implements WaitQueueLincheckTest.Ops {
     @Override
     public List<String> signalAll() {
         List<String> names = new ArrayList<>();
-        for (WaitQueue.Node n = queue.signalAll(); n != null; n = n.next) {
+        for (WaitQueue.Node n : queue.signalAll()) {
             names.add(nameOf(n));
         }
         return names;
