@@ -80,7 +80,7 @@ public final class Park {
         boolean done = false;
         try {
             while (true) {
-                if (node != null && node.signalled) {
+                if (node != null && node.isSignalled()) {
                     done = true;
                     node.home = null;
                     return SIGNALLED;
@@ -138,7 +138,7 @@ public final class Park {
     private static int awaitSignal(WaitingTask task, WaitQueue.Node node) {
         boolean done = false;
         try {
-            while (!node.signalled) {
+            while (!node.isSignalled()) {
                 task.checkpoint(); // throws Cancelled; the finally below leaves the queue
                 LockSupport.park(node);
                 if (Thread.currentThread().isInterrupted()) {
@@ -172,7 +172,7 @@ public final class Park {
         if (home == null || home.remove(node)) {
             return;
         }
-        if (node.signalled) {
+        if (node.isSignalled()) {
             // dequeued by a waker while we left: hand the signal to the next waiter of that queue, if any
             WaitQueue.wake(home.signalOne());
         }
@@ -180,7 +180,7 @@ public final class Park {
 
     /** Signals a node that is in no queue (one waiter, one waker: a job's completion) and unparks its thread. */
     public static void signal(WaitQueue.Node node) {
-        node.signalled = true;
+        node.markSignalled();
         LockSupport.unpark(node.thread);
     }
 }

@@ -26,8 +26,12 @@ public final class WaitQueue {
     public static final class Node {
         /** The waiter. Immutable. */
         final Thread thread;
-        /** Set once by the waker (under the queue's lock, or by {@link Park#signal}); read by the waiter. */
-        volatile boolean signalled;
+        /**
+         * Set by the waker (under the queue's lock, or by {@link Park#signal}) with a release store before it
+         * unparks; read by the waiter with an acquire load after each park. Not volatile: a full fence per signal
+         * and per reset cost the channel's ping-pong about a tenth.
+         */
+        boolean signalled;
         /** The queue the node is in, or null. Guarded by that queue's monitor. */
         WaitQueue queue;
         /** The queue the node was last added to. Written and read by the waiter only. */
@@ -41,16 +45,21 @@ public final class WaitQueue {
             this.thread = Thread.currentThread();
         }
 
-        /** Whether a waker signalled this node. */
+        /** Whether a waker signalled this node (an acquire load). */
         public boolean isSignalled() {
-            return signalled;
+            return (boolean) SIGNALLED.getAcquire(this);
+        }
+
+        /** Marks the node signalled (a release store: what the waker did before is visible to the waiter). */
+        void markSignalled() {
+            SIGNALLED.setRelease(this, true);
         }
 
         /** Makes the node reusable for another wait by the same thread (not while queued). */
         public void reset() {
             assert queue == null : "reset of a queued node";
             assert thread == Thread.currentThread() : "a node belongs to the thread that created it";
-            signalled = false;
+            signalled = false; // the node is the waiter's alone until it is added (under a lock)
         }
     }
 
@@ -67,8 +76,24 @@ public final class WaitQueue {
         this.guard = java.util.Objects.requireNonNull(guard, "guard");
     }
 
-    /** Oldest waiter, or null. Written under the guard; volatile for the lock-free "nobody waits" check. */
-    private volatile Node head;
+    /**
+     * Oldest waiter, or null. Written under the guard. With the queue's own monitor, written and read
+     * volatile-ly (the lock-free "nobody waits" check pairs with a waiter's re-check after its add: a Dekker pair,
+     * which needs sequential consistency); with a caller's lock, plain (every access is under that lock).
+     */
+    private Node head;
+
+    private Node head() {
+        return guard == null ? (Node) HEAD.getVolatile(this) : head;
+    }
+
+    private void head(Node n) {
+        if (guard == null) {
+            HEAD.setVolatile(this, n);
+        } else {
+            head = n;
+        }
+    }
     /** Newest waiter, or null. Guarded by this. */
     private Node tail;
     /** Waiters queued. Guarded by this. */
@@ -98,7 +123,7 @@ public final class WaitQueue {
         n.prev = tail;
         n.next = null;
         if (tail == null) {
-            head = n;
+            head(n);
         } else {
             tail.next = n;
         }
@@ -135,7 +160,7 @@ public final class WaitQueue {
      * condition after the add, so a concurrent add is never missed).
      */
     public Node signalOne() {
-        if (head == null) {
+        if (head() == null) {
             return null;
         }
         return signalOneLocked();
@@ -159,9 +184,22 @@ public final class WaitQueue {
         Node n = head;
         if (n != null) {
             unlink(n);
-            n.signalled = true;
+            n.markSignalled();
         }
         return n;
+    }
+
+    private static final java.lang.invoke.VarHandle SIGNALLED;
+    private static final java.lang.invoke.VarHandle HEAD;
+
+    static {
+        try {
+            var l = java.lang.invoke.MethodHandles.lookup();
+            SIGNALLED = l.findVarHandle(Node.class, "signalled", boolean.class);
+            HEAD = l.findVarHandle(WaitQueue.class, "head", Node.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
     }
 
     /** What {@link #signalAll()} returns when nobody waits. */
@@ -172,7 +210,7 @@ public final class WaitQueue {
      * once) for {@link #wakeAll} once the caller released its own lock.
      */
     public Node[] signalAll() {
-        if (head == null) {
+        if (head() == null) {
             return NONE;
         }
         return signalAllLocked();
@@ -197,7 +235,7 @@ public final class WaitQueue {
         int i = 0;
         for (Node n = head; n != null; ) {
             Node next = n.next;
-            n.signalled = true;
+            n.markSignalled();
             n.queue = null;
             n.prev = null;
             n.next = null;
@@ -205,7 +243,7 @@ public final class WaitQueue {
             n = next;
         }
         assert i == all.length : "wait queue size " + size + " but " + i + " nodes";
-        head = null;
+        head(null);
         tail = null;
         size = 0;
         return all;
@@ -227,7 +265,15 @@ public final class WaitQueue {
 
     /** Whether no one waits. */
     public boolean isEmpty() {
-        return head == null;
+        if (guard == null) {
+            return head() == null;
+        }
+        guard.lock();
+        try {
+            return head == null;
+        } finally {
+            guard.unlock();
+        }
     }
 
     /** Waiters queued now. */
@@ -252,7 +298,7 @@ public final class WaitQueue {
     private void unlink(Node n) {
         assert held();
         if (n.prev == null) {
-            head = n.next;
+            head(n.next);
         } else {
             n.prev.next = n.next;
         }
