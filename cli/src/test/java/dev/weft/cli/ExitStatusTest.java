@@ -24,10 +24,12 @@ class ExitStatusTest {
     }
 
     @Test
-    void onlyCtrlCUsesTheSignalRange() {
-        assertThat(ExitStatus.values()).filteredOn(s -> s != ExitStatus.INTERRUPTED)
+    void onlyTheSignalStatusesUseTheSignalRange() {
+        assertThat(ExitStatus.values())
+                .filteredOn(s -> s != ExitStatus.INTERRUPTED && s != ExitStatus.TERMINATED)
                 .allSatisfy(s -> assertThat(s.code()).isBetween(0, 127));
         assertThat(ExitStatus.INTERRUPTED.code()).isEqualTo(128 + 2); // SIGINT is signal 2
+        assertThat(ExitStatus.TERMINATED.code()).isEqualTo(128 + 15); // SIGTERM is signal 15
     }
 
     @Test
