@@ -8,6 +8,19 @@ import dev.weft.internal.cancel.AgentChecks;
  * these owners, names and descriptors, and a test in the agent's build checks every call it emits against this
  * class.
  *
+ * {@snippet :
+ * // what the agent makes of a loop in a class it compiles, written as Java
+ * while (running) {
+ *     work();
+ *     AgentHooks.poll();          // the back-edge check: one volatile read while nothing is cancelled
+ * }
+ * synchronized (lock) {
+ *     AgentHooks.monitorEntered(); // no check throws while the monitor is held
+ *     update();
+ *     AgentHooks.monitorExited();
+ * }
+ * }
+ *
  * <table class="striped">
  *   <caption>The ABI</caption>
  *   <tr><th>member</th><th>descriptor</th><th>emitted</th></tr>

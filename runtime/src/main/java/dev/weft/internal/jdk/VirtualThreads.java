@@ -132,7 +132,6 @@ public final class VirtualThreads {
         return (name == null ? b : b.name(name)).unstarted(task);
     }
 
-    /** The runnable the JDK submits to the scheduler each time {@code vthread} is scheduled. */
     /**
      * The JDK's own virtual-thread scheduler, where virtual threads that inherited a Weft task as their
      * scheduler (the program's own, the JDK's I/O pollers) run instead.
@@ -161,6 +160,7 @@ public final class VirtualThreads {
         }
     }
 
+    /** The runnable the JDK submits to the scheduler each time {@code vthread} is scheduled. */
     public static Runnable runContinuation(Thread vthread) {
         check();
         return (Runnable) RUN_CONTINUATION.get(vthread);
