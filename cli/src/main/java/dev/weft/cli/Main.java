@@ -62,7 +62,16 @@ public final class Main {
                     dev.weft.cli.torture.TortureMain::run),
             new Command("bench", "[JMH ARGS]", """
                     runs the JMH benchmarks (e.g. ./weft bench SpawnJoin -f 2)""", Main::bench),
+            new Command("--version", "", "prints Weft's version and the JDK it runs on", Main::version),
             new Command("--help", "", "prints this text (also -h, help)", Main::help));
+
+    /** {@code weft --version}: the cli jar's Implementation-Version (a build from classes says so). */
+    static int version(String[] args, java.io.PrintStream out, java.io.PrintStream err) {
+        String v = Main.class.getPackage().getImplementationVersion();
+        out.println("weft " + (v != null ? v : "(development build, not from a jar)") + " on Java "
+                + Runtime.version() + " (" + System.getProperty("java.vendor", "unknown vendor") + ")");
+        return ExitStatus.OK.code();
+    }
 
     /** Where a summary starts: after a short synopsis on the same line, else on the next line. */
     private static final int SUMMARY_COLUMN = 24;

@@ -84,4 +84,10 @@ class MainTest {
                 "shielded cleanup blocked", "children saw: req-42", "slow-sibling: cancelled, cleaned up",
                 "task 'waiting-worker' RUNNING", "Demo finished");
     }
+
+    @Test
+    void versionNamesWeftAndTheJdkAndExitsZero() {
+        assertThat(run("--version")).isEqualTo(ExitStatus.OK.code());
+        assertThat(out.toString(StandardCharsets.UTF_8)).startsWith("weft ").contains("on Java " + Runtime.version());
+    }
 }
