@@ -42,7 +42,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * does); if Weft posts in that window, the program's own pending interrupt looks like none and is cleared with
  * Weft's when the task leaves the cancelled scope, as is a program interrupt that arrives while Weft's is posted.
  * Weft's own paths avoid JDK locks on the task's thread where it matters (the blocking pool's submission is
- * lock-free; this lock spins briefly before it parks).
+ * lock-free; the task takes this lock by spinning and yielding, never by parking in it).
  */
 public abstract class WaitingTask {
     /** Guards the interrupt state below. Never held while blocking; the carrier only tries it. */
@@ -53,6 +53,11 @@ public abstract class WaitingTask {
     private volatile boolean foreignOwed;
     /** See the class comment. Guarded by lock; written by the task's thread. */
     private int shieldedWaits;
+    /**
+     * Set by the carrier when it found the lock busy after an unmount: whoever holds the lock does the re-arm when it
+     * unlocks ({@link #unlock()}). Any thread.
+     */
+    private volatile boolean rearmWanted;
 
     // Agent checks ({@link AgentChecks}); the task's thread only.
     /** Monitors held in agent-compiled code; no compiled check throws while it is above zero. */
@@ -161,7 +166,7 @@ public abstract class WaitingTask {
                 postLocked(t);
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -174,16 +179,40 @@ public abstract class WaitingTask {
         if (PendingCancels.count == 0) {
             return; // a cancel that becomes visible after this read wakes the task itself
         }
-        Thread t = taskThread();
         if (!lock.tryLock()) {
-            return; // see "Things that don't work" above
+            // see "Things that don't work" above: never block the carrier. The holder may have decided before the JDK
+            // consumed the interrupt, so ask it to re-arm when it unlocks, then try once more ourselves (if that fails
+            // too, the holder's unlock comes after our request and sees it)
+            rearmWanted = true;
+            if (!lock.tryLock()) {
+                return;
+            }
         }
         try {
-            if (shieldedWaits == 0 && cancelVisible()) {
-                postLocked(t);
-            }
+            rearmWanted = false;
+            rearmLocked();
         } finally {
-            lock.unlock();
+            unlock();
+        }
+    }
+
+    /** The carrier's re-arm, under the lock. */
+    private void rearmLocked() {
+        if (shieldedWaits == 0 && cancelVisible()) {
+            postLocked(taskThread());
+        }
+    }
+
+    /** Releases the lock; does a re-arm the carrier asked for while the lock was busy. */
+    private void unlock() {
+        lock.unlock();
+        while (rearmWanted && lock.tryLock()) {
+            try {
+                rearmWanted = false;
+                rearmLocked();
+            } finally {
+                lock.unlock();
+            }
         }
     }
 
@@ -198,31 +227,28 @@ public abstract class WaitingTask {
         try {
             postLocked(self);
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
-    /** Spins before blocking: see "a contended JDK lock" in the class comment. */
+    /** Spins before yielding: see {@link #lockOnTaskThread()}. */
     private static final int LOCK_SPINS = 256;
 
     /**
-     * Takes the lock on the task's own thread. A contended {@code ReentrantLock.lock()} parks, and AQS clears the
-     * interrupt status while it waits and sets it again afterwards; a canceller holding the lock meanwhile would
-     * read the status as clear and take the program's own interrupt for none. The canceller's critical section is
-     * a few field writes and one {@code Thread.interrupt()}, so a short spin almost always gets the lock without
-     * parking.
+     * Takes the lock on the task's own thread without ever parking in it. A contended {@code ReentrantLock.lock()}
+     * parks, and AQS clears the interrupt status while it waits and sets it again afterwards; a canceller holding the
+     * lock meanwhile would read the status as clear and take the program's own interrupt for none. So the task spins
+     * briefly, then yields its carrier between attempts (a yield leaves the status alone); the holder's critical
+     * section is a few field writes and one {@code Thread.interrupt()}.
      */
     private void lockOnTaskThread() {
-        if (lock.tryLock()) {
-            return;
-        }
-        for (int i = 0; i < LOCK_SPINS; i++) {
-            Thread.onSpinWait();
-            if (lock.tryLock()) {
-                return;
+        for (int i = 0; !lock.tryLock(); i++) {
+            if (i < LOCK_SPINS) {
+                Thread.onSpinWait();
+            } else {
+                Thread.yield();
             }
         }
-        lock.lock();
     }
 
     private void postLocked(Thread t) {
@@ -260,7 +286,7 @@ public abstract class WaitingTask {
                 }
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -290,7 +316,7 @@ public abstract class WaitingTask {
             }
             foreignOwed = false; // the thread ends: nobody left to give it to
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -308,7 +334,7 @@ public abstract class WaitingTask {
                 foreignOwed = true;
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -324,7 +350,7 @@ public abstract class WaitingTask {
                 Thread.currentThread().interrupt();
             }
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -333,7 +359,7 @@ public abstract class WaitingTask {
         try {
             shieldedWaits++;
         } finally {
-            lock.unlock();
+            unlock();
         }
     }
 
@@ -343,7 +369,7 @@ public abstract class WaitingTask {
             shieldedWaits--;
             assert shieldedWaits >= 0 : "shielded wait underflow";
         } finally {
-            lock.unlock();
+            unlock();
         }
         syncInterrupt(); // re-post if the cancel is still visible: the cleanup after the wait sees it
     }
