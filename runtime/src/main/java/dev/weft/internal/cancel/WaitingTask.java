@@ -35,8 +35,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * holds the lock (its {@code Thread.interrupt()} takes the JDK's interrupt lock, which may be contended); the
  * carrier then runs the task's {@link #afterUnmount()} and, blocking on the monitor, never gives the canceller its
  * carrier back: a deadlock seen in the first version. Solution: a {@link ReentrantLock}, which the carrier only
- * tries; when it is busy, its holder is a canceller that posts (and re-arms) itself, or the task, which is
- * mounted and re-checks at its next unmount.
+ * tries. When it is busy, the carrier sets {@code rearmWanted} and tries once more; whoever holds the lock re-arms on
+ * its way out ({@link #unlock()}): a holder may have decided before the JDK consumed the interrupt, and skipping the
+ * re-arm then left the next JDK wait asleep (found by the torture suite).
  *
  * <p>Known limit: a JDK lock that parks clears the interrupt status while it waits and sets it again after (AQS
  * does); if Weft posts in that window, the program's own pending interrupt looks like none and is cleared with
@@ -96,11 +97,6 @@ public abstract class WaitingTask {
         foreignMonitorBackoff = 0;
         foreignMonitorFailures = 0;
         foreignMonitorScope = null;
-    }
-
-    /** Monitors the task holds in agent-compiled code (for tests and dumps). The task's thread. */
-    public final int monitorDepth() {
-        return monitorDepth;
     }
 
     /** The clock the task's deadlines and sleeps use. */
@@ -372,10 +368,5 @@ public abstract class WaitingTask {
             unlock();
         }
         syncInterrupt(); // re-post if the cancel is still visible: the cleanup after the wait sees it
-    }
-
-    /** For dumps and tests: whether Weft owns the interrupt status now. */
-    public final boolean interruptPosted() {
-        return posted;
     }
 }
