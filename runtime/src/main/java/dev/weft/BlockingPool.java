@@ -1,5 +1,6 @@
 package dev.weft;
 
+import dev.weft.internal.jdk.OwnThreads;
 import dev.weft.internal.cancel.Park;
 import dev.weft.internal.cancel.WaitQueue;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -88,7 +89,7 @@ final class BlockingPool {
         this.permits = new AtomicInteger(threadsMax);
         this.workers = new Thread[threadsMax];
         for (int i = 0; i < threadsMax; i++) {
-            workers[i] = Thread.ofPlatform().name(name + "-" + i).daemon(true).start(this::runWorker);
+            workers[i] = OwnThreads.daemon(name + "-" + i).start(this::runWorker);
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.weft;
 
 import dev.weft.internal.cancel.PendingCancels;
+import dev.weft.internal.cancel.ProgramCancel;
 import dev.weft.internal.time.TimerQueue;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -67,6 +68,8 @@ final class CancelScopeImpl implements CancelScope {
     private volatile long deadlineNs;
     /** Null until cancelled, then why. Written once under this; read lock-free by checkpoints. */
     volatile CancelReason reason;
+    /** Whether this is the root scope of an unmodified program ({@code weft run}). Written once before entry. */
+    private boolean cancelsProgram;
     /** Where an explicit cancel came from. Written with {@link #reason}, under this. */
     private Throwable origin;
 
@@ -431,6 +434,9 @@ final class CancelScopeImpl implements CancelScope {
 
     /** Cancels with {@code why}; the first reason wins. Any thread. */
     void cancel(CancelReason why, Throwable where) {
+        if (cancelsProgram && reason == null) {
+            ProgramCancel.cancel(why); // weft run: the grace begins before the cancel is visible to anyone
+        }
         boolean entered;
         synchronized (this) {
             if (reason != null) {
@@ -452,6 +458,11 @@ final class CancelScopeImpl implements CancelScope {
         if (entered) {
             wakeSubtree(this);
         }
+    }
+
+    /** Makes this the root scope of an unmodified program: its cancellation cancels the whole program. */
+    void cancelsProgram() {
+        cancelsProgram = true;
     }
 
     Throwable origin() {

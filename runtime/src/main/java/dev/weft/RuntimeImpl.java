@@ -1,6 +1,8 @@
 package dev.weft;
 
+import dev.weft.internal.jdk.OwnThreads;
 import dev.weft.internal.errors.ErrorSink;
+import dev.weft.internal.cancel.ProgramCancel;
 import dev.weft.internal.jdk.Signals;
 import dev.weft.internal.loop.EventLoop;
 import dev.weft.internal.loop.Scheduler;
@@ -42,6 +44,18 @@ final class RuntimeImpl {
 
     /** Runtimes between start and shutdown, oldest first: what Weft.dump() finds from outside a task. */
     private static final List<RuntimeImpl> RUNNING = new CopyOnWriteArrayList<>();
+
+    static {
+        // weft run: the program's threads get the program's cancellation; roots they start are cancelled with it
+        ProgramCancel.bind(why -> new Cancelled((CancelReason) why, "main", null), why -> {
+            for (RuntimeImpl rt : RUNNING) {
+                rt.cancelRoot((CancelReason) why);
+            }
+        });
+    }
+
+    /** Whether the unmodified program's root (the first under weft run) has been started. Under the class lock. */
+    private static boolean programRootStarted;
 
     private final RuntimeConfig options;
     private final ErrorSink errors;
@@ -85,8 +99,7 @@ final class RuntimeImpl {
     }
 
     private static Executor handover() {
-        ExecutorService ex = Executors.newSingleThreadExecutor(r -> Thread.ofPlatform()
-                .name("weft-handover").daemon(true).unstarted(r));
+        ExecutorService ex = Executors.newSingleThreadExecutor(r -> OwnThreads.daemon("weft-handover").unstarted(r));
         return ex;
     }
 
@@ -186,6 +199,11 @@ final class RuntimeImpl {
         if (options.timeout() != null) {
             r.rootCancel.setDeadlineNs(timers.nanoTime() + CancelScopeImpl.checkTimeout(options.timeout()));
         }
+        if (ProgramCancel.installed() && takeProgramRoot()) {
+            r.runsUnmodifiedProgram(); // weft run: the program's main; its cleanup gets a grace
+            r.rootCancel.cancelsProgram();
+            ProgramCancel.onHard(r::wake);
+        }
         admit(loops[0], r);
         r.rootCancel.enterAsTaskRoot(r, null);
         r.rootCancel.name("main");
@@ -201,6 +219,14 @@ final class RuntimeImpl {
 
     TaskImpl<?> root() {
         return root;
+    }
+
+    private static synchronized boolean takeProgramRoot() {
+        if (programRootStarted) {
+            return false;
+        }
+        programRootStarted = true;
+        return true;
     }
 
     void cancelRoot(CancelReason reason) {

@@ -3,6 +3,7 @@ package dev.weft;
 import dev.weft.internal.cancel.CheckpointProbe;
 import dev.weft.internal.cancel.Park;
 import dev.weft.internal.cancel.PendingCancels;
+import dev.weft.internal.cancel.ProgramCancel;
 import dev.weft.internal.cancel.WaitQueue;
 import dev.weft.internal.cancel.WaitingTask;
 import dev.weft.internal.jdk.ScopedValues;
@@ -94,6 +95,13 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
      * design (approximate attribution).
      */
     private long mountWord;
+    /**
+     * Whether the task runs an unmodified program's {@code main} ({@code weft run}): the program's cancellation is
+     * delivered once, then held back while its cleanup runs ({@link ProgramCancel}). Written once before start.
+     */
+    private boolean graceMode;
+    /** Whether the program's cancellation has been delivered to this task in the grace. Task thread or carrier. */
+    private volatile boolean graceDelivered;
     /** An extension's state for this task (memory budgets: grace, the watchdog's error), or null. Any thread. */
     private volatile TaskHandle.Attachment attachment;
 
@@ -147,12 +155,44 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
 
     @Override
     protected boolean cancelVisible() {
-        return visibleCancel() != null;
+        return deliverableCancel() != null;
     }
 
     @Override
     protected Object visibleCancelScope() {
-        return visibleCancel();
+        return deliverableCancel();
+    }
+
+    /** Makes this (root) task run an unmodified program's {@code main}: see {@link #graceMode}. Before start. */
+    void runsUnmodifiedProgram() {
+        assert state == ST_NEW : "grace mode set after start";
+        graceMode = true;
+    }
+
+    /** Whether {@code hit} is the program's cancellation, in the grace of its cleanup. */
+    private boolean inProgramGrace(CancelScopeImpl hit) {
+        return graceMode && hit == rootCancel && ProgramCancel.inGrace();
+    }
+
+    /**
+     * The cancelled scope whose cancellation is to be delivered now: {@link #visibleCancel()}, unless it is the
+     * program's and was delivered already in the grace (its cleanup runs). Any thread.
+     */
+    CancelScopeImpl deliverableCancel() {
+        CancelScopeImpl hit = visibleCancel();
+        if (hit != null && graceDelivered && inProgramGrace(hit)) {
+            return null;
+        }
+        return hit;
+    }
+
+    @Override
+    protected boolean deliveredByConsumption() {
+        if (!graceDelivered && inProgramGrace(visibleCancel())) {
+            graceDelivered = true; // the program saw the interrupt (an InterruptedException): its cleanup runs
+            return true;
+        }
+        return false;
     }
 
     @Override
@@ -390,10 +430,19 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
         }
         assert isCurrentThread() : "checkpoint off the task's thread";
         CheckpointProbe.reached(this);
-        CancelScopeImpl hit = visibleCancel();
+        CancelScopeImpl hit = deliverableCancel();
         if (hit != null) {
             resetAgentBackoff();
-            postForCancel();
+            if (inProgramGrace(hit)) {
+                boolean consumed = interruptConsumed();
+                graceDelivered = true;
+                syncInterrupt(); // withdraws Weft's interrupt: the cleanup's I/O must not fail on it
+                if (consumed) {
+                    return; // a JDK call delivered it already: the program is cleaning up
+                }
+            } else {
+                postForCancel();
+            }
             throw new Cancelled(hit.reason, hit.name(), hit.origin());
         }
     }
@@ -418,7 +467,9 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
         if (hit == null) {
             return null;
         }
-        postForCancel();
+        if (deliverableCancel() != null) {
+            postForCancel();
+        }
         Cancelled c = new Cancelled(hit.reason, hit.name(), hit.origin());
         c.addSuppressed(t);
         return c;

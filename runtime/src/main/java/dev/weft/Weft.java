@@ -1,6 +1,7 @@
 package dev.weft;
 
 import dev.weft.internal.cancel.Park;
+import dev.weft.internal.cancel.ProgramCancel;
 import dev.weft.internal.jdk.VirtualThreads;
 import java.time.Duration;
 import java.util.List;
@@ -162,14 +163,17 @@ public final class Weft {
         if (main == null) {
             throw new NullPointerException("main is null; pass the program body: Weft.run(() -> { ...; return x; })");
         }
+        if (options == null) {
+            throw new NullPointerException("options is null; pass Weft.options() or call Weft.run(main)");
+        }
         if (TaskImpl.current() != null) {
+            if (ProgramCancel.installed()) {
+                return runNested(options.snapshot(), main); // under weft run: the launcher's root is this root's
+            }
             throw new IllegalStateException("Weft.run called inside a Weft task ('" + TaskImpl.current().name()
                     + "'); a task starts concurrent work with TaskScope.run(scope -> scope.spawn(...))");
         }
         VirtualThreads.check();
-        if (options == null) {
-            throw new NullPointerException("options is null; pass Weft.options() or call Weft.run(main)");
-        }
         RuntimeImpl rt = new RuntimeImpl(options.snapshot());
         TaskImpl<T> root;
         try {
@@ -183,6 +187,44 @@ public final class Weft {
             case FAILED -> throw Weft.<RuntimeException>sneaky(root.exception());
             default -> throw (Cancelled) root.outcomeThrowable();
         };
+    }
+
+    /**
+     * {@link #run} from inside the launcher's root task ({@code weft run} of a program that calls {@code Weft.run}
+     * itself): {@code main} runs as a child task of that root, with Trio's semantics (not the unmodified program's
+     * grace), its own timeout as a deadline; its outcome is returned or thrown as {@code run}'s would be. The
+     * options' loops, clock and limits are the launcher's runtime's.
+     */
+    private static <T, X extends Throwable> T runNested(RuntimeConfig config, ThrowingCallable<T, X> main) throws X {
+        Object[] result = new Object[1];
+        Throwable[] failure = new Throwable[1];
+        TaskScope.run(scope -> {
+            scope.spawn(config.name(), () -> {
+                try {
+                    if (config.timeout() == null) {
+                        result[0] = main.call();
+                    } else {
+                        CancelScope deadline = CancelScope.withTimeout(config.timeout()).name(config.name());
+                        result[0] = deadline.call(main);
+                        if (deadline.cancelledCaught()) {
+                            throw new Cancelled(CancelReason.DEADLINE, config.name(), null); // a root's deadline throws
+                        }
+                    }
+                } catch (Cancelled c) {
+                    throw c;
+                } catch (Throwable t) {
+                    failure[0] = t; // thrown as it is below, as Weft.run throws its root's failure
+                }
+                return null;
+            });
+            return null; // no join: the nursery re-raises the child's Cancelled as it exits, as a root's run throws it
+        });
+        if (failure[0] != null) {
+            throw Weft.<RuntimeException>sneaky(failure[0]);
+        }
+        @SuppressWarnings("unchecked")
+        T value = (T) result[0];
+        return value;
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.weft.agent;
 import dev.weft.agent.internal.AgentOptions;
 import dev.weft.agent.internal.CheckpointCompiler;
 import dev.weft.agent.internal.Report;
+import dev.weft.agent.internal.ThreadInheritance;
 import dev.weft.agent.internal.WeftTransformer;
 import java.io.File;
 import java.io.IOException;
@@ -61,6 +62,7 @@ public final class WeftAgent {
     }
 
     private static void install(String args, Instrumentation inst, boolean retransformLoaded) {
+        ThreadInheritance.init(inst); // weft run's launcher asks it to patch Thread
         if (args == null || args.isBlank()) {
             args = System.getProperty("weft.agent.options");
         }

@@ -44,12 +44,13 @@ final class RunCommand {
     private static final String AGENT_CLASS = "dev.weft.agent.WeftAgent";
 
     private static final String USAGE = """
-            usage: weft run [--timeout DURATION [--grace DURATION]] [--instrument GLOB[,GLOB...]]
+            usage: weft run [--timeout DURATION] [--grace DURATION] [--instrument GLOB[,GLOB...]]
                             [--agent-options OPTS] [--soft-limit SIZE] [--heap SIZE]
                             (-cp CLASSPATH MAIN | -jar JAR) [ARGS...]
               (options also as --option=value)
               --timeout DURATION   cancel the program at the deadline (e.g. 500ms, 2s, 1m, PT1.5S); exit %d
-              --grace DURATION     how long its cleanup may take after the deadline (default 10s); then the
+              --grace DURATION     how long its cleanup may take after the deadline, Ctrl-C or SIGTERM
+                                   (default 10s); then it is cancelled hard for 2s more; then the
                                    threads still running are printed with where they are stuck; exit %d
               --instrument GLOBS   also instrument these packages (e.g. com.example.**,java.util.regex.**)
               --agent-options OPTS more agent options (see dev.weft.agent.WeftAgent), e.g. report=stderr
@@ -198,10 +199,6 @@ final class RunCommand {
     }
 
     private static Duration grace(Duration timeout, Duration grace) {
-        if (grace != null && timeout == null) {
-            throw new IllegalArgumentException("--grace needs --timeout: it is the time cleanup may take after the"
-                    + " deadline; write --timeout 2s --grace 5s");
-        }
         return grace != null ? grace : GRACE_DEFAULT;
     }
 
@@ -292,6 +289,8 @@ final class RunCommand {
         cmd.addAll(SoftLimitSupport.childJvmArgs(memory));
         cmd.add("--add-opens");
         cmd.add("java.base/java.lang=ALL-UNNAMED");
+        cmd.add("--add-exports"); // the JDK's thread containers: the program's own virtual threads are found too
+        cmd.add("java.base/jdk.internal.vm=ALL-UNNAMED");
         cmd.add("-javaagent:" + agentJar + (agentArgs.isEmpty() ? "" : "=" + agentArgs));
         cmd.add("-cp");
         cmd.add(classPath + File.pathSeparator + runtimeJar + File.pathSeparator + agentJar);
@@ -299,9 +298,9 @@ final class RunCommand {
         if (inv.timeout() != null) {
             cmd.add("--timeout-ns");
             cmd.add(Long.toString(inv.timeout().toNanos()));
-            cmd.add("--grace-ns");
-            cmd.add(Long.toString(inv.grace().toNanos()));
         }
+        cmd.add("--grace-ns"); // also after Ctrl-C and SIGTERM
+        cmd.add(Long.toString(inv.grace().toNanos()));
         cmd.add(mainClass);
         cmd.addAll(inv.programArgs());
         return cmd;

@@ -1,6 +1,8 @@
 package dev.weft.agent.internal;
 
+import dev.weft.Cancelled;
 import dev.weft.Weft;
+import dev.weft.internal.cancel.ProgramCancel;
 import dev.weft.internal.softlimit.SoftLimitRun;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
@@ -16,7 +18,12 @@ import java.util.Arrays;
  * printed and the JVM halts); under {@code --soft-limit} also 122 ({@link SoftLimitRun}).
  * A program that calls {@code System.exit} keeps its status; 2 if the main class cannot be started.
  *
- * <p>Usage (built by {@code dev.weft.cli.RunCommand}): {@code RunMain [--timeout-ns N [--grace-ns G]] MAIN [ARGS...]}.
+ * <p>The whole program is cancelled, its own threads too, and its cleanup gets a grace: {@link ProgramCancel}. After
+ * {@code main} returns, the non-daemon threads it started keep the program alive, as on a plain JVM; threads it
+ * creates from {@code main} get the daemon status, priority and group they would get from the JVM's main thread
+ * ({@link ThreadInheritance}).
+ *
+ * <p>Usage (built by {@code dev.weft.cli.RunCommand}): {@code RunMain [--timeout-ns N] [--grace-ns G] MAIN [ARGS...]}.
  */
 public final class RunMain {
     private RunMain() {}
@@ -24,19 +31,30 @@ public final class RunMain {
     /** The status when the program did not stop within its deadline plus the grace (the cli's ExitStatus.STUCK). */
     static final int EXIT_STUCK = 125;
 
+    /**
+     * After the grace, how long the cancellation is delivered hard (at every check, interrupts again and again)
+     * before the threads still running are printed and the JVM halts: "a few seconds".
+     */
+    static final long HARD_WINDOW_NS = 2_000_000_000L;
+
     public static void main(String[] args) throws Throwable {
         int i = 0;
         Weft.Options options = Weft.options().name("main");
         long timeoutNs = -1;
         long graceNs = 0;
-        if (args.length > 1 && args[0].equals("--timeout-ns")) {
-            timeoutNs = Long.parseLong(args[1]);
-            options.timeout(Duration.ofNanos(timeoutNs));
-            i = 2;
-            if (args.length > 3 && args[2].equals("--grace-ns")) {
-                graceNs = Long.parseLong(args[3]);
-                i = 4;
+        while (i + 1 < args.length && args[i].startsWith("--")) {
+            switch (args[i]) {
+                case "--timeout-ns" -> {
+                    timeoutNs = Long.parseLong(args[i + 1]);
+                    options.timeout(Duration.ofNanos(timeoutNs));
+                }
+                case "--grace-ns" -> graceNs = Long.parseLong(args[i + 1]);
+                default -> {
+                    System.err.println("weft run: unknown launcher option " + args[i]);
+                    System.exit(2);
+                }
             }
+            i += 2;
         }
         if (i >= args.length) {
             System.err.println("weft run: no main class given");
@@ -46,49 +64,71 @@ public final class RunMain {
         String[] programArgs = Arrays.copyOfRange(args, i + 1, args.length);
         MethodHandle main = findMain(mainClass);
         long startNs = System.nanoTime();
-        if (timeoutNs >= 0) {
-            startBound(startNs + timeoutNs + graceNs, graceNs);
-        }
+        long graceMs = graceNs / 1_000_000;
+        ProgramCancel.install(graceNs, HARD_WINDOW_NS, () -> {
+            try {
+                System.err.print(StuckReport.render(graceMs));
+                System.err.flush();
+            } finally {
+                Runtime.getRuntime().halt(EXIT_STUCK);
+            }
+        });
+        ThreadInheritance.fromLauncher(Thread.currentThread());
+        quietCancelledThreads();
         // like Weft.exitStatus, plus status 122 and a report after a memory error
         int status = SoftLimitRun.exitStatus(() -> Weft.run(options, () -> {
-            if (main.type().parameterCount() == 0) {
-                main.invoke();
-            } else {
-                main.invoke(programArgs);
-            }
+            runProgram(main, programArgs);
             return null;
         }));
+        if (ProgramCancel.cancelled()) {
+            ProgramCancel.drain(); // the program's own threads run their cleanup; the grace's clock bounds this
+        }
         if (timeoutNs >= 0 && (status == 0 || status == Weft.EXIT_FAILED) && System.nanoTime() - startNs >= timeoutNs) {
             // the deadline fired, and the program caught the cancellation at its top or returned anyway
             System.err.println("weft: the program's deadline passed" + (status == 0 ? "; it returned after it"
-                    : "; it then failed (above)"));
+                    : "; its cleanup then failed (above)"));
             status = Weft.EXIT_TIMEOUT;
         }
         System.exit(status);
     }
 
     /**
-     * The hard bound: at {@code haltAtNs} (deadline plus grace), prints where every thread still running is stuck
-     * and halts with {@link #EXIT_STUCK}. A daemon platform thread that only sleeps until then.
+     * A thread of the program's that ends with the program's cancellation has done what was asked of it: no
+     * "Exception in thread" trace for it. Any other uncaught exception is printed as the JVM prints it, and a handler
+     * the program installs itself replaces this one.
      */
-    private static void startBound(long haltAtNs, long graceNs) {
-        Thread t = Thread.ofPlatform().name("weft-run-bound").daemon(true).unstarted(() -> {
-            long leftNs;
-            while ((leftNs = haltAtNs - System.nanoTime()) > 0) {
-                try {
-                    Thread.sleep(Duration.ofNanos(leftNs));
-                } catch (InterruptedException e) {
-                    // not cancelled by anyone: keep the bound
-                }
+    private static void quietCancelledThreads() {
+        Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
+            if (e instanceof Cancelled && ProgramCancel.cancelled()) {
+                return;
             }
-            try {
-                System.err.print(StuckReport.render(graceNs / 1_000_000));
-                System.err.flush();
-            } finally {
-                Runtime.getRuntime().halt(EXIT_STUCK);
-            }
+            System.err.print("Exception in thread \"" + t.getName() + "\" "); // as ThreadGroup does without one
+            e.printStackTrace(System.err);
         });
-        t.start();
+    }
+
+    /**
+     * The root task's body: the program's {@code main}, then, as the JVM does, a wait for the non-daemon threads it
+     * started (a failure of {@code main} is thrown after them, as the JVM reports it and exits 1 after them).
+     */
+    private static void runProgram(MethodHandle main, String[] programArgs) throws Throwable {
+        Throwable failure = null;
+        try {
+            if (main.type().parameterCount() == 0) {
+                main.invoke();
+            } else {
+                main.invoke(programArgs);
+            }
+        } catch (Throwable t) {
+            if (ProgramCancel.cancelled()) {
+                throw t; // cancelled (or the cleanup failed): the launcher drains the program's threads
+            }
+            failure = t;
+        }
+        ProgramCancel.awaitNonDaemonThreads(); // interrupted when the program is cancelled meanwhile
+        if (failure != null) {
+            throw failure;
+        }
     }
 
     private static MethodHandle findMain(String mainClass) {

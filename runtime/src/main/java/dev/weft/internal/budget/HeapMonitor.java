@@ -1,5 +1,6 @@
 package dev.weft.internal.budget;
 
+import dev.weft.internal.jdk.OwnThreads;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import dev.weft.internal.task.TaskHandle;
 import java.lang.management.GarbageCollectorMXBean;
@@ -189,7 +190,7 @@ public final class HeapMonitor {
         armReserve(reserveBytes);
         TaskAllocation.enable();
         collectionsSeen = collections();
-        poller = Thread.ofPlatform().daemon(true).name("weft-heap-watchdog").priority(Thread.MAX_PRIORITY)
+        poller = OwnThreads.daemon("weft-heap-watchdog").priority(Thread.MAX_PRIORITY)
                 .start(this::poll);
     }
 

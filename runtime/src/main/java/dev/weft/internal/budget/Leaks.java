@@ -1,5 +1,6 @@
 package dev.weft.internal.budget;
 
+import dev.weft.internal.jdk.OwnThreads;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.ref.Cleaner;
@@ -36,8 +37,7 @@ public final class Leaks {
     private static final ArrayDeque<String> REPORTS = new ArrayDeque<>();
 
     private static final class CleanerHolder {
-        static final Cleaner CLEANER = Cleaner.create(r -> Thread.ofPlatform().daemon(true)
-                .name("weft-reservation-leaks").unstarted(r));
+        static final Cleaner CLEANER = Cleaner.create(r -> OwnThreads.daemon("weft-reservation-leaks").unstarted(r));
     }
 
     private static boolean detect() {

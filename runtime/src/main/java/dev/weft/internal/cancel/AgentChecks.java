@@ -32,8 +32,12 @@ public final class AgentChecks {
 
     private static void pollSlow() {
         WaitingTask t = WaitingTask.ofCurrentThread();
+        if (t == null) {
+            ProgramCancel.pollForeign(); // a thread the program started itself, under weft run
+            return;
+        }
         // never inside a monitor: the next check outside delivers
-        if (t == null || t.monitorDepth != 0) {
+        if (t.monitorDepth != 0) {
             return;
         }
         Object hit = t.visibleCancelScope();

@@ -76,6 +76,11 @@ public abstract class WaitingTask {
     /** The task's thread, or null before it started. */
     protected abstract Thread taskThread();
 
+    /** Whether {@code t} is this task's thread (a virtual thread it started inherits its scheduler, not this). */
+    public final boolean ownsThread(Thread t) {
+        return t != null && taskThread() == t;
+    }
+
     /** Whether the task's body runs on the current thread now. */
     protected abstract boolean runsOnCurrentThread();
 
@@ -194,8 +199,36 @@ public abstract class WaitingTask {
 
     /** The carrier's re-arm, under the lock. */
     private void rearmLocked() {
+        Thread t = taskThread();
+        if (posted && shieldedWaits == 0 && !t.isInterrupted() && deliveredByConsumption()) {
+            // a JDK call consumed the interrupt, and that was the one delivery the cancellation gets: withdraw it
+            posted = false;
+            if (foreignOwed) {
+                foreignOwed = false;
+                t.interrupt();
+            }
+            return;
+        }
         if (shieldedWaits == 0 && cancelVisible()) {
-            postLocked(taskThread());
+            postLocked(t);
+        }
+    }
+
+    /**
+     * Called when a JDK call has consumed Weft's interrupt: whether that counts as the delivery of a cancellation that
+     * is delivered once (an unmodified program's, in its grace), so that it is not posted again. Under the lock.
+     */
+    protected boolean deliveredByConsumption() {
+        return false;
+    }
+
+    /** Whether Weft's interrupt was posted and a JDK call has consumed it. Decided under the lock. Task thread. */
+    protected final boolean interruptConsumed() {
+        lockOnTaskThread();
+        try {
+            return posted && !Thread.currentThread().isInterrupted();
+        } finally {
+            unlock();
         }
     }
 

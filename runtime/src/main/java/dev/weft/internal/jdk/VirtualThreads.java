@@ -115,6 +115,14 @@ public final class VirtualThreads {
         return SCHEDULER.get(t);
     }
 
+    /** The scheduler of {@code t} if it is a virtual thread, else null. Any thread. */
+    public static Object schedulerOf(Thread t) {
+        if (!t.isVirtual() || SCHEDULER == null) {
+            return null;
+        }
+        return SCHEDULER.get(t);
+    }
+
     /**
      * An unstarted virtual thread named {@code name} (or unnamed if null) that runs {@code task} and whose
      * continuations {@code scheduler} runs. Inherits inheritable thread locals, like the builder's default.

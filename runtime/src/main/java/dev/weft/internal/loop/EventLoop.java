@@ -1,5 +1,6 @@
 package dev.weft.internal.loop;
 
+import dev.weft.internal.jdk.OwnThreads;
 import dev.weft.internal.errors.ErrorSink;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Executor;
@@ -54,7 +55,7 @@ public final class EventLoop implements Scheduler, CarrierSlot {
         this.name = name;
         this.index = index;
         this.queue = new RunQueue(queueCapacity);
-        this.carrier = Thread.ofPlatform().name(name).daemon(true).unstarted(this::runCarrier);
+        this.carrier = OwnThreads.daemon(name).unstarted(this::runCarrier);
         carrier.start();
     }
 

@@ -1,5 +1,6 @@
 package dev.weft.internal.time;
 
+import dev.weft.internal.jdk.OwnThreads;
 import java.util.Arrays;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
@@ -177,7 +178,7 @@ public final class TimerQueue {
         if (virtual) {
             thread = null;
         } else {
-            thread = Thread.ofPlatform().name(name).daemon(true).start(this::runThread);
+            thread = OwnThreads.daemon(name).start(this::runThread);
         }
     }
 

@@ -1,0 +1,170 @@
+package dev.weft.agent.internal;
+
+import dev.weft.internal.cancel.ProgramCancel;
+import java.lang.classfile.ClassFile;
+import java.lang.classfile.ClassModel;
+import java.lang.classfile.ClassTransform;
+import java.lang.classfile.CodeTransform;
+import java.lang.classfile.Label;
+import java.lang.classfile.MethodModel;
+import java.lang.classfile.Opcode;
+import java.lang.classfile.instruction.InvokeInstruction;
+import java.lang.constant.ClassDesc;
+import java.lang.constant.ConstantDescs;
+import java.lang.constant.MethodTypeDesc;
+import java.lang.instrument.ClassFileTransformer;
+import java.lang.instrument.Instrumentation;
+import java.lang.invoke.MethodHandles;
+import java.security.ProtectionDomain;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Threads an unmodified program creates from {@code main} get the daemon status, priority and thread group they get on
+ * a plain JVM, where {@code main} runs on the non-daemon platform thread "main".
+ *
+ * <p>Why: under {@code weft run}, {@code main} is a Weft task, a virtual thread, and {@code new Thread(...)} inherits
+ * from its creator: every thread the program created became a daemon thread in the "VirtualThreads" group, so the JVM
+ * no longer waited for them and a library's test of its own thread factory failed. Things that don't work: setting
+ * the daemon status after construction at the program's {@code new Thread} sites overrides a subclass constructor's
+ * own {@code setDaemon(true)} and misses the threads the JDK's builders and factories create; a helper class on the
+ * boot class path costs the class-data sharing of every class loaded after it (the JVM says so at startup). Solution:
+ * a small class {@value #PARENTS_NAME}, defined in {@code java.lang} itself through a private lookup (Weft opens
+ * {@code java.lang} anyway), and, where {@code java.lang.Thread}'s constructor reads its parent's group, priority and
+ * daemon status (and only there: thread locals and the context class loader still come from the real creator), the
+ * parent goes through its {@code parentFor}, which answers the launcher's main thread for a Weft task. {@code Thread}
+ * is retransformed once.
+ *
+ * <p>Feature-detected: on a JDK whose constructor has another shape nothing is changed, and a warning says so.
+ */
+public final class ThreadInheritance {
+    private ThreadInheritance() {}
+
+    /** The instrumentation the agent was started with; written once by the agent as it starts. */
+    private static volatile Instrumentation instrumentation;
+
+    /** The constructor every platform thread goes through. */
+    static final String CTOR_DESC = "(Ljava/lang/ThreadGroup;Ljava/lang/String;ILjava/lang/Runnable;J)V";
+
+    /** The class defined in {@code java.lang} (package-private there). */
+    static final String PARENTS_NAME = "java.lang.WeftThreadParents";
+
+    private static final ClassDesc THREAD = ClassDesc.of("java.lang.Thread");
+    private static final ClassDesc PREDICATE = ClassDesc.of("java.util.function.Predicate");
+    private static final ClassDesc PARENTS = ClassDesc.of(PARENTS_NAME);
+    private static final MethodTypeDesc PARENT_FOR = MethodTypeDesc.of(THREAD, THREAD);
+    /** The parent's getters the constructor calls for what it inherits. */
+    private static final Set<String> INHERITED = Set.of("getThreadGroup", "getPriority", "isDaemon");
+
+    /** Called by the agent as it starts. */
+    public static void init(Instrumentation inst) {
+        instrumentation = inst;
+    }
+
+    /**
+     * Makes Weft tasks create threads as {@code launcherMain} would. Prints a warning and changes nothing when that
+     * is impossible here (no agent, {@code java.lang} not open, another JDK).
+     */
+    public static void fromLauncher(Thread launcherMain) {
+        Instrumentation inst = instrumentation;
+        if (inst == null) {
+            return; // RunMain without the agent (tests): nothing to patch
+        }
+        try {
+            MethodHandles.Lookup inLang = MethodHandles.privateLookupIn(Thread.class, MethodHandles.lookup());
+            Class<?> parents = inLang.defineClass(parentsClass());
+            Predicate<Thread> tasks = ProgramCancel::isWeftTask;
+            inLang.findStaticVarHandle(parents, "standIn", Thread.class).setVolatile(launcherMain);
+            inLang.findStaticVarHandle(parents, "replaced", Predicate.class).setVolatile(tasks);
+            int[] patched = new int[1];
+            ClassFileTransformer patch = new ClassFileTransformer() {
+                @Override
+                public byte[] transform(Module module, ClassLoader loader, String name, Class<?> redefined,
+                        ProtectionDomain pd, byte[] bytes) {
+                    if (redefined != Thread.class) {
+                        return null;
+                    }
+                    try {
+                        byte[] out = patch(bytes, patched);
+                        return patched[0] == INHERITED.size() ? out : null;
+                    } catch (Throwable t) {
+                        System.err.println("[weft-agent] warning: cannot patch java.lang.Thread (" + t + ")");
+                        return null;
+                    }
+                }
+            };
+            inst.addTransformer(patch, true);
+            try {
+                inst.retransformClasses(Thread.class);
+            } finally {
+                inst.removeTransformer(patch);
+            }
+            if (patched[0] != INHERITED.size()) {
+                System.err.println("[weft-agent] warning: java.lang.Thread's constructor has an unknown shape ("
+                        + patched[0] + " of " + INHERITED.size() + " reads found); threads created from main are"
+                        + " daemon threads in the VirtualThreads group, unlike on a plain JVM");
+            }
+        } catch (Throwable t) {
+            if (t instanceof VirtualMachineError v) {
+                throw v;
+            }
+            System.err.println("[weft-agent] warning: threads created from main will be daemon threads in the"
+                    + " VirtualThreads group, unlike on a plain JVM: " + t);
+        }
+    }
+
+    /**
+     * The class file of {@value #PARENTS_NAME}:
+     * {@snippet :
+     * final class WeftThreadParents {
+     *     static volatile Thread standIn;
+     *     static volatile Predicate<Thread> replaced;
+     *     static Thread parentFor(Thread parent) {
+     *         Thread s = standIn;
+     *         Predicate<Thread> p = replaced;
+     *         return s != null && p != null && parent.isVirtual() && p.test(parent) ? s : parent;
+     *     }
+     * }
+     * }
+     */
+    static byte[] parentsClass() {
+        return ClassFile.of().build(PARENTS, cb -> {
+            cb.withFlags(ClassFile.ACC_FINAL | ClassFile.ACC_SUPER);
+            cb.withField("standIn", THREAD, ClassFile.ACC_STATIC | ClassFile.ACC_VOLATILE);
+            cb.withField("replaced", PREDICATE, ClassFile.ACC_STATIC | ClassFile.ACC_VOLATILE);
+            cb.withMethodBody("parentFor", PARENT_FOR, ClassFile.ACC_STATIC, code -> {
+                Label keep = code.newLabel();
+                code.getstatic(PARENTS, "standIn", THREAD).ifnull(keep);
+                code.getstatic(PARENTS, "replaced", PREDICATE).ifnull(keep);
+                code.aload(0).invokevirtual(THREAD, "isVirtual", MethodTypeDesc.of(ConstantDescs.CD_boolean))
+                        .ifeq(keep);
+                code.getstatic(PARENTS, "replaced", PREDICATE).aload(0)
+                        .invokeinterface(PREDICATE, "test",
+                                MethodTypeDesc.of(ConstantDescs.CD_boolean, ConstantDescs.CD_Object))
+                        .ifeq(keep);
+                code.getstatic(PARENTS, "standIn", THREAD).areturn();
+                code.labelBinding(keep);
+                code.aload(0).areturn();
+            });
+        });
+    }
+
+    /** Rewrites the constructor's reads of its parent; counts them in {@code patched[0]}. */
+    static byte[] patch(byte[] threadClass, int[] patched) {
+        ClassFile cf = ClassFile.of();
+        ClassModel model = cf.parse(threadClass);
+        CodeTransform reads = (builder, element) -> {
+            if (element instanceof InvokeInstruction inv && inv.opcode() == Opcode.INVOKEVIRTUAL
+                    && inv.owner().asSymbol().equals(THREAD) && INHERITED.contains(inv.name().stringValue())
+                    && inv.typeSymbol().parameterCount() == 0) {
+                builder.invokestatic(PARENTS, "parentFor", PARENT_FOR); // parent -> the parent to inherit from
+                patched[0]++;
+            }
+            builder.with(element);
+        };
+        ClassTransform t = ClassTransform.transformingMethodBodies(
+                (MethodModel m) -> m.methodName().equalsString(ConstantDescs.INIT_NAME)
+                        && m.methodType().equalsString(CTOR_DESC), reads);
+        return cf.transformClass(model, t);
+    }
+}
