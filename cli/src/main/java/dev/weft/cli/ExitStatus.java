@@ -36,8 +36,8 @@ public enum ExitStatus {
     /** {@code weft run --timeout}: the deadline passed. */
     TIMEOUT(Weft.EXIT_TIMEOUT, "timeout", "run --timeout: the deadline passed; the program's cleanup ran"),
     /** {@code weft run --timeout}: the program did not stop within the deadline plus the grace. */
-    STUCK(125, "stuck", "run --timeout: the program did not stop within the deadline plus --grace; the threads"
-            + " still running were printed with where each is stuck; halted"),
+    STUCK(125, "stuck", "run: the program did not stop within the deadline (or signal) plus --grace plus 2 s of"
+            + " hard cancellation; the threads still running were printed with where each is stuck; halted"),
     /** Ctrl-C. */
     INTERRUPTED(Weft.EXIT_INTERRUPTED, "interrupted", "interrupted (Ctrl-C); cleanup ran (a second Ctrl-C prints"
             + " the task tree and exits at once)"),

@@ -49,10 +49,12 @@ public final class Main {
                     cleanup runs, a shield, context travelling to children, a failure
                     that cancels siblings, and a task-tree dump""", Demo::run),
             new Command("run", """
-                    [--timeout D] [--instrument GLOB,...] [--soft-limit SIZE] [--heap SIZE]
-                    (-cp CLASSPATH MAIN | -jar JAR) [ARGS...]""", """
+                    [--timeout D] [--grace D] [--instrument GLOB,...] [--agent-options OPTS]
+                    [--soft-limit SIZE] [--heap SIZE] (-cp CLASSPATH MAIN | -jar JAR) [ARGS...]""", """
                     runs an unmodified Java program as a Weft root task, with the
-                    Weft agent compiling cancellation points into its loops""", RunCommand::run),
+                    Weft agent compiling cancellation points into its loops; the
+                    deadline, Ctrl-C or SIGTERM cancels all of its threads
+                    (weft run --help explains each option)""", RunCommand::run),
             new Command("plan", "[--soft-limit SIZE] [FILE]", """
                     prints a startup memory plan (components x sizes) and its verdict""", PlanCommand::run),
             new Command("torture", "[--seconds N [--base B] | --seed S [--repeat R]] [--verbose]", """

@@ -115,6 +115,8 @@ class TrioJvmConformanceTest {
     // test_run.py::test_cancel_unbound ("Can't reuse": a cancel after exit does nothing) under a race: cancel() from
     // another thread while the scope exits must never leave an interrupt behind
     @Test
+    // a bound on a hang: 20,000 spin handshakes between two threads take seconds on a loaded 2-core machine
+    @Timeout(value = 60, unit = TimeUnit.SECONDS)
     void cancelRacingTheScopesExitLeavesNoStrayInterrupt() throws InterruptedException {
         int iterations = 20_000;
         CancelScope poison = CancelScope.create();
