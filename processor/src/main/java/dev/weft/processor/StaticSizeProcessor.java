@@ -2,7 +2,6 @@ package dev.weft.processor;
 
 import dev.weft.internal.memory.FieldLayoutEngine;
 import dev.weft.internal.memory.Layout;
-import dev.weft.memory.ObjectLayout;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayDeque;
@@ -137,8 +136,8 @@ public final class StaticSizeProcessor extends AbstractProcessor {
             messager.printMessage(Diagnostic.Kind.ERROR, type.getQualifiedName() + refusal, type);
             return;
         }
-        Map<ObjectLayout, long[]> sizes = new EnumMap<>(ObjectLayout.class);
-        for (ObjectLayout layout : ObjectLayout.values()) {
+        Map<Layout, long[]> sizes = new EnumMap<>(Layout.class);
+        for (Layout layout : Layout.values()) {
             Sizer sizer = new Sizer(layout, type);
             long shallow = sizer.shape(type).sizeBytes();
             long deep = sizer.deep(type);
@@ -162,7 +161,7 @@ public final class StaticSizeProcessor extends AbstractProcessor {
         };
     }
 
-    private void write(TypeElement type, Map<ObjectLayout, long[]> sizes) {
+    private void write(TypeElement type, Map<Layout, long[]> sizes) {
         PackageElement pkg = elements.getPackageOf(type);
         String packageName = pkg.isUnnamed() ? "" : pkg.getQualifiedName().toString();
         String simpleName = generatedSimpleName(type);
@@ -177,7 +176,7 @@ public final class StaticSizeProcessor extends AbstractProcessor {
                 .append("public final class ").append(simpleName).append(" {\n");
         String[] kinds = {"SHALLOW", "DEEP"};
         for (int k = 0; k < 2; k++) {
-            for (ObjectLayout layout : ObjectLayout.values()) {
+            for (Layout layout : Layout.values()) {
                 src.append("    /** ").append(k == 0 ? "Shallow" : "Deep").append(" size with layout ")
                         .append(layout.name()).append(". */\n")
                         .append("    public static final long ").append(kinds[k]).append("_BYTES_").append(layout.name())
@@ -189,7 +188,7 @@ public final class StaticSizeProcessor extends AbstractProcessor {
                     .append(" size on the layout in force, chosen once when this class initialises. */\n")
                     .append("    public static final long ").append(kinds[k])
                     .append("_BYTES = dev.weft.memory.ObjectLayout.current().select(");
-            ObjectLayout[] layouts = ObjectLayout.values();
+            Layout[] layouts = Layout.values(); // ObjectLayout.select takes them in this order (tested)
             for (int i = 0; i < layouts.length; i++) {
                 src.append(i > 0 ? ", " : "").append(kinds[k]).append("_BYTES_").append(layouts[i].name());
             }
@@ -228,15 +227,15 @@ public final class StaticSizeProcessor extends AbstractProcessor {
 
     /** The sizes of one annotated class on one layout; reports errors on the offending fields. */
     private final class Sizer {
-        private final Layout layout; // the machinery's view of the ObjectLayout (same name)
+        private final Layout layout; // the machinery's view of the ObjectLayout of the same name
         private final TypeElement root;
         private final Map<String, FieldLayoutEngine.Shape> shapes = new HashMap<>();
         private final Map<String, Long> deeps = new HashMap<>();
         private final Deque<TypeElement> inProgress = new ArrayDeque<>();
         boolean failed;
 
-        Sizer(ObjectLayout layout, TypeElement root) {
-            this.layout = Layout.valueOf(layout.name());
+        Sizer(Layout layout, TypeElement root) {
+            this.layout = layout;
             this.root = root;
         }
 

@@ -32,12 +32,13 @@ class StaticSizesMatchJvmTest {
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-        "COMPRESSED_OOPS,   -XX:-UseCompactObjectHeaders",
-        "COMPACT_HEADERS,   -XX:+UseCompactObjectHeaders",
-        "UNCOMPRESSED_OOPS, -XX:-UseCompressedOops",
+        "COMPRESSED_OOPS,                   -XX:-UseCompactObjectHeaders",
+        "COMPACT_HEADERS,                   -XX:+UseCompactObjectHeaders",
+        "UNCOMPRESSED_OOPS,                 -XX:-UseCompressedOops",
+        "COMPACT_HEADERS_UNCOMPRESSED_OOPS, -XX:+UseCompactObjectHeaders -XX:-UseCompressedOops",
     })
-    void generatedSizesHelpersAndEstimatorMatchJolAndInstrumentation(String layout, String flag) throws Exception {
-        List<String> lines = runProbe(flag);
+    void generatedSizesHelpersAndEstimatorMatchJolAndInstrumentation(String layout, String flags) throws Exception {
+        List<String> lines = runProbe(flags);
         SoftAssertions softly = new SoftAssertions();
         softly.assertThat(lines).as("layout detected").contains("LAYOUT " + layout);
         int cases = 0;
@@ -73,7 +74,7 @@ class StaticSizesMatchJvmTest {
         softly.assertAll();
     }
 
-    private static List<String> runProbe(String layoutFlag) throws IOException, InterruptedException {
+    private static List<String> runProbe(String layoutFlags) throws IOException, InterruptedException {
         Path agent = temp.resolve("probe-agent.jar");
         if (!Files.exists(agent)) {
             Manifest manifest = new Manifest();
@@ -85,21 +86,23 @@ class StaticSizesMatchJvmTest {
         }
         String java = ProcessHandle.current().info().command()
                 .orElseThrow(() -> new IllegalStateException("cannot find the java binary of this JVM"));
-        List<String> command = new ArrayList<>(List.of(java, layoutFlag, "-Xmx512m", "-Xshare:auto",
+        List<String> command = new ArrayList<>(List.of(java));
+        command.addAll(List.of(layoutFlags.split(" +")));
+        command.addAll(List.of("-Xmx512m", "-Xshare:auto",
                 "-XX:TieredStopAtLevel=1", "-javaagent:" + agent, "-Djol.magicFieldOffset=true",
                 "-Djdk.attach.allowAttachSelf=true", "-XX:+EnableDynamicAgentLoading",
                 "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.util=ALL-UNNAMED",
                 "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/java.lang.foreign=ALL-UNNAMED",
                 "--add-opens", "java.base/jdk.internal.foreign=ALL-UNNAMED",
                 "-cp", System.getProperty("java.class.path"), LayoutProbe.class.getName()));
-        Path output = temp.resolve("probe" + layoutFlag.replaceAll("\\W", "_") + ".txt");
+        Path output = temp.resolve("probe" + layoutFlags.replaceAll("\\W", "_") + ".txt");
         Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
         if (!process.waitFor(PROBE_TIMEOUT_S, TimeUnit.SECONDS)) {
             process.destroyForcibly();
-            throw new AssertionError("probe JVM with " + layoutFlag + " did not finish in " + PROBE_TIMEOUT_S + " s");
+            throw new AssertionError("probe JVM with " + layoutFlags + " did not finish in " + PROBE_TIMEOUT_S + " s");
         }
         String text = Files.readString(output, StandardCharsets.UTF_8);
-        assertThat(process.exitValue()).as("probe JVM with %s exited; output:%n%s", layoutFlag, text).isZero();
+        assertThat(process.exitValue()).as("probe JVM with %s exited; output:%n%s", layoutFlags, text).isZero();
         return text.lines().toList();
     }
 }
