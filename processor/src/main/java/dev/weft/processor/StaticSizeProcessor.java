@@ -2,6 +2,13 @@ package dev.weft.processor;
 
 import dev.weft.internal.memory.FieldLayoutEngine;
 import dev.weft.internal.memory.Layout;
+import com.sun.source.tree.ClassTree;
+import com.sun.source.util.JavacTask;
+import com.sun.source.util.TaskEvent;
+import com.sun.source.util.TaskListener;
+import com.sun.source.util.TreePath;
+import com.sun.source.util.TreePathScanner;
+import com.sun.source.util.Trees;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayDeque;
@@ -24,6 +31,7 @@ import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.Modifier;
+import javax.lang.model.element.NestingKind;
 import javax.lang.model.element.PackageElement;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
@@ -85,6 +93,49 @@ public final class StaticSizeProcessor extends AbstractProcessor {
         types = processingEnv.getTypeUtils();
         messager = processingEnv.getMessager();
         filer = processingEnv.getFiler();
+        watchLocalClasses(processingEnv);
+    }
+
+    /**
+     * Local classes are attributed only after annotation processing, so a round never shows them; a javac task
+     * listener looks for {@code @StaticSize} on them once each top-level class is analysed, and rejects it.
+     * Outside javac (or with an environment wrapped by a build tool) there is no listener and local classes are
+     * not checked.
+     */
+    private static void watchLocalClasses(ProcessingEnvironment env) {
+        JavacTask task;
+        Trees trees;
+        try {
+            task = JavacTask.instance(env);
+            trees = Trees.instance(env);
+        } catch (IllegalArgumentException | LinkageError e) {
+            return;
+        }
+        task.addTaskListener(new TaskListener() {
+            @Override
+            public void finished(TaskEvent event) { // on javac's thread, like the processor
+                if (event.getKind() != TaskEvent.Kind.ANALYZE || event.getTypeElement() == null) {
+                    return;
+                }
+                TreePath top = trees.getPath(event.getTypeElement());
+                if (top == null) {
+                    return;
+                }
+                new TreePathScanner<Void, Void>() {
+                    @Override
+                    public Void visitClass(ClassTree tree, Void unused) {
+                        if (trees.getElement(getCurrentPath()) instanceof TypeElement type
+                                && (type.getNestingKind() == NestingKind.LOCAL
+                                        || type.getNestingKind() == NestingKind.ANONYMOUS)
+                                && annotation(type, STATIC_SIZE) != null) {
+                            trees.printMessage(Diagnostic.Kind.ERROR, localClassError(type.getSimpleName().toString()),
+                                    tree, getCurrentPath().getCompilationUnit());
+                        }
+                        return super.visitClass(tree, unused);
+                    }
+                }.scan(top, null);
+            }
+        });
     }
 
     @Override
@@ -156,9 +207,32 @@ public final class StaticSizeProcessor extends AbstractProcessor {
                     + "implementing classes with @StaticSize instead";
             case ENUM -> " is an enum: its constants are shared singletons, sized as references where used; "
                     + "remove @StaticSize";
-            default -> type.getModifiers().contains(Modifier.ABSTRACT) ? " is abstract: it has no instances of "
-                    + "its own; annotate the concrete subclasses with @StaticSize instead" : null;
+            default -> {
+                if (type.getModifiers().contains(Modifier.ABSTRACT)) {
+                    yield " is abstract: it has no instances of its own; annotate the concrete subclasses with "
+                            + "@StaticSize instead";
+                }
+                if (isInner(type)) {
+                    yield " is an inner class: javac adds a hidden reference to the enclosing instance (this$0) "
+                            + "after annotation processing, so its size would be one reference short and would "
+                            + "not count the enclosing object; make it static";
+                }
+                yield null;
+            }
         };
+    }
+
+    /** A member class with an enclosing instance (records, enums and members of interfaces are static). */
+    static boolean isInner(TypeElement type) {
+        return type.getNestingKind() == NestingKind.MEMBER && !type.getModifiers().contains(Modifier.STATIC);
+    }
+
+    /** The error for a local class that carries {@code @StaticSize} (javac reaches those only after processing). */
+    static String localClassError(String simpleName) {
+        return "@StaticSize " + simpleName + " is a local class: javac adds hidden fields for the enclosing "
+                + "instance and the captured variables after annotation processing, and the processor cannot see "
+                + "classes declared inside method bodies, so it has no static size; move it out of the method, "
+                + "to a top-level or static nested class";
     }
 
     private void write(TypeElement type, Map<Layout, long[]> sizes) {
@@ -274,6 +348,12 @@ public final class StaticSizeProcessor extends AbstractProcessor {
             inProgress.push(type);
             long total = shape(type).sizeBytes();
             for (TypeElement c = type; c != null; c = superclass(c)) {
+                if (c != type && isInner(c)) {
+                    classError("extends " + c.getQualifiedName() + ", an inner class: javac adds a hidden reference "
+                            + "to its enclosing instance (this$0) after annotation processing, so its size is not "
+                            + "known here; make " + c.getQualifiedName() + " static");
+                    break;
+                }
                 if (c != type && isJdk(c) && !isTrivialJdkSuperclass(c)) {
                     classError("extends " + c.getQualifiedName() + ", a JDK class whose fields are internal and "
                             + "unbounded; extend Object or another @StaticSize class");
@@ -408,6 +488,11 @@ public final class StaticSizeProcessor extends AbstractProcessor {
             if (annotation(type, STATIC_SIZE) == null) {
                 fieldError(field, "has type " + type.getQualifiedName() + ", which is not annotated @StaticSize; "
                         + "annotate it so its size is checked and counted");
+                return false;
+            }
+            String refusal = refusal(type);
+            if (refusal != null) {
+                fieldError(field, "has type " + type.getQualifiedName() + ", which" + refusal);
                 return false;
             }
             return true;

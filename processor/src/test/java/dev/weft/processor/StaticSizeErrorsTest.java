@@ -103,6 +103,105 @@ class StaticSizeErrorsTest {
     }
 
     @Test
+    void innerClassIsRejectedBecauseJavacAddsTheEnclosingInstanceAfterProcessing() throws IOException {
+        List<Diagnostic<? extends JavaFileObject>> errors = compile("p.Host", """
+                package p;
+                import dev.weft.memory.*;
+                final class Host {
+                    long big;
+                    @StaticSize final class Inner { int x; }
+                }
+                """);
+        assertThat(errors).singleElement().satisfies(d -> {
+            assertThat(d.getMessage(Locale.ROOT)).contains("p.Host.Inner is an inner class", "this$0",
+                    "make it static");
+            assertThat(d.getLineNumber()).isEqualTo(5);
+        });
+        assertThat(out.resolve("p/Host_InnerStaticSize.java")).doesNotExist();
+    }
+
+    @Test
+    void fieldHoldingAnInnerClassIsRejectedOnTheField() throws IOException {
+        List<Diagnostic<? extends JavaFileObject>> errors = compile("p.Host", """
+                package p;
+                import dev.weft.memory.*;
+                final class Host {
+                    @StaticSize final class Inner { int x; }
+                    @StaticSize static final class User { Inner inner; }
+                }
+                """);
+        assertThat(errors).extracting(d -> d.getMessage(Locale.ROOT))
+                .anySatisfy(m -> assertThat(m).contains("field 'inner' has type p.Host.Inner, which is an inner class",
+                        "make it static"));
+    }
+
+    @Test
+    void classExtendingAnInnerClassIsRejectedNamingTheSuperclass() throws IOException {
+        List<Diagnostic<? extends JavaFileObject>> errors = compile("p.Host", """
+                package p;
+                import dev.weft.memory.*;
+                final class Host {
+                    class Inner { int x; }
+                }
+                @StaticSize
+                final class Sub extends Host.Inner {
+                    Sub(Host host) { host.super(); }
+                }
+                """);
+        assertThat(errors).singleElement().satisfies(d -> assertThat(d.getMessage(Locale.ROOT))
+                .contains("extends p.Host.Inner, an inner class", "make p.Host.Inner static"));
+    }
+
+    @Test
+    void localClassesAndRecordsAreRejectedNotIgnored() throws IOException {
+        List<Diagnostic<? extends JavaFileObject>> errors = compile("p.Host", """
+                package p;
+                import dev.weft.memory.*;
+                final class Host {
+                    void run(long captured) {
+                        @StaticSize final class Local { int x; long y = captured; }
+                        @StaticSize record LocalPoint(int x, int y) {}
+                    }
+                    static { @StaticSize class InInitializer { byte b; } }
+                }
+                """);
+        assertThat(errors).extracting(d -> d.getLineNumber() + ": " + d.getMessage(Locale.ROOT)).satisfiesExactlyInAnyOrder(
+                m -> assertThat(m).startsWith("5: ").contains("Local is a local class", "move it out of the method"),
+                m -> assertThat(m).startsWith("6: ").contains("LocalPoint is a local class"),
+                m -> assertThat(m).startsWith("8: ").contains("InInitializer is a local class"));
+    }
+
+    @Test
+    void anonymousClassCannotCarryTheAnnotation() throws IOException {
+        // @StaticSize targets type declarations only, so javac itself refuses it on an anonymous class
+        List<Diagnostic<? extends JavaFileObject>> errors = compile("p.Host", """
+                package p;
+                import dev.weft.memory.*;
+                final class Host {
+                    Object make() { return new @StaticSize Object() { int x; }; }
+                }
+                """);
+        assertThat(errors).isNotEmpty().allSatisfy(d -> assertThat(d.getLineNumber()).isEqualTo(4));
+    }
+
+    @Test
+    void implicitlyStaticNestedTypesAndStaticClassesInsideInnerClassesAreAccepted() throws IOException {
+        List<Diagnostic<? extends JavaFileObject>> errors = compile("p.Host", """
+                package p;
+                import dev.weft.memory.*;
+                final class Host {
+                    @StaticSize record Nested(int x) {}
+                    interface Api { @StaticSize final class Member { long y; } }
+                    class Inner { @StaticSize static final class Deep { byte b; } }
+                }
+                """);
+        assertThat(errors).isEmpty();
+        assertThat(out.resolve("p/Host_NestedStaticSize.java")).exists();
+        assertThat(out.resolve("p/Host_Api_MemberStaticSize.java")).exists();
+        assertThat(out.resolve("p/Host_Inner_DeepStaticSize.java")).exists();
+    }
+
+    @Test
     void validClassCompilesAndGetsOneConstantPerLayout() throws IOException {
         List<Diagnostic<? extends JavaFileObject>> errors = compile("p.Good", """
                 package p;
