@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import javax.annotation.processing.AbstractProcessor;
 import javax.annotation.processing.Filer;
+import javax.annotation.processing.FilerException;
 import javax.annotation.processing.Messager;
 import javax.annotation.processing.ProcessingEnvironment;
 import javax.annotation.processing.RoundEnvironment;
@@ -85,6 +86,7 @@ public final class StaticSizeProcessor extends AbstractProcessor {
     private Messager messager;
     private Filer filer;
     private final Set<TypeElement> sourceTypes = new java.util.HashSet<>(); // types compiled from source so far
+    private final Map<String, TypeElement> generatedNames = new HashMap<>(); // generated class -> its annotated class
 
     @Override
     public synchronized void init(ProcessingEnvironment processingEnv) {
@@ -125,9 +127,7 @@ public final class StaticSizeProcessor extends AbstractProcessor {
                     @Override
                     public Void visitClass(ClassTree tree, Void unused) {
                         if (trees.getElement(getCurrentPath()) instanceof TypeElement type
-                                && (type.getNestingKind() == NestingKind.LOCAL
-                                        || type.getNestingKind() == NestingKind.ANONYMOUS)
-                                && annotation(type, STATIC_SIZE) != null) {
+                                && isInCode(type) && annotation(type, STATIC_SIZE) != null) {
                             trees.printMessage(Diagnostic.Kind.ERROR, localClassError(type.getSimpleName().toString()),
                                     tree, getCurrentPath().getCompilationUnit());
                         }
@@ -227,12 +227,22 @@ public final class StaticSizeProcessor extends AbstractProcessor {
         return type.getNestingKind() == NestingKind.MEMBER && !type.getModifiers().contains(Modifier.STATIC);
     }
 
-    /** The error for a local class that carries {@code @StaticSize} (javac reaches those only after processing). */
+    /** Whether a class is declared in a method body or initializer: local, anonymous, or nested in one. */
+    static boolean isInCode(TypeElement type) {
+        for (Element e = type; e instanceof TypeElement t; e = t.getEnclosingElement()) {
+            if (t.getNestingKind() == NestingKind.LOCAL || t.getNestingKind() == NestingKind.ANONYMOUS) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The error for {@code @StaticSize} inside a method body (javac attributes those only after processing). */
     static String localClassError(String simpleName) {
-        return "@StaticSize " + simpleName + " is a local class: javac adds hidden fields for the enclosing "
-                + "instance and the captured variables after annotation processing, and the processor cannot see "
-                + "classes declared inside method bodies, so it has no static size; move it out of the method, "
-                + "to a top-level or static nested class";
+        return "@StaticSize " + simpleName + " is declared inside a method body or initializer, where the annotation "
+                + "processor cannot see it, so no size is generated (and javac gives a local class hidden fields "
+                + "for the enclosing instance and the captured variables after processing); move it out, to a "
+                + "top-level or static nested class";
     }
 
     private void write(TypeElement type, Map<Layout, long[]> sizes) {
@@ -240,6 +250,13 @@ public final class StaticSizeProcessor extends AbstractProcessor {
         String packageName = pkg.isUnnamed() ? "" : pkg.getQualifiedName().toString();
         String simpleName = generatedSimpleName(type);
         String qualified = packageName.isEmpty() ? simpleName : packageName + "." + simpleName;
+        TypeElement clash = generatedNames.putIfAbsent(qualified, type);
+        if (clash != null && !clash.equals(type)) {
+            messager.printMessage(Diagnostic.Kind.ERROR, "@StaticSize " + type.getQualifiedName() + " and "
+                    + clash.getQualifiedName() + " both get the generated class " + qualified + " (nested classes "
+                    + "are named Outer_Inner" + SUFFIX + "); rename one of them", type);
+            return;
+        }
         StringBuilder src = new StringBuilder();
         if (!packageName.isEmpty()) {
             src.append("package ").append(packageName).append(";\n\n");
@@ -274,6 +291,10 @@ public final class StaticSizeProcessor extends AbstractProcessor {
             try (Writer w = file.openWriter()) {
                 w.write(src.toString());
             }
+        } catch (FilerException e) {
+            messager.printMessage(Diagnostic.Kind.ERROR, "cannot generate " + qualified + " for @StaticSize "
+                    + type.getQualifiedName() + ": " + e.getMessage() + "; a class of that name exists already, "
+                    + "rename it or the annotated class", type);
         } catch (IOException e) {
             messager.printMessage(Diagnostic.Kind.ERROR, "cannot write " + qualified + ": " + e.getMessage()
                     + "; check that the generated-sources directory is writable", type);
@@ -361,8 +382,12 @@ public final class StaticSizeProcessor extends AbstractProcessor {
                 }
                 for (VariableElement field : instanceFields(c)) {
                     TypeMirror t = field.asType();
-                    if (!t.getKind().isPrimitive()) {
-                        total = add(total, referenced(field, t, fixedLengths(field), 0));
+                    int[] lengths = fixedLengths(field);
+                    if (lengths != null && t.getKind() != TypeKind.ARRAY) {
+                        fieldError(field, "has @FixedLength but its type " + t + " is not an array, so the length "
+                                + "means nothing; remove @FixedLength or make the field an array");
+                    } else if (!t.getKind().isPrimitive()) {
+                        total = add(total, referenced(field, t, lengths, 0));
                     }
                 }
             }
@@ -380,8 +405,19 @@ public final class StaticSizeProcessor extends AbstractProcessor {
                 case DECLARED -> {
                     return declared(field, (TypeElement) types.asElement(t));
                 }
-                case TYPEVAR, WILDCARD, INTERSECTION, UNION -> {
-                    fieldError(field, "has type " + t + ", a type variable whose implementations are unknown");
+                case TYPEVAR -> {
+                    // the JVM's field type is the erasure (the first bound): a final or sealed bound fixes the size
+                    TypeMirror erased = types.erasure(t);
+                    if (erased.getKind() == TypeKind.DECLARED && isClosed((TypeElement) types.asElement(erased))) {
+                        return referenced(field, erased, lengths, dimension);
+                    }
+                    fieldError(field, "has type " + t + ", a type variable erased to " + erased + ", which is not "
+                            + "final or sealed, so its implementations are unknown; bound it by a final or sealed "
+                            + "@StaticSize type (<" + t + " extends Leaf>), or declare the field with such a type");
+                    return 0;
+                }
+                case WILDCARD, INTERSECTION, UNION -> {
+                    fieldError(field, "has type " + t + ", whose implementations are unknown");
                     return 0;
                 }
                 default -> {
@@ -444,6 +480,12 @@ public final class StaticSizeProcessor extends AbstractProcessor {
             }
             if (name.equals("java.lang.String")) {
                 fieldError(field, "is a String, whose length is unbounded");
+                return 0;
+            }
+            if (isJdk(type) && type.getKind().isClass() && type.getModifiers().contains(Modifier.FINAL)) {
+                fieldError(field, "has type " + name + ", a JDK class whose private fields the compiler cannot see "
+                        + "(javac compiles against ct.sym), so its size is not known at compile time; hold its "
+                        + "state in primitive fields or in a final @StaticSize class");
                 return 0;
             }
             if (type.getModifiers().contains(Modifier.SEALED)) {
@@ -554,6 +596,13 @@ public final class StaticSizeProcessor extends AbstractProcessor {
             }
             return count * each;
         }
+    }
+
+    /** Whether only known classes can be stored in a field of this type: final, sealed, or an enum. */
+    private static boolean isClosed(TypeElement type) {
+        Set<Modifier> modifiers = type.getModifiers();
+        return modifiers.contains(Modifier.FINAL) || modifiers.contains(Modifier.SEALED)
+                || type.getKind() == ElementKind.ENUM;
     }
 
     private TypeElement superclass(TypeElement type) {
