@@ -48,10 +48,13 @@ import javax.tools.JavaFileObject;
 
 /**
  * Computes, at compile time, the shallow and deep size of every class annotated {@code @dev.weft.memory.StaticSize}
- * for each JDK 25 object layout, and generates {@code <Name>StaticSize} with the constants.
+ * for each of the four JDK 25 object layouts, and generates {@code <Name>StaticSize} with the constants.
  *
  * <p>Use it by putting {@code weft-processor} on the annotation processor path (with JDK 23 and later javac
- * runs processors only from an explicit processor path or {@code -processor}):
+ * runs processors only from an explicit processor path or {@code -processor}). The jar needs nothing else
+ * there: it carries its own relocated copy of the layout machinery it shares with the runtime.
+ * The code being compiled needs {@code weft-runtime} on its class path, for the annotations and for
+ * {@code ObjectLayout}, which the generated classes call.
  *
  * {@snippet lang = "xml" :
  * <annotationProcessorPaths>
@@ -66,7 +69,13 @@ import javax.tools.JavaFileObject;
  * (recursively), the largest permitted subclass of a sealed type, a boxed primitive, nothing for an enum, and
  * for a {@code @FixedLength} array the array itself plus its elements. Everything else is an error reported
  * on the field, naming it and suggesting {@code RuntimeStaticSized}. Annotations are read by name, so the
- * processor never loads user classes.
+ * processor never loads user classes. A field whose type is a type variable is sized by its erasure, the type
+ * the JVM stores, when that is final or sealed.
+ *
+ * <p>Only classes whose fields javac has fixed by the time processors run are sized. Inner classes are rejected
+ * (javac adds {@code this$0} later), and so are classes declared in method bodies: javac attributes those only
+ * after processing, so a task listener finds them once each top-level class is analysed, and reports them.
+ * Without javac's API (another compiler, or a wrapped environment) that check is skipped.
  *
  * <p>Things that don't work: computing sizes from reflection at run time (costs a walk on every start and
  * cannot reject unbounded classes at compile time); one constant for all layouts (the same class differs by up
