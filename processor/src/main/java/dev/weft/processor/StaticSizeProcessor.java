@@ -1,7 +1,5 @@
 package dev.weft.processor;
 
-import dev.weft.internal.memory.FieldLayoutEngine;
-import dev.weft.internal.memory.Layout;
 import com.sun.source.tree.ClassTree;
 import com.sun.source.util.JavacTask;
 import com.sun.source.util.TaskEvent;
@@ -9,6 +7,8 @@ import com.sun.source.util.TaskListener;
 import com.sun.source.util.TreePath;
 import com.sun.source.util.TreePathScanner;
 import com.sun.source.util.Trees;
+import dev.weft.internal.memory.FieldLayoutEngine;
+import dev.weft.internal.memory.Layout;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayDeque;
