@@ -4,6 +4,7 @@ import dev.weft.agent.internal.AgentOptions;
 import dev.weft.agent.internal.CheckpointCompiler;
 import dev.weft.agent.internal.Report;
 import dev.weft.agent.internal.WeftTransformer;
+import dev.weft.internal.cancel.AgentChecks;
 import java.io.File;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
@@ -102,6 +103,9 @@ public final class WeftAgent {
             hookModule = bootReach(inst, report);
         }
         WeftTransformer transformer = new WeftTransformer(new CheckpointCompiler(options), report, inst, hookModule);
+        // loads the hooks the transformer calls before it runs (after bootReach: the copy the application links to)
+        AgentChecks.exitAgentCode(AgentChecks.enterAgentCode());
+        AgentChecks.installHiddenClassCompiler(transformer::compileHidden);
         inst.addTransformer(transformer, true);
         if (retransformLoaded || hookModule != null) {
             retransform(inst, options, report);

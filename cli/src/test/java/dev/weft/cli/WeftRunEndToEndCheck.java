@@ -5,10 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.weft.Weft;
 import dev.weft.agent.WeftAgent;
 import example.cli.programs.AllocatingProgram;
+import example.cli.programs.CollectionsProgram;
+import example.cli.programs.HiddenClassProgram;
+import example.cli.programs.HiddenSpinner;
 import example.cli.programs.MonitorSpinProgram;
+import example.cli.programs.RecursionProgram;
 import example.cli.programs.RegexProgram;
+import example.cli.programs.RestartingProgram;
 import example.cli.programs.SpinProgram;
 import example.cli.programs.SwallowingProgram;
+import example.cli.programs.SynchronizedCallbackProgram;
 import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -80,6 +86,65 @@ class WeftRunEndToEndCheck {
         assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
         assertThat(o.output()).contains("started").contains("finally ran").doesNotContain("matched=");
         assertThat(Files.readString(report)).contains("instrumented java.util.regex.Pattern$");
+    }
+
+    @Test
+    void recursionWithoutLoopsIsCancelledUnderTheDefaultPolicy() throws Exception {
+        for (String mode : List.of("fib", "mutual")) {
+            Outcome o = weftRun("--timeout", "1s", "-cp", codeSource(RecursionProgram.class).toString(),
+                    RecursionProgram.class.getName(), mode);
+            assertThat(o.status()).as(mode + ": " + o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+            assertThat(o.output()).as(mode).contains("started", "finally ran").doesNotContain("returned");
+        }
+    }
+
+    @Test
+    void aWorkerThatCatchesEverythingAndRestartsByRecursionIsCancelledAtTheRestart() throws Exception {
+        Outcome o = weftRun("--timeout", "1s", "-cp", codeSource(RestartingProgram.class).toString(),
+                RestartingProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+        // the loop's check throws once, the handler restarts, and the restarted call's entry check throws again
+        assertThat(o.output()).containsOnlyOnce("restart after Cancelled").contains("finally ran after restarts=1")
+                .doesNotContain("returned").doesNotContain("StackOverflowError");
+    }
+
+    @Test
+    void optingInJavaUtilKeepsATightLoopAndALoopOverCollectionsCancellable() throws Exception {
+        for (Class<?> program : List.of(SpinProgram.class, CollectionsProgram.class)) {
+            Path report = dir.resolve(program.getSimpleName() + "-report.txt");
+            Outcome o = weftRun("--timeout", "1s", "--grace", "5s", "--instrument", "java.util.*",
+                    "--agent-options", "report=" + report, "-cp", codeSource(program).toString(), program.getName());
+            assertThat(o.status()).as(program.getSimpleName() + ": " + o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+            assertThat(o.output()).as(program.getSimpleName()).contains("started", "finally ran")
+                    .doesNotContain("StackOverflowError").doesNotContain("[weft-agent] warning");
+            assertThat(Files.readString(report)).contains("instrumented java.util.ArrayList ",
+                    "instrumented java.util.HashMap ");
+        }
+    }
+
+    @Test
+    void optingInJavaUtilStreamKeepsTheMonitorRuleForCallbacksOfSynchronizedJdkCode() throws Exception {
+        Path report = dir.resolve("agent-report.txt");
+        Outcome o = weftRun("--timeout", "1s", "--grace", "5s", "--instrument", "java.util.stream.**",
+                "--agent-options", "report=" + report, "-cp",
+                codeSource(SynchronizedCallbackProgram.class).toString(), SynchronizedCallbackProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+        // the deadline passes inside Vector.forEach's callback; the cancel waits until forEach released the monitor
+        assertThat(o.output()).contains("started", "finally ran holding=false")
+                .doesNotContain("thrown inside the monitor").doesNotContain("StackOverflowError");
+        assertThat(Files.readString(report)).contains("instrumented java.util.stream.ReferencePipeline ");
+    }
+
+    @Test
+    void aHiddenClassTheProgramDefinesIsInstrumentedAndCancelled() throws Exception {
+        Path report = dir.resolve("agent-report.txt");
+        Outcome o = weftRun("--timeout", "1s", "--grace", "5s", "--agent-options", "report=" + report, "-cp",
+                codeSource(HiddenClassProgram.class).toString(), HiddenClassProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+        assertThat(o.output()).contains("started hidden=true", "finally ran in " + HiddenSpinner.class.getName() + "/")
+                .doesNotContain("returned");
+        assertThat(Files.readString(report)).contains("instrumented " + HiddenSpinner.class.getName()
+                + " policy=backedge hidden-class ");
     }
 
     @Test
