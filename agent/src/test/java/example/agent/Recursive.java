@@ -7,6 +7,17 @@ import java.util.List;
 public class Recursive {
     public static volatile boolean stop;
 
+    /** Built by a self-recursive constructor: the entry check comes before the call of the super constructor. */
+    public final Recursive child;
+
+    public Recursive() {
+        child = null;
+    }
+
+    public Recursive(int depth) {
+        child = depth > 0 ? new Recursive(depth - 1) : null;
+    }
+
     /** Self-recursive, no loop: under the default policy only an entry check can stop it. */
     public static long fib(int n) {
         return n < 2 ? n : fib(n - 1) + fib(n - 2);

@@ -184,7 +184,12 @@ class CheckpointCompilerTest {
         assertThatThrownBy(() -> call(c, "ping", 40)).isInstanceOf(Probe.ProbeCancelled.class);
         assertThat(Probe.polls).isEqualTo(1_000);
         Probe.reset();
+        assertThat(c.getConstructor(int.class).newInstance(10)).isNotNull();
+        assertThat(Probe.polls).as("a self-recursive constructor, checked before super()").isEqualTo(11);
         Probe.armed = true;
+        assertThatThrownBy(() -> c.getConstructor(int.class).newInstance(10))
+                .hasCauseInstanceOf(Probe.ProbeCancelled.class);
+        assertThat(c.getConstructor().newInstance()).as("the other constructor is not recursive").isNotNull();
         assertThat(call(c, "synchronizedFib", 15)).as("never cancelled inside its monitor").isEqualTo(610L);
         assertThat(call(c, "uncancellableFib", 15)).isEqualTo(610L);
     }
@@ -193,7 +198,7 @@ class CheckpointCompilerTest {
     void theReportNamesEachRecursiveMethodWithHowItRecursesAndWhyItHasNoCheck() {
         CheckpointCompiler.Result r = compiler("").compile(TransformingLoader.bytesOf(Recursive.class.getName()),
                 Recursive.class.getClassLoader(), true);
-        assertThat(r.detail()).contains("recursive-entries=5").contains("fib(self,entry)", "ping(mutual,entry)",
+        assertThat(r.detail()).contains("recursive-entries=6").contains("<init>(self,entry)", "fib(self,entry)", "ping(mutual,entry)",
                 "pong(mutual,entry)", "depth(self,entry)", "restartOnAnyFailure(self,entry)",
                 "synchronizedFib(self,none:synchronized)", "uncancellableFib(self,none:uncancellable)")
                 .doesNotContain("callsFib(");
