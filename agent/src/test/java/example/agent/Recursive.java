@@ -4,7 +4,7 @@ import dev.weft.Uncancellable;
 import java.util.List;
 
 /** Fixtures for the agent's recursion rule: methods recursive within this class, and some that are not. */
-public class Recursive {
+public class Recursive implements Counter {
     public static volatile boolean stop;
 
     /** Built by a self-recursive constructor: the entry check comes before the call of the super constructor. */
@@ -40,6 +40,13 @@ public class Recursive {
     /** Self-recursive through a virtual call. */
     public int depth(int n) {
         return n == 0 ? 0 : 1 + depth(n - 1);
+    }
+
+    /** Self-recursive through the interface it implements, as code that calls itself through {@code self} is. */
+    @Override
+    public long count(int n) {
+        Counter self = this;
+        return n == 0 ? 0 : 1 + self.count(n - 1);
     }
 
     /** Recursive but synchronized: never checked (the monitor rule). */

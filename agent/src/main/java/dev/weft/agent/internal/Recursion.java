@@ -5,12 +5,15 @@ import java.lang.classfile.CodeElement;
 import java.lang.classfile.MethodModel;
 import java.lang.classfile.Opcode;
 import java.lang.classfile.instruction.InvokeInstruction;
+import java.lang.reflect.AccessFlag;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Finds the methods of one class that are recursive within it, so that they get an entry check under the default
@@ -19,8 +22,10 @@ import java.util.Map;
  *
  * <p>The call graph is the class's own methods with a body, an edge for every {@code invokestatic},
  * {@code invokespecial}, {@code invokevirtual} or {@code invokeinterface} whose owner is this class and whose name and
- * descriptor are those of one of its methods (a virtual call may dispatch to an override; a check too many costs one
- * volatile read). A method is {@linkplain Kind#SELF self-recursive} if it calls itself, {@linkplain Kind#MUTUAL mutually
+ * descriptor are those of one of its methods, and for every {@code invokeinterface} on one of the interfaces the class
+ * implements directly whose name and descriptor are those of one of its instance methods ({@code KernelSuite self =
+ * this; self.fib(n - 1)}). A virtual or interface call may dispatch elsewhere: a check too many costs one volatile
+ * read. A method is {@linkplain Kind#SELF self-recursive} if it calls itself, {@linkplain Kind#MUTUAL mutually
  * recursive} if it lies on a cycle of two or more methods (a strongly connected component, Tarjan's algorithm,
  * iterative so that a class of many methods cannot overflow the transformer's stack). One pass over each body; no
  * other class is read.
@@ -47,6 +52,8 @@ final class Recursion {
     /** The recursive methods of {@code model}, each with how it recurses. */
     static Map<MethodModel, Kind> find(ClassModel model) {
         String self = model.thisClass().asInternalName();
+        Set<String> interfaces = new HashSet<>();
+        model.interfaces().forEach(i -> interfaces.add(i.asInternalName()));
         List<MethodModel> methods = new ArrayList<>();
         Map<String, Integer> index = new HashMap<>();
         for (MethodModel m : model.methods()) {
@@ -63,9 +70,11 @@ final class Recursion {
             int count = 0;
             for (CodeElement e : methods.get(v).code().orElseThrow()) {
                 if (e instanceof InvokeInstruction i && isDirectOrVirtual(i.opcode())
-                        && i.owner().asInternalName().equals(self)) {
+                        && (i.owner().asInternalName().equals(self) || i.opcode() == Opcode.INVOKEINTERFACE
+                                && interfaces.contains(i.owner().asInternalName()))) {
                     Integer w = index.get(i.name().stringValue() + i.type().stringValue());
-                    if (w != null) {
+                    if (w != null && (i.owner().asInternalName().equals(self)
+                            || !methods.get(w).flags().has(AccessFlag.STATIC))) {
                         callsItself[v] |= w == v;
                         if (count == out.length) {
                             out = Arrays.copyOf(out, 2 * count);

@@ -176,6 +176,7 @@ class CheckpointCompilerTest {
         assertThat(checksIn("", Recursive.class, "ping")).isEqualTo(1);
         assertThat(checksIn("", Recursive.class, "pong")).isEqualTo(1);
         assertThat(checksIn("", Recursive.class, "depth")).as("through a virtual call").isEqualTo(1);
+        assertThat(checksIn("", Recursive.class, "count")).as("through the interface it implements").isEqualTo(1);
         assertThat(checksIn("", Recursive.class, "callsFib")).as("calls a recursive method, not on a cycle").isZero();
         assertThat(checksIn("", Recursive.class, "synchronizedFib")).isZero();
         assertThat(checksIn("", Recursive.class, "uncancellableFib")).isZero();
@@ -198,7 +199,8 @@ class CheckpointCompilerTest {
     void theReportNamesEachRecursiveMethodWithHowItRecursesAndWhyItHasNoCheck() {
         CheckpointCompiler.Result r = compiler("").compile(TransformingLoader.bytesOf(Recursive.class.getName()),
                 Recursive.class.getClassLoader(), true);
-        assertThat(r.detail()).contains("recursive-entries=6").contains("<init>(self,entry)", "fib(self,entry)", "ping(mutual,entry)",
+        assertThat(r.detail()).contains("recursive-entries=7").contains("<init>(self,entry)", "fib(self,entry)",
+                "count(self,entry)", "ping(mutual,entry)",
                 "pong(mutual,entry)", "depth(self,entry)", "restartOnAnyFailure(self,entry)",
                 "synchronizedFib(self,none:synchronized)", "uncancellableFib(self,none:uncancellable)")
                 .doesNotContain("callsFib(");
