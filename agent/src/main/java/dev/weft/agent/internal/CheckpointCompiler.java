@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.Optional;
 import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Compiles cancellation points into one class: decides each method's policy (rules, then annotations), and runs
@@ -337,6 +338,14 @@ public final class CheckpointCompiler {
         return selfInfo.orElse(loaderInfo);
     }
 
+    /**
+     * Reads class files through {@code loader}, with a cache shared by every thread that compiles a class of that
+     * loader. Things that don't work: {@link ClassHierarchyResolver#cached()}, whose {@code HashMap} is filled in
+     * {@code computeIfAbsent} while the class file is read: a second thread filling it meanwhile made the first
+     * throw {@code ConcurrentModificationException}, and its class was loaded unchanged (seen in the Commons Codec
+     * run). Solution: a concurrent map filled after the read, outside any lock (two threads may read one class file
+     * twice; the first answer stays).
+     */
     private static ClassHierarchyResolver resourceResolver(ClassLoader loader) {
         WeakReference<ClassLoader> ref = new WeakReference<>(loader);
         ClassHierarchyResolver viaLoader = ClassHierarchyResolver.ofResourceParsing(desc -> {
@@ -347,7 +356,17 @@ public final class CheckpointCompiler {
             String path = desc.descriptorString();
             InputStream in = l.getResourceAsStream(path.substring(1, path.length() - 1) + ".class");
             return in;
-        }).cached();
-        return viaLoader.orElse(ClassHierarchyResolver.defaultResolver());
+        });
+        Map<ClassDesc, Optional<ClassHierarchyResolver.ClassHierarchyInfo>> cache = new ConcurrentHashMap<>();
+        ClassHierarchyResolver cached = desc -> {
+            Optional<ClassHierarchyResolver.ClassHierarchyInfo> hit = cache.get(desc);
+            if (hit == null) {
+                hit = Optional.ofNullable(viaLoader.getClassInfo(desc));
+                Optional<ClassHierarchyResolver.ClassHierarchyInfo> first = cache.putIfAbsent(desc, hit);
+                hit = first != null ? first : hit;
+            }
+            return hit.orElse(null);
+        };
+        return cached.orElse(ClassHierarchyResolver.defaultResolver());
     }
 }

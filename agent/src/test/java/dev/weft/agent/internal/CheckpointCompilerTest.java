@@ -25,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -505,5 +506,46 @@ class CheckpointCompilerTest {
         // and the mark is gone afterwards: the same class transforms on its own
         assertThat(transformer.transform(null, getClass().getClassLoader(), "example/agent/Monitors", null, null,
                 TransformingLoader.bytesOf(Monitors.class.getName()))).isNotNull();
+    }
+
+    @Test
+    void threadsCompilingClassesOfOneLoaderAtOnceShareItsClassHierarchyCache() throws Exception {
+        CountDownLatch firstReading = new CountDownLatch(1);
+        CountDownLatch secondDone = new CountDownLatch(1);
+        Thread[] first = new Thread[1];
+        AtomicBoolean held = new AtomicBoolean();
+        // the first thread's first read of a class file waits until the second thread compiled a class of its own
+        ClassLoader loader = new ClassLoader("shared-hierarchy", getClass().getClassLoader()) {
+            @Override
+            public java.io.InputStream getResourceAsStream(String name) {
+                if (Thread.currentThread() == first[0] && held.compareAndSet(false, true)) {
+                    firstReading.countDown();
+                    try {
+                        secondDone.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.getResourceAsStream(name);
+            }
+        };
+        CheckpointCompiler compiler = compiler("");
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicReference<byte[]> firstOut = new AtomicReference<>();
+        first[0] = Thread.ofPlatform().unstarted(() -> {
+            try {
+                firstOut.set(compiler.compile(TransformingLoader.bytesOf(Loops.class.getName()), loader, true).bytes());
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        first[0].start();
+        assertThat(firstReading.await(30, TimeUnit.SECONDS)).as("the first compile read a class file").isTrue();
+        byte[] second = compiler.compile(TransformingLoader.bytesOf(Monitors.class.getName()), loader, true).bytes();
+        secondDone.countDown();
+        first[0].join(30_000);
+        assertThat(failure.get()).isNull();
+        assertThat(second).isNotNull();
+        assertThat(firstOut.get()).isNotNull();
     }
 }
