@@ -20,6 +20,7 @@ import java.lang.classfile.instruction.MonitorInstruction;
 import java.lang.constant.ClassDesc;
 import java.lang.ref.WeakReference;
 import java.lang.reflect.AccessFlag;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -119,8 +120,8 @@ public final class CheckpointCompiler {
                 stats.methodsSkipped++;
                 Recursion.Kind r = recursive.get(m);
                 if (r != null) {
-                    String why = excluded != null ? excluded : isUncancellable(m) || annotated == Policy.NONE
-                            ? "uncancellable" : "policy";
+                    String why = excluded != null ? excluded
+                            : (isUncancellable(m) || annotated == Policy.NONE) ? "uncancellable" : "policy";
                     stats.recursion.add(recursionNote(m, r, "none:" + why));
                 }
             }
@@ -184,16 +185,11 @@ public final class CheckpointCompiler {
         if (!stats.changed()) {
             return new Result(null, classPolicy.toString(), "no check needed; " + stats);
         }
-        String version = "";
+        boolean old = model.majorVersion() < ClassFile.JAVA_6_VERSION;
+        String version = !old ? "" : " class-version=" + model.majorVersion() + "." + model.minorVersion()
+                + (options.verify() ? " (verified as " + OLD_VERIFIED_AS + ", with stack maps)" : "");
         if (options.verify()) {
-            List<VerifyError> errors;
-            if (model.majorVersion() >= ClassFile.JAVA_6_VERSION) {
-                errors = cf.verify(out);
-            } else {
-                errors = verifyOld(out, resolver);
-                version = " class-version=" + model.majorVersion() + "." + model.minorVersion() + " (verified as "
-                        + OLD_VERIFIED_AS + ", with stack maps)";
-            }
+            List<VerifyError> errors = old ? verifyOld(out, resolver) : cf.verify(out);
             if (!errors.isEmpty()) {
                 throw new IllegalStateException("the transformed class fails verification: " + errors.getFirst().getMessage());
             }
@@ -207,7 +203,7 @@ public final class CheckpointCompiler {
      * supported", so every such class used to be loaded unchanged). Things that don't work: loading the
      * transformed class without a check (a mistake of ours would then be a {@link VerifyError} in the program).
      * Solution: check a copy raised to version 51 with stack maps generated, by the type-checking verifier, which
-     * accepts no less strictly what the old one accepts; 51, not 50, because at 50 the verifier falls back to
+     * accepts no more than the inference verifier does; 51, not 50, because at 50 the verifier falls back to
      * inference on failure and reports only that it cannot. Methods with {@code jsr}/{@code ret}, which are left
      * unchanged and cannot be given stack maps, are dropped from the copy. The class itself is loaded at its own
      * version, without stack maps.
@@ -257,7 +253,7 @@ public final class CheckpointCompiler {
     }
 
     private static boolean isUncancellable(MethodModel m) {
-        List<Annotation> all = new java.util.ArrayList<>();
+        List<Annotation> all = new ArrayList<>();
         m.findAttribute(Attributes.runtimeVisibleAnnotations()).ifPresent(a -> all.addAll(a.annotations()));
         m.findAttribute(Attributes.runtimeInvisibleAnnotations()).ifPresent(a -> all.addAll(a.annotations()));
         return all.stream().anyMatch(a -> a.className().equalsString(UNCANCELLABLE));
