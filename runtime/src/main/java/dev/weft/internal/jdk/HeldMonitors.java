@@ -99,8 +99,7 @@ public final class HeldMonitors {
             return NOT_HELD;
         }
         try {
-            Scan scan = new Scan();
-            WALKER.walk(scan);
+            Scan scan = WALKER.walk(WALK);
             return scan.held ? HELD : scan.inLinkage ? IN_LINKAGE : NOT_HELD;
         } catch (StackOverflowError | OutOfMemoryError e) {
             return FAILED;
@@ -118,26 +117,30 @@ public final class HeldMonitors {
     private static volatile boolean warned;
 
     /**
-     * The walk's callback, which reads the frames through the walker's own spliterator ({@code java.lang}) rather
+     * The walk's function, which reads the frames through the walker's own spliterator ({@code java.lang}) rather
      * than through stream operations: when {@code java.util.stream} is opted in to the agent, {@code anyMatch} would
      * run compiled checks inside the slow path that called this walk. What remains of {@code java.util} here is the
      * stream's construction and {@code spliterator()}, which have no loop and no recursion, hence no check under the
      * default policy (and a check there, under {@code entry}, returns at once: the slow path is not re-entered).
      */
-    private static final class Scan implements Function<Stream<StackWalker.StackFrame>, Void>,
-            Consumer<StackWalker.StackFrame> {
-        // the walking thread only
-        boolean held;
-        boolean inLinkage;
-
+    private static final class Walk implements Function<Stream<StackWalker.StackFrame>, Scan> {
         @Override
-        public Void apply(Stream<StackWalker.StackFrame> frames) {
+        public Scan apply(Stream<StackWalker.StackFrame> frames) {
+            Scan scan = new Scan();
             Spliterator<StackWalker.StackFrame> s = frames.spliterator();
-            while (!held && s.tryAdvance(this)) {
+            while (!scan.held && s.tryAdvance(scan)) {
                 // accept() records what the frame shows
             }
-            return null;
+            return scan;
         }
+    }
+
+    private static final Walk WALK = new Walk();
+
+    /** What the frames walked so far show. The walking thread only. */
+    private static final class Scan implements Consumer<StackWalker.StackFrame> {
+        boolean held;
+        boolean inLinkage;
 
         @Override
         public void accept(StackWalker.StackFrame f) {
