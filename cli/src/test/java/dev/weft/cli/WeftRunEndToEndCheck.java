@@ -3,13 +3,20 @@ package dev.weft.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import example.cli.programs.AllocatingProgram;
+import example.cli.programs.CollectionsProgram;
+import example.cli.programs.HiddenClassProgram;
+import example.cli.programs.HiddenSpinner;
 import example.cli.programs.MonitorSpinProgram;
+import example.cli.programs.RecursionProgram;
 import example.cli.programs.RegexProgram;
+import example.cli.programs.RestartingProgram;
 import example.cli.programs.SpinProgram;
 import example.cli.programs.SwallowingProgram;
+import example.cli.programs.SynchronizedCallbackProgram;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -47,6 +54,67 @@ class WeftRunEndToEndCheck {
         assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
         assertThat(o.output()).contains("started").contains("finally ran").doesNotContain("matched=");
         assertThat(Files.readString(report)).contains("instrumented java.util.regex.Pattern$");
+    }
+
+    @Test
+    void recursionWithoutLoopsIsCancelledUnderTheDefaultPolicy() throws Exception {
+        for (String mode : List.of("fib", "mutual")) {
+            WeftRunProcess.Outcome o = weftRun("--timeout", "1s", "-cp", codeSource(RecursionProgram.class).toString(),
+                    RecursionProgram.class.getName(), mode);
+            assertThat(o.status()).as(mode + ": " + o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+            assertThat(o.output()).as(mode).contains("started", "finally ran").doesNotContain("returned");
+        }
+    }
+
+    @Test
+    void aWorkerThatCatchesEverythingAndRestartsByRecursionCannotSwallowTheCancel() throws Exception {
+        WeftRunProcess.Outcome o = weftRun("--timeout", "1s", "--grace", "1s", "-cp",
+                codeSource(RestartingProgram.class).toString(), RestartingProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+        // the loop's check delivers once; the restart is the program's own reaction, which the grace lets run; when the
+        // grace ends, the cancellation is delivered hard: the restarted loop throws, and the next restart's entry
+        // check throws again before its catch-all can take it
+        assertThat(o.output()).contains("restart after Cancelled", "finally ran after restarts=2")
+                .doesNotContain("returned").doesNotContain("StackOverflowError").doesNotContain("did not stop");
+    }
+
+    @Test
+    void optingInJavaUtilKeepsATightLoopAndALoopOverCollectionsCancellable() throws Exception {
+        for (Class<?> program : List.of(SpinProgram.class, CollectionsProgram.class)) {
+            Path report = dir.resolve(program.getSimpleName() + "-report.txt");
+            WeftRunProcess.Outcome o = weftRun("--timeout", "1s", "--grace", "5s", "--instrument", "java.util.*",
+                    "--agent-options", "report=" + report, "-cp", codeSource(program).toString(), program.getName());
+            assertThat(o.status()).as(program.getSimpleName() + ": " + o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+            assertThat(o.output()).as(program.getSimpleName()).contains("started", "finally ran")
+                    .doesNotContain("StackOverflowError").doesNotContain("[weft-agent] warning");
+            assertThat(Files.readString(report)).contains("instrumented java.util.ArrayList ",
+                    "instrumented java.util.HashMap ");
+        }
+    }
+
+    @Test
+    void optingInJavaUtilStreamKeepsTheMonitorRuleForCallbacksOfSynchronizedJdkCode() throws Exception {
+        Path report = dir.resolve("agent-report.txt");
+        WeftRunProcess.Outcome o = weftRun("--timeout", "1s", "--grace", "5s", "--instrument", "java.util.stream.**",
+                "--agent-options", "report=" + report, "-cp",
+                codeSource(SynchronizedCallbackProgram.class).toString(), SynchronizedCallbackProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+        // the deadline passes inside Vector.forEach's callback; the cancel waits until forEach released the monitor
+        assertThat(o.output()).contains("started", "finally ran holding=false")
+                .doesNotContain("thrown inside the monitor").doesNotContain("StackOverflowError");
+        assertThat(Files.readString(report)).contains("instrumented java.util.stream.ReferencePipeline ");
+    }
+
+    @Test
+    void aHiddenClassTheProgramDefinesIsInstrumentedAndCancelled() throws Exception {
+        Path report = dir.resolve("agent-report.txt");
+        WeftRunProcess.Outcome o = weftRun("--timeout", "1s", "--grace", "5s", "--agent-options", "report=" + report, "-cp",
+                codeSource(HiddenClassProgram.class).toString(), HiddenClassProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+        assertThat(o.output()).contains("started hidden=true", "finally ran in " + HiddenSpinner.class.getName() + "/")
+                .doesNotContain("returned");
+        assertThat(Files.readString(report)).contains("instrumented " + HiddenSpinner.class.getName()
+                + " policy=backedge hidden-class ");
     }
 
     @Test

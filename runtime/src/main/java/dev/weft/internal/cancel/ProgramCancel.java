@@ -250,8 +250,9 @@ public final class ProgramCancel {
                 return;
             }
         }
-        if (HeldMonitors.check() == HeldMonitors.HELD) {
-            return; // never inside a monitor: a later check delivers
+        int held = HeldMonitors.check();
+        if (held != HeldMonitors.NOT_HELD && held != HeldMonitors.FAILED) {
+            return; // never inside a monitor (or a static initializer, a class load, a call site's linking)
         }
         if (p == GRACE) {
             st[0] |= DELIVERED;
