@@ -74,8 +74,7 @@ public final class HeapWatchdog implements AutoCloseable {
         for (MemoryLimitError.Kind kind : MemoryLimitError.Kind.values()) {
             new MemoryLimitError(kind, "heap", limitBytesSoft, graceBytes, 1, 1, "warm-up", null, null).getMessage();
         }
-        return new HeapWatchdog(HeapMonitor.install(limitBytesSoft, graceBytes, reserveBytes,
-                HeapMonitor.CONFIRMATIONS_DEFAULT, TaskMemory::blame));
+        return new HeapWatchdog(HeapMonitor.install(limitBytesSoft, graceBytes, reserveBytes, TaskMemory::blame));
     }
 
     /** The default emergency reserve for this JVM's maximum heap. */
@@ -88,7 +87,8 @@ public final class HeapWatchdog implements AutoCloseable {
         HeapMonitor.Snapshot s = monitor.snapshot();
         return new WatchdogStatistics(s.limitBytesSoft(), s.graceBytes(), s.reserveBytes(), s.reserveArmed(),
                 s.lastLiveBytes(), s.peakLiveBytes(), s.checks(), s.raises(), s.oomsContained(), s.reserveReleases(),
-                TaskMemory.lastError());
+                TaskMemory.lastError(), s.peakUsedBytes(), s.collectionsForced(), s.collectionsForcedBelowLimit(),
+                s.collector());
     }
 
     /** Uninstalls the watchdog (attribution off, listeners removed, reserve dropped). Idempotent. */
