@@ -34,6 +34,13 @@ class WeftRunEndToEndCheck {
     record Outcome(int status, String output) {}
 
     private Outcome weftRun(String... args) throws IOException, InterruptedException {
+        List<String> all = new ArrayList<>(List.of("run"));
+        all.addAll(List.of(args));
+        return weft(all.toArray(String[]::new));
+    }
+
+    /** Weft's command line in a JVM of its own, as {@code ./weft} starts it. */
+    private Outcome weft(String... args) throws IOException, InterruptedException {
         Path agentJar = codeSource(WeftAgent.class);
         assertThat(agentJar).as("the packaged agent jar (run with mvn verify, after the agent module's package)")
                 .isRegularFile();
@@ -42,14 +49,14 @@ class WeftRunEndToEndCheck {
         String classPath = String.join(File.pathSeparator, codeSource(Main.class).toString(),
                 codeSource(Weft.class).toString(), agentJar.toString());
         List<String> cmd = new ArrayList<>(List.of(java, "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                "-cp", classPath, Main.class.getName(), "run"));
+                "-cp", classPath, Main.class.getName()));
         cmd.addAll(List.of(args));
         Path out = dir.resolve("output.txt");
         Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
         if (!p.waitFor(RUN_BOUND_SECONDS, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            throw new AssertionError("weft run " + String.join(" ", args) + " did not end within " + RUN_BOUND_SECONDS
+            throw new AssertionError("weft " + String.join(" ", args) + " did not end within " + RUN_BOUND_SECONDS
                     + "s; output so far:\n" + Files.readString(out));
         }
         return new Outcome(p.exitValue(), Files.readString(out));
@@ -89,6 +96,55 @@ class WeftRunEndToEndCheck {
         assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.MEMORY.code());
         assertThat(o.output()).contains("started", "finally ran after ", "weft: memory limit: task 'main'",
                 "soft limit 24.0 MiB").doesNotContain("Exception in thread");
+    }
+
+    @Test
+    void humongousArraysUnderASoftLimitAreStoppedByTheLimitAndNotTheRealHeap() throws Exception {
+        // 600 KiB arrays: G1 humongous objects, a 1 MiB region each, straight into the old generation; the default
+        // heap (1.5 x the limit); before, the real heap was reached first
+        Outcome o = weftRun("--soft-limit", "96m", "-cp", codeSource(AllocatingProgram.class).toString(),
+                AllocatingProgram.class.getName(), "76800");
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.MEMORY.code());
+        assertThat(o.output()).contains("finally ran after ", "task 'main' allocated the most while the live heap"
+                + " stayed above the soft limit", "0 OutOfMemoryError(s) contained", "(G1, ",
+                "The task's cleanup (its finally blocks) completed").doesNotContain("Exception in thread");
+    }
+
+    @Test
+    void aSoftLimitTooSmallForTheJvmIsAUsageErrorBeforeTheChildStarts() throws Exception {
+        Outcome o = weftRun("--soft-limit", "1k", "-cp", codeSource(SpinProgram.class).toString(),
+                SpinProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains("--soft-limit 1.0 KiB is too small", "give --soft-limit 8m or more")
+                .doesNotContain("initialization of VM").doesNotContain("started");
+    }
+
+    @Test
+    void aHeapWithoutAUnitIsCheckedByWeftAndNotLeftToTheJvm() throws Exception {
+        Outcome o = weftRun("--heap", "10", "-cp", codeSource(SpinProgram.class).toString(),
+                SpinProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains("--heap 10 B is too small", "a bare number is bytes")
+                .doesNotContain("Too small maximum heap").doesNotContain("started");
+    }
+
+    @Test
+    void aHeapBelowTheSoftLimitPlusItsGraceIsRefusedNamingBoth() throws Exception {
+        Outcome o = weftRun("--soft-limit", "96m", "--heap", "100m", "-cp",
+                codeSource(AllocatingProgram.class).toString(), AllocatingProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains("--heap 100.0 MiB is too small for --soft-limit 96.0 MiB")
+                .doesNotContain("started");
+    }
+
+    @Test
+    void planWithALineWhoseProductOverflowsExitsWithTheUsageStatusNamingTheLine() throws Exception {
+        Path plan = dir.resolve("plan.txt");
+        Files.writeString(plan, "handlers 64 16k\ncache 1000000000000 1g\n");
+        Outcome o = weft("plan", plan.toString());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains(plan + ":2: cache: 1000000000000 x 1.0 GiB is more than 8 EiB")
+                .doesNotContain("ArithmeticException").doesNotContain("\tat ");
     }
 
     @Test
