@@ -107,6 +107,8 @@ public final class HeapMonitor {
     private final AtomicLong checks = new AtomicLong();
     /** The task raised last, until it finishes. Watchdog thread only. */
     private TaskHandle outstanding;
+    /** When the last collection read ended, in ms of JVM uptime ({@link GcInfo#getEndTime}), or -1. Watchdog thread only. */
+    private long previousCollectionEndMs = -1;
     /** Collection counts the watchdog thread has looked at. Watchdog thread only. */
     private long youngSeen;
     private long fullSeen;
@@ -200,6 +202,7 @@ public final class HeapMonitor {
         fullSeen = fullCollector.getCollectionCount();
         GcInfo info = fullCollector.getLastGcInfo();
         if (info != null) {
+            previousCollectionEndMs = info.getEndTime();
             long live = Math.max(0, heapBytes(info.getMemoryUsageAfterGc()) - reserveInHeapBytes());
             lastLiveBytes = live;
             evidence.fullCollection(System.nanoTime(), live, durationNs, false);
@@ -292,14 +295,18 @@ public final class HeapMonitor {
         Map<String, MemoryUsage> after = info.getMemoryUsageAfterGc();
         recordPeak(heapBytes(before));
         long reserveInHeap = reserveInHeapBytes();
+        long fillNs = previousCollectionEndMs >= 0 && info.getStartTime() > previousCollectionEndMs
+                ? (info.getStartTime() - previousCollectionEndMs) * 1_000_000 : 0;
+        previousCollectionEndMs = info.getEndTime();
         evidence.youngCollection(used(before, collector.oldPool()), used(before, collector.survivorPool()),
                 used(before, collector.edenPool()), used(after, collector.oldPool()),
-                used(after, collector.survivorPool()));
+                used(after, collector.survivorPool()), fillNs);
         afterCollection(Math.max(0, heapBytes(after) - reserveInHeap));
     }
 
     /** A full collection's result decides: above the limit, blame. Watchdog thread only. */
     private void onFullCollection(GcInfo info, long durationNs, boolean forced) {
+        previousCollectionEndMs = info.getEndTime();
         recordPeak(heapBytes(info.getMemoryUsageBeforeGc()));
         long live = Math.max(0, heapBytes(info.getMemoryUsageAfterGc()) - reserveInHeapBytes());
         long now = System.nanoTime();

@@ -110,6 +110,25 @@ class HeapEvidenceTest {
     }
 
     @Test
+    void theGrowthAcrossACollectionIsNotTakenAsTheRate() {
+        e.sample(0, 10 * MIB, 0, 0);
+        e.youngCollection(10 * MIB, 0, 60 * MIB, 70 * MIB, 0); // a 60 MiB eden filled, then a long pause
+        e.sample(100 * MS, 70 * MIB, 0, 0);                    // 0.6 GiB/s if the pause were counted
+        e.sample(101 * MS, 70 * MIB, 0, 8 * MIB);              // 8 MiB in a millisecond: the rate that matters
+        long distance = LIMIT - 78 * MIB;
+        assertThat(e.pollIntervalNs(101 * MS)).isEqualTo(Math.max(HeapEvidence.POLL_INTERVAL_NS_MIN,
+                (long) (distance / (2 * (8.0 * MIB / MS)))));
+    }
+
+    @Test
+    void anEdenFilledFasterThanThePollIntervalSetsTheRateFromTheTimeItTookToFill() {
+        e.youngCollection(10 * MIB, 0, 64 * MIB, 74 * MIB, 0, 8 * MS); // 64 MiB kept, filled in 8 ms: 8 MiB/ms
+        e.sample(0, 74 * MIB, 0, 0);
+        long distance = LIMIT - 74 * MIB;
+        assertThat(e.pollIntervalNs(0)).isEqualTo((long) (distance / (2 * (8.0 * MIB / MS))));
+    }
+
+    @Test
     void aQuietProgramNearItsLimitIsStillPolledAsIfItAllocatedOneGibibyteASecond() {
         e.sample(0, 90 * MIB, 0, 0);
         e.sample(50 * MS, 90 * MIB, 0, 0);

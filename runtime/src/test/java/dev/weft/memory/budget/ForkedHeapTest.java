@@ -152,12 +152,12 @@ class ForkedHeapTest {
     }
 
     /**
-     * A program that keeps all it allocates, as fast as one core allocates 32 KiB arrays (0.3 to 0.6 GB/s here on
-     * average, pauses included; 1 GB/s and more between collections), is stopped with at most the soft limit plus
-     * its grace live: before, the error came with 115 to 253 MiB live. The live heap at the error is the limit plus
+     * A program that keeps all it allocates, as fast as one core allocates 32 KiB arrays (0.3 to 1.3 GB/s measured
+     * here, pauses included), is stopped with at most the soft limit plus its grace live: before, it held 117 to
+     * 232 MiB when the error came (three runs). The live heap at the error is the limit plus
      * what the program allocates until the forced collection starts (docs/design.md, "How far past the limit"):
      * on a machine whose two cores are busy with other work, the JVM's and the watchdog's threads wait for a core
-     * and one run in four went past the bound (measured at load average 9), so the bound is asserted on the best of
+     * and 2 of 8 runs went past the bound (measured at load average 9), so the bound is asserted on the best of
      * three runs; every run must be stopped by the watchdog, not by the real heap.
      */
     @Test
