@@ -100,9 +100,9 @@ class WeftRunEndToEndCheck {
 
     @Test
     void humongousArraysUnderASoftLimitAreStoppedByTheLimitAndNotTheRealHeap() throws Exception {
-        // 600 KiB arrays: G1 humongous objects, a 1 MiB region each, straight into the old generation; the default
-        // heap (1.5 x the limit); before, the real heap was reached first
-        Outcome o = weftRun("--soft-limit", "96m", "-cp", codeSource(AllocatingProgram.class).toString(),
+        // 600 KiB arrays: G1 humongous objects, a 1 MiB region each, straight into the old generation; before, the
+        // real heap was reached first (at 252 of 256 MiB)
+        Outcome o = weftRun("--soft-limit", "96m", "--heap", "256m", "-cp", codeSource(AllocatingProgram.class).toString(),
                 AllocatingProgram.class.getName(), "76800");
         assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.MEMORY.code());
         assertThat(o.output()).contains("finally ran after ", "task 'main' allocated the most while the live heap"

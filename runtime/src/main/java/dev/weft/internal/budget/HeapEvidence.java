@@ -69,7 +69,7 @@ final class HeapEvidence {
     /**
      * How fast the estimate grew between two samples with no collection between them, bytes per nanosecond (halves
      * at each sample where it did not grow). Things that don't work: the growth across a collection; its pause
-     * hides the rate at which the program fills eden afterwards (measured under Parallel: 64 MiB in about 7 ms,
+     * hides the rate at which the program fills eden afterwards (measured under Parallel: 64 MiB in about 10 ms,
      * against an average of 0.7 GB/s with the pauses).
      */
     private double growthBytesPerNs;
@@ -120,8 +120,8 @@ final class HeapEvidence {
     /**
      * The same, with the time the program had to fill that eden ({@code fillNs}: from the end of the collection
      * before to the start of this one; 0 if unknown). Eden over that time is the rate the program allocates at
-     * between pauses, which the samples miss when eden fills faster than the poll interval (Parallel's eden of a
-     * fifth of the heap filled in about 7 ms): times the retention, it is a floor on how fast the estimate grows.
+     * between pauses, which the samples miss when eden fills faster than the poll interval (Parallel's eden, a
+     * quarter of the heap, filled in about 10 ms): times the retention, it is a floor on how fast the estimate grows.
      */
     void youngCollection(long oldBefore, long survivorBefore, long edenBefore, long oldAfter, long survivorAfter,
             long fillNs) {

@@ -57,7 +57,7 @@ import java.util.Set;
  * collector, {@code -XX:+DisableExplicitGC}: see {@link HeapWatchdog#install()}).
  *
  * @implNote The child installs a {@link HeapWatchdog} with the soft limit: allocation is attributed per
- * task, and after a GC that leaves the live heap above the limit the task that allocated the most is
+ * task, and after a full collection that leaves the live heap above the limit the task that allocated the most is
  * cancelled with the memory error as the cause (the agent's back-edge checkpoints deliver it even in a
  * tight loop). Code without checkpoints runs on until the heap is exhausted; then the emergency reserve
  * is dropped and the {@link OutOfMemoryError} is contained to the task.
