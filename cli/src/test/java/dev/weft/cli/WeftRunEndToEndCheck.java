@@ -33,6 +33,11 @@ class WeftRunEndToEndCheck {
         return WeftRunProcess.run(dir, args);
     }
 
+    /** Weft's command line in a JVM of its own, as {@code ./weft} starts it. */
+    private WeftRunProcess.Outcome weft(String... args) throws IOException, InterruptedException {
+        return WeftRunProcess.weft(dir, args);
+    }
+
     private static Path codeSource(Class<?> c) {
         return WeftRunProcess.codeSource(c);
     }
@@ -124,6 +129,55 @@ class WeftRunEndToEndCheck {
         assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.MEMORY.code());
         assertThat(o.output()).contains("started", "finally ran after ", "weft: memory limit: task 'main'",
                 "soft limit 24.0 MiB").doesNotContain("Exception in thread");
+    }
+
+    @Test
+    void humongousArraysUnderASoftLimitAreStoppedByTheLimitAndNotTheRealHeap() throws Exception {
+        // 600 KiB arrays: G1 humongous objects, a 1 MiB region each, straight into the old generation; before, the
+        // real heap was reached first (at 252 of 256 MiB)
+        WeftRunProcess.Outcome o = weftRun("--soft-limit", "96m", "--heap", "256m", "-cp", codeSource(AllocatingProgram.class).toString(),
+                AllocatingProgram.class.getName(), "76800");
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.MEMORY.code());
+        assertThat(o.output()).contains("finally ran after ", "task 'main' allocated the most while the live heap"
+                + " stayed above the soft limit", "0 OutOfMemoryError(s) contained", "(G1, ",
+                "The task's cleanup (its finally blocks) completed").doesNotContain("Exception in thread");
+    }
+
+    @Test
+    void aSoftLimitTooSmallForTheJvmIsAUsageErrorBeforeTheChildStarts() throws Exception {
+        WeftRunProcess.Outcome o = weftRun("--soft-limit", "1k", "-cp", codeSource(SpinProgram.class).toString(),
+                SpinProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains("--soft-limit 1.0 KiB is too small", "give --soft-limit 8m or more")
+                .doesNotContain("initialization of VM").doesNotContain("started");
+    }
+
+    @Test
+    void aHeapWithoutAUnitIsCheckedByWeftAndNotLeftToTheJvm() throws Exception {
+        WeftRunProcess.Outcome o = weftRun("--heap", "10", "-cp", codeSource(SpinProgram.class).toString(),
+                SpinProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains("--heap 10 B is too small", "a bare number is bytes")
+                .doesNotContain("Too small maximum heap").doesNotContain("started");
+    }
+
+    @Test
+    void aHeapBelowTheSoftLimitPlusItsGraceIsRefusedNamingBoth() throws Exception {
+        WeftRunProcess.Outcome o = weftRun("--soft-limit", "96m", "--heap", "100m", "-cp",
+                codeSource(AllocatingProgram.class).toString(), AllocatingProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains("--heap 100.0 MiB is too small for --soft-limit 96.0 MiB")
+                .doesNotContain("started");
+    }
+
+    @Test
+    void planWithALineWhoseProductOverflowsExitsWithTheUsageStatusNamingTheLine() throws Exception {
+        Path plan = dir.resolve("plan.txt");
+        Files.writeString(plan, "handlers 64 16k\ncache 1000000000000 1g\n");
+        WeftRunProcess.Outcome o = weft("plan", plan.toString());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains(plan + ":2: cache: 1000000000000 x 1.0 GiB is more than 8 EiB")
+                .doesNotContain("ArithmeticException").doesNotContain("\tat ");
     }
 
     @Test
