@@ -6,6 +6,7 @@ import example.cli.programs.CleanupProgram;
 import example.cli.programs.EndlessCleanupProgram;
 import example.cli.programs.FailingCleanupProgram;
 import example.cli.programs.HeartbeatProgram;
+import example.cli.programs.MostlyInsideMonitorProgram;
 import example.cli.programs.NestedWeftProgram;
 import example.cli.programs.NonDaemonProgram;
 import example.cli.programs.OwnThreadsProgram;
@@ -81,6 +82,15 @@ class WholeProgramCheck {
         assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.MEMORY.code());
         assertThat(o.output()).contains("Exception in thread \"hog\" java.lang.OutOfMemoryError", "main finally ran",
                 "weft: memory limit:").doesNotContain("returned");
+    }
+
+    @Test
+    void aLoopThatSpendsNearlyAllItsChecksInsideAJdkMonitorIsCancelledAtItsFirstCheckOutside() throws Exception {
+        WeftRunProcess.Outcome o = weftRun("--timeout", "500ms", "--grace", "3s", "-cp",
+                cp(MostlyInsideMonitorProgram.class), MostlyInsideMonitorProgram.class.getName());
+        // a back-off that counted checks between two stack walks skipped the one check per round outside the monitor
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+        assertThat(o.output()).contains("started", "finally ran holding=false").doesNotContain("did not stop");
     }
 
     @Test

@@ -15,7 +15,9 @@ import java.util.function.BiFunction;
  * {@code synchronized} JDK method calling back into the application, {@code Vector.forEach(lambda)}) is found by a
  * stack walk ({@link HeldMonitors}) just before the throw. The same walk holds a cancel back while a frame is a
  * static initializer, a class load or the JVM's linking of a call site ({@link HeldMonitors#IN_LINKAGE}): a throw
- * there would fail the class or call site for good. While one is held, the walk is retried after 1, 2,
+ * there would fail the class or call site for good. A monitor the walk found held is then watched with
+ * {@link Thread#holdsLock} at each check (no walk) until it is released, so the first check outside it walks again
+ * and delivers; while the walk finds linkage, it is retried after 1, 2,
  * 4 ... {@link #FOREIGN_MONITOR_BACKOFF_MAX} checks, not at every one; a walk that fails for want of memory or
  * stack counts as "held" up to {@link #FOREIGN_MONITOR_FAILURES_MAX} times per cancellation, then the cancel is
  * delivered rather than never.
@@ -143,11 +145,27 @@ public final class AgentChecks {
             t.resetAgentBackoff();
             t.foreignMonitorScope = hit;
         }
+        Object m = t.foreignMonitor;
+        if (m != null) {
+            if (Thread.holdsLock(m)) {
+                return; // still inside the monitor the last walk found: a cheap test at every check, no walk
+            }
+            t.foreignMonitor = null; // released: walk again now (another may still be held)
+        }
         if (t.foreignMonitorSkips > 0) {
             t.foreignMonitorSkips--;
             return;
         }
-        int held = HeldMonitors.check();
+        Object[] out = t.foreignMonitorOut;
+        if (out == null) {
+            t.foreignMonitorOut = out = new Object[1];
+        }
+        int held = HeldMonitors.check(out);
+        if (held == HeldMonitors.HELD && out[0] != null) {
+            t.foreignMonitor = out[0];
+            out[0] = null;
+            return;
+        }
         if (held == HeldMonitors.FAILED && ++t.foreignMonitorFailures >= FOREIGN_MONITOR_FAILURES_MAX) {
             held = HeldMonitors.NOT_HELD; // out of memory or stack, again and again: deliver rather than never
         }

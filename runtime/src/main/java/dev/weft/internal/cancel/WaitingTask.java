@@ -71,6 +71,15 @@ public abstract class WaitingTask {
     /** The cancelled scope the back-off above was computed for; a different one starts afresh. */
     Object foreignMonitorScope;
     /**
+     * A monitor the last walk found held (by code the agent did not compile), or null: until the task releases it
+     * ({@link Thread#holdsLock}), checks hold the cancel back without walking, and the first check after the release
+     * walks again, so a callback that spends nearly all its checks inside the monitor is still cancelled at its first
+     * check outside (a back-off counting checks could skip every one of those).
+     */
+    Object foreignMonitor;
+    /** The walk's out-parameter for {@link #foreignMonitor}; created by the first walk, then reused. */
+    Object[] foreignMonitorOut;
+    /**
      * True while the task runs the agent checks' slow path or the agent's own code ({@link AgentChecks}): a check
      * compiled into JDK code that runs there (an opted-in {@code java.util}) then returns at once.
      */
@@ -107,6 +116,7 @@ public abstract class WaitingTask {
         foreignMonitorBackoff = 0;
         foreignMonitorFailures = 0;
         foreignMonitorScope = null;
+        foreignMonitor = null;
     }
 
     /** The clock the task's deadlines and sleeps use. */

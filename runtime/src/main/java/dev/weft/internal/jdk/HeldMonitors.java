@@ -95,11 +95,23 @@ public final class HeldMonitors {
      * still works, held back by the monitors the agent counted only.
      */
     public static int check() {
+        return check(null);
+    }
+
+    /**
+     * As {@link #check()}; when it answers {@link #HELD}, also puts a monitor the thread holds into
+     * {@code monitorOut[0]} (if not null), so that the caller can wait for its release with
+     * {@link Thread#holdsLock} instead of walking again.
+     */
+    public static int check(Object[] monitorOut) {
         if (WALKER == null) {
             return NOT_HELD;
         }
         try {
             Scan scan = WALKER.walk(WALK);
+            if (scan.held && monitorOut != null) {
+                monitorOut[0] = scan.monitor;
+            }
             return scan.held ? HELD : scan.inLinkage ? IN_LINKAGE : NOT_HELD;
         } catch (StackOverflowError | OutOfMemoryError e) {
             return FAILED;
@@ -141,10 +153,13 @@ public final class HeldMonitors {
     private static final class Scan implements Consumer<StackWalker.StackFrame> {
         boolean held;
         boolean inLinkage;
+        /** The first monitor found held, or null. */
+        Object monitor;
 
         @Override
         public void accept(StackWalker.StackFrame f) {
-            held = holds(f);
+            monitor = heldBy(f);
+            held = monitor != null;
             if (!held && !inLinkage) {
                 inLinkage = isLinkage(f);
             }
@@ -161,7 +176,8 @@ public final class HeldMonitors {
         return m.equals("<clinit>") || m.equals("loadClass") && c.equals("java.lang.ClassLoader");
     }
 
-    private static boolean holds(StackWalker.StackFrame f) {
+    /** A monitor {@code f} holds, or null. */
+    private static Object heldBy(StackWalker.StackFrame f) {
         Object[] monitors;
         try {
             monitors = (Object[]) GET_MONITORS.invokeExact(f);
@@ -173,10 +189,10 @@ public final class HeldMonitors {
         if (monitors != null) {
             for (Object m : monitors) {
                 if (m != null) { // an interpreted frame keeps a released slot, emptied
-                    return true;
+                    return m;
                 }
             }
         }
-        return false;
+        return null;
     }
 }
