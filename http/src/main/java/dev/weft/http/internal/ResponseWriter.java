@@ -1,0 +1,128 @@
+package dev.weft.http.internal;
+
+import dev.weft.CancelScope;
+import dev.weft.memory.Sizes;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.HttpFields;
+import org.eclipse.jetty.http.HttpGenerator;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpHeaderValue;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.http.MetaData;
+
+/**
+ * Writes responses with Jetty's {@link HttpGenerator} into a preallocated head buffer, then the head and the
+ * body to a socket's stream, under a Weft deadline (the write timeout). Always with a Content-Length: bodies
+ * are complete in a buffer before the head is generated, so no chunking.
+ *
+ * <h2>Cancellation</h2>
+ * A write is a cancellation point (a JDK socket write in a task); the write timeout cancels it, which closes
+ * the socket, and {@link #write} returns false.
+ *
+ * <h2>Thread safety</h2>
+ * Owned by one task at a time (a connection task, or the acceptor for refused connections).
+ */
+final class ResponseWriter {
+    private static final byte[] CONTINUE = "HTTP/1.1 100 Continue\r\n\r\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private final HttpGenerator generator = new HttpGenerator();
+    private final ByteBuffer headOut;
+
+    ResponseWriter(int headBytes) {
+        headOut = ByteBuffer.allocate(headBytes);
+    }
+
+    static long sizeBytesMax(int headBytes) {
+        return Sizes.sum(Sizes.shallowSizeBytes(ResponseWriter.class), Sizes.shallowSizeBytes(HttpGenerator.class),
+                Sizes.byteBufferSizeBytes(headBytes));
+    }
+
+    /**
+     * Writes one response: {@code status}, the handler's fields from {@code fields} (or none), {@code body}
+     * (flush mode; not sent for a HEAD request), {@code Connection: close} if {@code close}. False if the
+     * connection broke or the write took longer than {@code timeoutNs}.
+     */
+    boolean write(OutputStream out, int status, HandlerSlot fields, ByteBuffer body, boolean close, String retryAfter,
+            String contentType, boolean headRequest, long timeoutNs) {
+        HttpFields.Mutable f = HttpFields.build();
+        if (fields != null) {
+            for (int i = 0; i < fields.responseCount(); i++) {
+                f.add(fields.responseName(i), fields.responseValue(i));
+            }
+        }
+        if (contentType != null) {
+            f.put(HttpHeader.CONTENT_TYPE, contentType);
+        }
+        if (retryAfter != null) {
+            f.put(HttpHeader.RETRY_AFTER, retryAfter);
+        }
+        if (close) {
+            f.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        }
+        MetaData.Response info = new MetaData.Response(status, null, HttpVersion.HTTP_1_1, f, body.remaining());
+        generator.reset();
+        generator.setPersistent(!close);
+        headOut.clear().limit(0);
+        CancelScope deadline = CancelScope.withTimeout(java.time.Duration.ofNanos(timeoutNs)).name("http write");
+        Boolean ok;
+        try {
+            ok = deadline.call(() -> generate(out, info, body, headRequest));
+        } catch (IOException e) {
+            return false;
+        }
+        return ok != null && ok && !deadline.cancelledCaught();
+    }
+
+    private boolean generate(OutputStream out, MetaData.Response info, ByteBuffer body, boolean headRequest)
+            throws IOException {
+        for (int step = 0; step < 8; step++) { // header, flush, done: a few steps; a bound on a generator surprise
+            HttpGenerator.Result r = generator.generateResponse(info, headRequest, headOut, null, body, true);
+            switch (r) {
+                case FLUSH -> {
+                    flush(out, headOut);
+                    if (!headRequest) {
+                        flush(out, body);
+                    } else {
+                        body.position(body.limit());
+                    }
+                    out.flush();
+                    headOut.clear().limit(0);
+                }
+                case CONTINUE, SHUTDOWN_OUT -> {
+                    // next step
+                }
+                case DONE -> {
+                    return true;
+                }
+                case HEADER_OVERFLOW -> throw new IOException("response head exceeds " + headOut.capacity()
+                        + " bytes; set fewer or shorter response header fields");
+                default -> throw new IOException("HTTP generator asked for " + r + ", which a response with a"
+                        + " Content-Length never needs");
+            }
+        }
+        throw new IOException("HTTP generator did not finish a response in 8 steps");
+    }
+
+    /** Writes {@code 100 Continue}. */
+    boolean writeInterim(OutputStream out, long timeoutNs) {
+        CancelScope deadline = CancelScope.withTimeout(java.time.Duration.ofNanos(timeoutNs)).name("http write");
+        try {
+            deadline.run(() -> {
+                out.write(CONTINUE);
+                out.flush();
+            });
+        } catch (IOException e) {
+            return false;
+        }
+        return !deadline.cancelledCaught();
+    }
+
+    private static void flush(OutputStream out, ByteBuffer b) throws IOException {
+        if (b.hasRemaining()) {
+            out.write(b.array(), b.arrayOffset() + b.position(), b.remaining());
+            b.position(b.limit());
+        }
+    }
+}
