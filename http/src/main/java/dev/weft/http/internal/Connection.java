@@ -112,7 +112,9 @@ public final class Connection implements RuntimeStaticSized {
     private final ResponseWriter writer;
     private final ByteBuffer small;
     private final RequestHead head;
-    private final HttpParser parser;
+    /** Jetty's parser; a new one replaces it when a connection left it closed (Jetty cannot reset a closed one). */
+    private HttpParser parser;
+    private final ParseEvents parseEvents = new ParseEvents();
     private final Channel<Event> events = Channel.create(2);
     /** Read requests to the reader (a token; the region is in {@link #readOffset}/{@link #readLength}). */
     private final Channel<Event> readRequests = Channel.create(1);
@@ -141,6 +143,8 @@ public final class Connection implements RuntimeStaticSized {
     private boolean headComplete;
     private boolean messageComplete;
     private boolean bodyTooLarge;
+    /** The parser ended the message early: at the end of the stream, or on a malformed body. */
+    private boolean earlyEof;
     private int badStatus;
     private String badReason;
 
@@ -156,7 +160,7 @@ public final class Connection implements RuntimeStaticSized {
         this.writer = new ResponseWriter(Limits.RESPONSE_HEAD_BYTES);
         this.small = ByteBuffer.allocate(Limits.SMALL_BODY_BYTES);
         this.head = new RequestHead(limits.headerCountMax());
-        this.parser = new HttpParser(new ParseEvents(), limits.headerBytesMax(), HttpCompliance.RFC9110);
+        this.parser = newParser();
         this.sizeBytesMax = sizeBytesMax(limits);
     }
 
@@ -187,6 +191,10 @@ public final class Connection implements RuntimeStaticSized {
         return sizeBytesMax;
     }
 
+    private HttpParser newParser() {
+        return new HttpParser(parseEvents, limits.headerBytesMax(), HttpCompliance.RFC9110);
+    }
+
     /** The slot's index. */
     public int index() {
         return index;
@@ -215,6 +223,9 @@ public final class Connection implements RuntimeStaticSized {
         readOutstanding = false;
         read.clear().limit(0);
         draining = drainingNow;
+        if (parser.isState(HttpParser.State.CLOSE) || parser.isState(HttpParser.State.CLOSED)) {
+            parser = newParser(); // the last connection ended in a refusal or a close
+        }
         state = ST_HEAD;
         try {
             in = s.getInputStream();
@@ -337,6 +348,7 @@ public final class Connection implements RuntimeStaticSized {
         headComplete = false;
         messageComplete = false;
         bodyTooLarge = false;
+        earlyEof = false;
         badStatus = 0;
         badReason = null;
         boolean started = false;
@@ -412,6 +424,15 @@ public final class Connection implements RuntimeStaticSized {
             if (badStatus != 0) {
                 counters.badRequests.increment();
                 refuse(badStatus, "bad request: " + badReason);
+                return false;
+            }
+            if (earlyEof) {
+                if (eof) {
+                    return false; // the client closed mid-body: nobody to answer
+                }
+                // Jetty reports a malformed body (a bad chunk size) after the head as an early end of the message
+                counters.badRequests.increment();
+                refuse(400, "bad request: malformed body (a chunk size that is not hex, or a missing CRLF)");
                 return false;
             }
             if (messageComplete) {
@@ -614,6 +635,9 @@ public final class Connection implements RuntimeStaticSized {
 
     /** Answers a refused request with {@code status}, then closes after a lingering read (see {@link #linger}). */
     private void refuse(int status, String text) {
+        if (slot != null) {
+            returnSlot(); // first: the client that reads the refusal finds the slot free
+        }
         smallText(text);
         state = ST_WRITE;
         if (write(status, null, small, true, null, null)) {
@@ -713,7 +737,7 @@ public final class Connection implements RuntimeStaticSized {
 
         @Override
         public void earlyEOF() {
-            eof = true;
+            earlyEof = true;
         }
 
         @Override
