@@ -332,6 +332,7 @@ public final class Connection implements RuntimeStaticSized {
                 return;
             }
             state = ST_WRITE;
+            close |= draining; // shutdown began while the request was handled
             boolean written = writeOutcome(s, close);
             if (!written || close) {
                 return;

@@ -68,6 +68,14 @@ public final class ServerCore {
     /** The acceptor's writer for refusals (acceptor task only). */
     private final ResponseWriter refusals = new ResponseWriter(1024);
     private final ByteBuffer refusalBody = ByteBuffer.allocate(256);
+    /**
+     * Counted down when the acceptor has stopped (or will never run): the listening socket is then really closed.
+     * The JDK defers closing a socket a virtual thread is blocked on until that thread wakes, so until then the
+     * kernel still accepts connections into the backlog.
+     */
+    private final java.util.concurrent.CountDownLatch acceptorStopped = new java.util.concurrent.CountDownLatch(1);
+    /** How long {@link #shutdown} waits for the acceptor to stop. */
+    private static final long ACCEPTOR_STOP_SECONDS = 10;
     /** See the state table. Any thread; changed under this object's monitor. */
     private volatile int state = ST_BOUND;
 
@@ -147,6 +155,9 @@ public final class ServerCore {
      * runs before this returns).
      */
     public void serve() {
+        if (!Weft.inTask()) {
+            throw new IllegalStateException("HttpServer.serve() called outside a Weft task; call it inside Weft.run");
+        }
         synchronized (this) {
             if (state != ST_BOUND) {
                 throw new IllegalStateException("HttpServer.serve() called " + (state == ST_STOPPED ? "after shutdown"
@@ -155,6 +166,9 @@ public final class ServerCore {
             state = ST_SERVING;
         }
         List<Loop> loops = Weft.loops();
+        if (listener.isClosed()) { // shut down between the state change and here
+            acceptorStopped.countDown();
+        }
         try {
             TaskScope.supervise(scope -> {
                 int next = 0;
@@ -192,6 +206,7 @@ public final class ServerCore {
                     }
                 } finally {
                     beginDrain(); // also when the serving task is cancelled: nothing new is accepted
+                    acceptorStopped.countDown();
                 }
             }, (task, error) -> {
                 counters.internalErrors.increment();
@@ -202,14 +217,28 @@ public final class ServerCore {
         }
     }
 
-    /** Stops accepting; requests in progress finish and {@link #serve} returns after them. Idempotent; any thread. */
+    /**
+     * Stops accepting; requests in progress finish and {@link #serve} returns after them. Returns once the
+     * listening socket is closed (at most {@value #ACCEPTOR_STOP_SECONDS} s for the acceptor to wake). Idempotent;
+     * any thread; in a task, the wait is a cancellation point.
+     */
     public void shutdown() {
         synchronized (this) {
             if (state == ST_BOUND) {
                 state = ST_STOPPED;
+                acceptorStopped.countDown();
             }
         }
         beginDrain();
+        try {
+            if (!acceptorStopped.await(ACCEPTOR_STOP_SECONDS, java.util.concurrent.TimeUnit.SECONDS)) {
+                dispatch.internalError("http shutdown", new IllegalStateException("the acceptor did not stop within "
+                        + ACCEPTOR_STOP_SECONDS + " s; the listening socket may accept connections until it does"
+                        + " (is the loop that runs serve() blocked?)"));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     private void beginDrain() {
