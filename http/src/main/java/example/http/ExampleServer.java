@@ -30,7 +30,7 @@ import java.util.function.Consumer;
  * <li>{@code GET /health}: the server's health lane (JSON), which never waits behind handlers.
  * </ul>
  *
- * {@snippet class=example.http.ExampleServerSnippets region=main :
+ * {@snippet class=dev.weft.http.Snippets region=exampleServer :
  * // java -cp ... example.http.ExampleServer --port 8080 --handlers 16 --deadline 2s --soft-limit 256m
  * Router router = ExampleServer.router(System.out::println);
  * }
