@@ -117,6 +117,9 @@ public final class ExampleServer {
      * does not fit (the table is printed).
      */
     public static void main(String[] args) {
+        if (System.getProperty("slf4j.provider") == null) { // Jetty logs through SLF4J; this program has no backend
+            System.setProperty("slf4j.provider", "org.slf4j.helpers.NOPServiceProvider");
+        }
         HttpServerConfig config = HttpServerConfig.defaults().withPort(8080);
         long softLimit = -1;
         try {

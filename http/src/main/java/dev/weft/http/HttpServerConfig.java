@@ -25,8 +25,9 @@ import java.util.Objects;
  * <tr><th>setting</th><th>default</th><th>why</th></tr>
  * <tr><td>{@code handlersMax}</td><td>64</td><td>a few per core for handlers that block, without letting a
  *     burst start more work than finishes within a deadline</td></tr>
- * <tr><td>{@code connectionsMax}</td><td>1,024</td><td>an idle connection costs its read buffer and head
- *     (about 50 KiB with the defaults): 1,024 of them stay within tens of MiB</td></tr>
+ * <tr><td>{@code connectionsMax}</td><td>1,024</td><td>a connection slot costs its read buffer, response head
+ *     buffer and its head's strings and parser at their bound (about 50 KiB with the defaults): 1,024 of them
+ *     are about 50 MiB, and the plan shows it</td></tr>
  * <tr><td>{@code queueMax}, {@code queueTimeout}</td><td>{@code handlersMax}, 100 ms</td><td>absorbs a burst of
  *     one round of work; a client that waits longer is better told when to come back</td></tr>
  * <tr><td>{@code requestTimeout}</td><td>10 s</td><td>below the usual 30 s or 60 s of proxies and clients, so the
@@ -36,8 +37,8 @@ import java.util.Objects;
  * <tr><td>{@code idleTimeout}</td><td>60 s</td><td>keeps connections alive across a user's pauses</td></tr>
  * <tr><td>{@code writeTimeout}</td><td>30 s</td><td>a client that stops reading holds its slot at most this
  *     long</td></tr>
- * <tr><td>{@code headerBytesMax}, {@code headerCountMax}</td><td>16 KiB, 64</td><td>above browsers' and proxies'
- *     heads (8 KiB is common), below what turns parsing into an attack</td></tr>
+ * <tr><td>{@code headerBytesMax}, {@code headerCountMax}</td><td>8 KiB, 64</td><td>Jetty's and nginx's default:
+ *     above what browsers send, and it bounds each connection's head strings and parser builder</td></tr>
  * <tr><td>{@code bodyBytesMax}, {@code responseBytesMax}</td><td>64 KiB, 64 KiB</td><td>each handler slot
  *     preallocates both: 64 slots cost 8 MiB</td></tr>
  * <tr><td>{@code readBufferBytes}</td><td>8 KiB</td><td>a typical head in one read</td></tr>
@@ -132,7 +133,7 @@ public record HttpServerConfig(InetAddress bindAddress, int port, int handlersMa
     public static HttpServerConfig defaults() {
         return new HttpServerConfig(InetAddress.getLoopbackAddress(), 0, 64, 1024, 64, Duration.ofMillis(100),
                 Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60),
-                Duration.ofSeconds(30), 16 * 1024, 64, 64 * 1024, 64 * 1024, 8 * 1024, 1L << 20, false, "/health");
+                Duration.ofSeconds(30), 8 * 1024, 64, 64 * 1024, 64 * 1024, 8 * 1024, 1L << 20, false, "/health");
     }
 
     /** With another listening address. */

@@ -165,17 +165,19 @@ public final class Connection implements RuntimeStaticSized {
     }
 
     /**
-     * The footprint of one connection slot: the slot, its read buffer, response head and small-body buffers,
-     * its request head arrays, the head's strings at their bound ({@code headerBytesMax} of characters, each
-     * field a name and a value string), the parser with its two builders at their bound (UTF-16), the generator
-     * and the two channels. Not counted: the JDK's socket objects (a few hundred bytes per connection).
+     * The footprint of one connection slot: the slot, its read buffer, response head and small-body buffers, its
+     * request head arrays and the head's strings at their bound (the head's characters are ISO-8859-1, one byte
+     * each in a compact string: {@code headerBytesMax} bytes, plus a name and a value string per field), the parser
+     * with its one token builder at its bound (grown by doubling: twice {@code headerBytesMax}; its per-connection
+     * field cache is off, so only Jetty's static cache is used), the generator and the two channels. Not counted:
+     * the JDK's socket objects (a few hundred bytes per connection) and the parser's few small objects of the
+     * request in progress (its method, host and current field), covered by {@link #PARSER_SMALL_BYTES}.
      */
     public static long sizeBytesMax(Limits limits) {
-        long strings = Sizes.add(Sizes.multiply(2, limits.headerBytesMax()), Sizes.multiply(
-                2L * limits.headerCountMax(), Sizes.add(Sizes.shallowSizeBytes(String.class),
-                        Sizes.arraySizeBytes(byte.class, 0))));
-        long parser = Sizes.add(Sizes.shallowSizeBytes(HttpParser.class),
-                Sizes.multiply(2, Sizes.arraySizeBytes(char.class, limits.headerBytesMax())));
+        long perString = Sizes.add(Sizes.shallowSizeBytes(String.class), Sizes.arraySizeBytes(byte.class, 0));
+        long strings = Sizes.add(limits.headerBytesMax(), Sizes.multiply(2L * limits.headerCountMax(), perString + 8));
+        long parser = Sizes.sum(Sizes.shallowSizeBytes(HttpParser.class), Sizes.shallowSizeBytes(StringBuilder.class),
+                Sizes.arraySizeBytes(byte.class, 2 * limits.headerBytesMax()), PARSER_SMALL_BYTES);
         return Sizes.sum(Sizes.shallowSizeBytes(Connection.class),
                 Sizes.byteBufferSizeBytes(limits.readBufferBytes()),
                 ResponseWriter.sizeBytesMax(Limits.RESPONSE_HEAD_BYTES),
@@ -186,13 +188,18 @@ public final class Connection implements RuntimeStaticSized {
                 Sizes.multiply(2, Sizes.add(Sizes.shallowSizeBytes(Channel.class), Sizes.arraySizeBytes(Object.class, 2))));
     }
 
+    /** The parser's small objects besides its builder (its field cache shell, method, host, current field). */
+    static final long PARSER_SMALL_BYTES = 1024;
+
     @Override
     public long deepSizeBytesMax() {
         return sizeBytesMax;
     }
 
     private HttpParser newParser() {
-        return new HttpParser(parseEvents, limits.headerBytesMax(), HttpCompliance.RFC9110);
+        HttpParser p = new HttpParser(parseEvents, limits.headerBytesMax(), HttpCompliance.RFC9110);
+        p.setHeaderCacheSize(0); // no per-connection cache of the fields it saw: its size would be unbounded here
+        return p;
     }
 
     /** The slot's index. */
