@@ -118,7 +118,8 @@ public final class ExampleServer {
      */
     public static void main(String[] args) {
         if (System.getProperty("slf4j.provider") == null) { // Jetty logs through SLF4J; this program has no backend
-            System.setProperty("slf4j.provider", "org.slf4j.helpers.NOPServiceProvider");
+            System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
+            System.setProperty("slf4j.internal.verbosity", "WARN");
         }
         HttpServerConfig config = HttpServerConfig.defaults().withPort(8080);
         long softLimit = -1;
@@ -157,25 +158,30 @@ public final class ExampleServer {
             + "  DURATION: 500ms, 2s, 1m; SIZE: 64k, 256m, 1g or bytes";
 
     static int serve(HttpServerConfig config, long softLimit, PrintStream out) {
-        return Weft.exitStatus(() -> Weft.run(() -> {
-            if (softLimit > 0) {
-                MemoryBudget.root().setLimitBytesSoft(softLimit);
+        return Weft.exitStatus(() -> {
+            int status = Weft.run(() -> {
+                if (softLimit > 0) {
+                    MemoryBudget.root().setLimitBytesSoft(softLimit);
+                }
+                HttpServer server;
+                try {
+                    server = HttpServer.bind(config, router(line -> out.println(line)));
+                } catch (MemoryPlanException e) {
+                    out.print(e.getMessage()); // the table: what does not fit, and by how much
+                    return Weft.EXIT_FAILED;
+                }
+                try (server) {
+                    out.print(server.planTable());
+                    out.println("listening on http://" + config.bindAddress().getHostAddress() + ":" + server.port());
+                    out.flush();
+                    server.serve();
+                }
+                return 0;
+            });
+            if (status != 0) {
+                System.exit(status);
             }
-            HttpServer server;
-            try {
-                server = HttpServer.bind(config, router(line -> out.println(line)));
-            } catch (MemoryPlanException e) {
-                out.print(e.getMessage());
-                throw e;
-            }
-            try (server) {
-                out.print(server.planTable());
-                out.println("listening on http://" + config.bindAddress().getHostAddress() + ":" + server.port());
-                out.flush();
-                server.serve();
-            }
-            return null;
-        }));
+        });
     }
 
     private static String need(String option, String value) {

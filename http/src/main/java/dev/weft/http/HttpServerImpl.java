@@ -19,13 +19,14 @@ import java.util.function.BiConsumer;
  * The server: plans and commits its memory, builds the slots and the machinery ({@link ServerCore}), and is the
  * machinery's {@link Dispatch} (routing to handlers, the health report, error reporting).
  *
- * <p>The handlers' own memory. Each handler slot has its budget, a child of the server's budget with soft limit
+ * <p>The handlers' own memory. The plan is committed on the parent budget. Each handler slot has its budget, a
+ * child of the handlers' budget (soft limit: the plan's handler memory line) with soft limit
  * {@code handlerMemoryBytes} and an eighth of that as grace. The plan's line for them is committed like the
- * others, then split into one hold per slot on the server budget: an idle slot holds its share, a busy slot
- * gives its hold up for the handler's reservations on its budget (which charge the server budget too) and takes
- * it back after the request. So the server budget never holds more than the plan, the plan's room stays
- * reserved on the parent while handlers are idle, and a handler that leaks a reservation shows as an unbacked
- * slot.
+ * others, then split into one hold per slot on the handlers' budget: an idle slot holds its share, a busy slot
+ * gives its hold up for the handler's reservations on its budget (which charge the handlers' budget and the
+ * parent too) and takes it back after the request. So the server never holds more than the plan, the plan's
+ * room stays reserved on the parent while handlers are idle, and a handler that leaks a reservation shows as an
+ * unbacked slot.
  *
  * <p>Things that don't work: committing the handler memory line and letting handlers reserve beneath it. Every
  * handler byte would be counted twice on the parent (the plan's reservation and the handler's). Giving the
@@ -38,7 +39,9 @@ final class HttpServerImpl implements HttpServer, Dispatch {
 
     private final HttpServerConfig config;
     private final Router router;
+    /** The handlers' budget: the parent of every slot's budget; soft limit the plan's handler memory line. */
     private final MemoryBudget budget;
+    private final long handlerMemoryBytes;
     private final MemoryPlan plan;
     private final MemoryPlan.Commitment commitment;
     private final String planTable;
@@ -53,12 +56,15 @@ final class HttpServerImpl implements HttpServer, Dispatch {
         this.router = router;
         this.plan = plan;
         this.errorHandler = errorHandler != null ? errorHandler : HttpServerImpl::printError;
-        this.budget = parent.child("http server", plan.totalBytes(), 0);
+        this.handlerMemoryBytes = plan.components().stream().filter(c -> c.name().equals(LINE_HANDLER_MEMORY))
+                .findFirst().orElseThrow().totalBytes();
         this.planTable = plan.table("memory budget '" + parent.name() + "'", MemoryPlan.availableBytes(parent));
-        this.commitment = plan.commit(budget); // MemoryPlanException with the table if it does not fit
+        this.commitment = plan.commit(parent); // MemoryPlanException with the table if it does not fit
         boolean ok = false;
         try {
-            commitment.reservation(LINE_HANDLER_MEMORY).close(); // split into one hold per slot, below
+            // the handlers' line becomes one hold per slot on the handlers' budget (see the class comment)
+            commitment.reservation(LINE_HANDLER_MEMORY).close();
+            this.budget = parent.child("http handlers", handlerMemoryBytes, 0);
             long viewBytes = viewBytes();
             slots = new HandlerSlot[limits.handlersMax()];
             for (int i = 0; i < slots.length; i++) {
@@ -66,7 +72,7 @@ final class HttpServerImpl implements HttpServer, Dispatch {
                 HandlerSlot s = new HandlerSlot(i, limits, budget, b, viewBytes);
                 s.views(new Views(new RequestImpl(s), new ResponseImpl(s)));
                 if (!s.reclaim()) {
-                    throw new IllegalStateException("memory budget '" + budget.name() + "' lost room while the plan was"
+                    throw new IllegalStateException("memory budget '" + parent.name() + "' lost room while the plan was"
                             + " committed (another component reserved it); retry, or raise the soft limit");
                 }
                 slots[i] = s;
@@ -156,7 +162,7 @@ final class HttpServerImpl implements HttpServer, Dispatch {
                 core.draining() ? "draining" : "ok", s.handlersMax(), s.handlersBusy(), s.queued(), s.requests(),
                 s.served(), s.rejected(), s.cancelled(), s.deadlineExceeded(), s.disconnects(), s.memoryFailures(),
                 s.handlerFailures(), s.badRequests(), s.slowClients(), s.connectionsMax(), s.connectionsOpen(),
-                s.connectionsRefused(), s.planBytes(), s.serverBudgetUsedBytes(), s.handlerReservedBytes(),
+                s.connectionsRefused(), s.planBytes(), s.inUseBytes(), s.handlerReservedBytes(),
                 s.drainPerSecond());
         byte[] b = json.getBytes(StandardCharsets.UTF_8);
         into.put(b, 0, Math.min(b.length, into.remaining()));
@@ -221,7 +227,8 @@ final class HttpServerImpl implements HttpServer, Dispatch {
                 counters.rejected.sum(), counters.cancelled.sum(), counters.deadlineExceeded.sum(),
                 counters.disconnects.sum(), counters.memoryFailures.sum(), counters.handlerFailures.sum(),
                 counters.badRequests.sum(), counters.slowClients.sum(), counters.health.sum(),
-                core.admission().drainPerSecond(), plan.totalBytes(), budget.usedBytes(), reserved);
+                core.admission().drainPerSecond(), plan.totalBytes(),
+                plan.totalBytes() - handlerMemoryBytes + budget.usedBytes(), reserved);
     }
 
     @Override

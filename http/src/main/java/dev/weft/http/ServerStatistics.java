@@ -30,12 +30,12 @@ package dev.weft.http;
  * @param healthRequests      health lane requests
  * @param drainPerSecond      handler slots freed per second over the last two seconds
  * @param planBytes           the committed memory plan's total
- * @param serverBudgetUsedBytes bytes in use on the server's budget now (the plan's fixed part, idle slots'
- *                            holds, and what busy handlers reserved)
+ * @param inUseBytes          bytes the server holds on its budget now: the plan's slot lines, the idle handler
+ *                            slots' holds, and what busy handlers reserved (at most {@code planBytes})
  * @param handlerReservedBytes bytes busy handlers reserved on their budgets now
  */
 public record ServerStatistics(int handlersMax, int handlersBusy, int queued, int connectionsMax,
         int connectionsOpen, long connectionsAccepted, long connectionsRefused, long requests, long served,
         long rejected, long cancelled, long deadlineExceeded, long disconnects, long memoryFailures,
         long handlerFailures, long badRequests, long slowClients, long healthRequests, double drainPerSecond,
-        long planBytes, long serverBudgetUsedBytes, long handlerReservedBytes) {}
+        long planBytes, long inUseBytes, long handlerReservedBytes) {}

@@ -17,7 +17,7 @@ import java.nio.ByteBuffer;
  * body buffer ({@code responseBytesMax}), its response field arrays and the public views the server attaches
  * ({@code viewBytes}). The handler's own working memory is not part of this object: it is the slot's
  * {@linkplain #budget() budget} (soft limit {@code handlerMemoryBytes}, plus its grace), a separate line of the
- * plan, held on the server's budget by the slot while the slot is idle and lent to the handler's budget while
+ * plan, held on the handlers' budget by the slot while the slot is idle and lent to the handler's budget while
  * it is busy ({@link #lend()}, {@link #reclaim()}). Strings the handler makes (header values, the body it
  * builds before copying it in) are the handler's; they should be reserved on its budget if large.
  *
@@ -46,7 +46,7 @@ public final class HandlerSlot implements RuntimeStaticSized {
     private final ByteBuffer response;
     private final String[] responseNames = new String[Limits.RESPONSE_HEADERS_MAX];
     private final String[] responseValues = new String[Limits.RESPONSE_HEADERS_MAX];
-    private final MemoryBudget serverBudget;
+    private final MemoryBudget handlersBudget;
     private final MemoryBudget budget;
     private final long holdBytes;
     private final long sizeBytesMax;
@@ -67,14 +67,14 @@ public final class HandlerSlot implements RuntimeStaticSized {
     private Object views;
 
     /**
-     * A slot with its buffers; {@code budget} is its handler budget (a child of {@code serverBudget}) and
+     * A slot with its buffers; {@code budget} is its handler budget (a child of {@code handlersBudget}) and
      * {@code holdBytes} that budget's limit plus grace.
      */
-    public HandlerSlot(int index, Limits limits, MemoryBudget serverBudget, MemoryBudget budget, long viewBytes) {
+    public HandlerSlot(int index, Limits limits, MemoryBudget handlersBudget, MemoryBudget budget, long viewBytes) {
         this.index = index;
         this.body = ByteBuffer.allocate(limits.bodyBytesMax());
         this.response = ByteBuffer.allocate(limits.responseBytesMax());
-        this.serverBudget = serverBudget;
+        this.handlersBudget = handlersBudget;
         this.budget = budget;
         this.holdBytes = Sizes.add(limits.handlerMemoryBytes(), limits.handlerGraceBytes());
         this.sizeBytesMax = sizeBytesMax(limits, viewBytes);
@@ -104,10 +104,10 @@ public final class HandlerSlot implements RuntimeStaticSized {
         return budget;
     }
 
-    /** Takes the plan's bytes for this slot's budget onto the server budget (startup, and after each request). */
+    /** Takes the plan's bytes for this slot's budget onto the handlers' budget (startup, and after each request). */
     public boolean reclaim() {
         assert idleHold == null : "slot " + index + " holds its plan bytes already";
-        idleHold = serverBudget.tryReserve(holdBytes);
+        idleHold = handlersBudget.tryReserve(holdBytes);
         return idleHold != null;
     }
 
@@ -119,7 +119,7 @@ public final class HandlerSlot implements RuntimeStaticSized {
         }
     }
 
-    /** Releases everything the slot holds on the server budget (server close). */
+    /** Releases everything the slot holds on the handlers' budget (server close). */
     void closeHold() {
         lend();
     }

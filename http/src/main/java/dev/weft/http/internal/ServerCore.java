@@ -257,7 +257,7 @@ public final class ServerCore {
         }
     }
 
-    /** Releases the listener and the slots' holds on the server budget. */
+    /** Releases the listener and the slots' holds on the handlers' budget. */
     public void close() {
         shutdown();
         for (HandlerSlot h : handlers) {
