@@ -28,7 +28,7 @@ import java.util.Objects;
  * <tr><td>{@code connectionsMax}</td><td>1,024</td><td>a connection slot costs its read buffer, response head
  *     buffer and its head's strings and parser at their bound (about 50 KiB with the defaults): 1,024 of them
  *     are about 50 MiB, and the plan shows it</td></tr>
- * <tr><td>{@code queueMax}, {@code queueTimeout}</td><td>{@code handlersMax}, 100 ms</td><td>absorbs a burst of
+ * <tr><td>{@code queueMax}, {@code queueTimeout}</td><td>64 (the default {@code handlersMax}), 100 ms</td><td>absorbs a burst of
  *     one round of work; a client that waits longer is better told when to come back</td></tr>
  * <tr><td>{@code requestTimeout}</td><td>10 s</td><td>below the usual 30 s or 60 s of proxies and clients, so the
  *     server's 504 arrives before their own timeout</td></tr>

@@ -49,6 +49,20 @@ class HttpServerTest {
     }
 
     @Test
+    void expectContinueIsAnsweredBeforeTheBodyIsSent() throws Exception {
+        try (TestServer t = TestServer.start(HttpServerConfig.defaults(), router()); var s = t.socket()) {
+            s.getOutputStream().write(("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\n"
+                    + "Connection: close\r\n\r\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            byte[] interim = new byte[64];
+            int n = s.getInputStream().read(interim);
+            assertThat(new String(interim, 0, n, java.nio.charset.StandardCharsets.US_ASCII))
+                    .startsWith("HTTP/1.1 100 Continue\r\n");
+            s.getOutputStream().write("hello".getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            assertThat(TestServer.readToEnd(s.getInputStream())).startsWith("HTTP/1.1 200 ").endsWith("hello");
+        }
+    }
+
+    @Test
     void pipelinedRequestsAreAnsweredInOrderOnOneConnection() throws Exception {
         try (TestServer t = TestServer.start(HttpServerConfig.defaults(), router())) {
             String out = t.exchange("GET /hello?name=1 HTTP/1.1\r\nHost: x\r\n\r\n"

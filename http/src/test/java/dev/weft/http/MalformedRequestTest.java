@@ -49,7 +49,7 @@ class MalformedRequestTest {
     }
 
     @Test
-    void anOversizeHeadIs431AndTooManyFieldsIs431() throws Exception {
+    void anOversizeHeadIs431TooManyFieldsIs431AndAnOversizeRequestLineIs414() throws Exception {
         try (TestServer t = TestServer.start(CONFIG, router())) {
             assertRefused(t, "GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(2000) + "\r\n\r\n", 431);
             StringBuilder many = new StringBuilder("GET /ok HTTP/1.1\r\nHost: x\r\n");
@@ -57,7 +57,8 @@ class MalformedRequestTest {
                 many.append("X-F").append(i).append(": v\r\n");
             }
             assertRefused(t, many.append("\r\n").toString(), 431);
-            assertThat(t.server().statistics().badRequests()).isEqualTo(2);
+            assertRefused(t, "GET /" + "a".repeat(2000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414);
+            assertThat(t.server().statistics().badRequests()).isEqualTo(3);
         }
     }
 
