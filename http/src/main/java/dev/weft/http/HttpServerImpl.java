@@ -171,6 +171,11 @@ final class HttpServerImpl implements HttpServer, Dispatch {
     @Override
     public void internalError(String where, Throwable error) {
         counters.internalErrors.increment();
+        report(where, error);
+    }
+
+    @Override
+    public void report(String where, Throwable error) {
         try {
             errorHandler.accept(where, error);
         } catch (RuntimeException | Error e) {

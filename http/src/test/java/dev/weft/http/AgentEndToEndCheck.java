@@ -84,10 +84,15 @@ class AgentEndToEndCheck {
         }
 
         @Override
-        public void close() throws Exception {
+        public void close() {
             process.destroy(); // SIGTERM: Weft cancels the root, the server stops hard
-            if (!process.waitFor(BOUND, TimeUnit.SECONDS)) {
+            try {
+                if (!process.waitFor(BOUND, TimeUnit.SECONDS)) {
+                    process.destroyForcibly();
+                }
+            } catch (InterruptedException e) {
                 process.destroyForcibly();
+                Thread.currentThread().interrupt();
             }
         }
     }

@@ -119,13 +119,17 @@ final class TestServer implements AutoCloseable {
 
     /** Shuts down gracefully and waits for serve() to return and the runtime to stop. */
     @Override
-    public void close() throws Exception {
+    public void close() {
         server.shutdown();
-        if (!done.await(BOUND_SECONDS, TimeUnit.SECONDS)) {
-            throw new AssertionError("the server did not stop within " + BOUND_SECONDS + " s after shutdown:\n"
-                    + "(task dump unavailable from outside the runtime)");
+        try {
+            if (!done.await(BOUND_SECONDS, TimeUnit.SECONDS)) {
+                throw new AssertionError("the server did not stop within " + BOUND_SECONDS + " s after shutdown");
+            }
+            thread.join(TimeUnit.SECONDS.toMillis(BOUND_SECONDS));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted while the server stopped", e);
         }
-        thread.join(TimeUnit.SECONDS.toMillis(BOUND_SECONDS));
         Throwable f = failure.get();
         if (f != null) {
             throw new AssertionError("the server's runtime failed", f);

@@ -530,6 +530,7 @@ public final class Connection implements RuntimeStaticSized {
     // ---- handling
 
     /** The handler task. */
+    @SuppressWarnings("try") // the binding is held for its scope, never read
     private Void runHandler(HandlerSlot s) {
         try {
             try (var binding = s.budget().bind()) {
@@ -552,7 +553,7 @@ public final class Connection implements RuntimeStaticSized {
             throw c;
         } catch (Throwable t) {
             s.outcome(HandlerSlot.Outcome.FAILED, t.getClass().getName());
-            dispatch.internalError("http handler for " + s.head().method() + " " + s.head().path(), t);
+            dispatch.report("http handler for " + s.head().method() + " " + s.head().path(), t);
         } finally {
             boolean posted = events.trySend(Event.HANDLER_DONE);
             assert posted : "the event channel holds one read and one handler event";
@@ -584,13 +585,12 @@ public final class Connection implements RuntimeStaticSized {
         HandlerSlot s = slot;
         slot = null;
         HandlerSlot.Outcome o = s.outcome();
-        if (o != null && o != HandlerSlot.Outcome.OK) {
-            counters.cancelled.add(o == HandlerSlot.Outcome.DEADLINE || o == HandlerSlot.Outcome.DISCONNECTED ? 1 : 0);
-            if (o == HandlerSlot.Outcome.DEADLINE) {
-                counters.deadlineExceeded.increment();
-            } else if (o == HandlerSlot.Outcome.DISCONNECTED) {
-                counters.disconnects.increment();
-            }
+        if (o == HandlerSlot.Outcome.DEADLINE) {
+            counters.cancelled.increment();
+            counters.deadlineExceeded.increment();
+        } else if (o == HandlerSlot.Outcome.DISCONNECTED) {
+            counters.cancelled.increment();
+            counters.disconnects.increment();
         }
         s.end();
         if (!s.reclaim()) {

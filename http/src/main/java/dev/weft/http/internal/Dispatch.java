@@ -13,6 +13,9 @@ public interface Dispatch {
     /** Writes the health report (JSON) into {@code into} (write mode, at most its remaining bytes). */
     void health(ByteBuffer into);
 
-    /** Reports a failure of the machinery that the server survives (a counter and a handler). */
+    /** Reports a failure of the machinery that the server survives: counted, and given to the error handler. */
     void internalError(String where, Throwable error);
+
+    /** Gives a handler's failure to the error handler (the connection counts it and answers 500). */
+    void report(String where, Throwable error);
 }

@@ -208,10 +208,7 @@ public final class ServerCore {
                     beginDrain(); // also when the serving task is cancelled: nothing new is accepted
                     acceptorStopped.countDown();
                 }
-            }, (task, error) -> {
-                counters.internalErrors.increment();
-                dispatch.internalError("http task " + task.name(), error);
-            });
+            }, (task, error) -> dispatch.internalError("http task " + task.name(), error));
         } finally {
             state = ST_STOPPED;
         }
