@@ -207,6 +207,35 @@ public final class Connection implements RuntimeStaticSized {
         return index;
     }
 
+    /**
+     * The transitions of the state table: a head after a free slot or an answer; admission or an answer after a
+     * head; the body or a 503 after admission; the handler or an answer after the body; the answer after the
+     * handler; closing from anywhere; free after closing. (The health lane and the 503 path read the rest of their
+     * request in {@code ST_WRITE}'s neighbourhood: from {@code ST_WRITE}, a further answer or a head.)
+     */
+    private static final boolean[][] ALLOWED = allowed();
+
+    private static boolean[][] allowed() {
+        boolean[][] a = new boolean[ST_CLOSING + 1][ST_CLOSING + 1];
+        int[][] edges = {{ST_FREE, ST_HEAD}, {ST_HEAD, ST_HEAD}, {ST_HEAD, ST_ADMIT}, {ST_HEAD, ST_WRITE},
+            {ST_ADMIT, ST_BODY}, {ST_ADMIT, ST_WRITE}, {ST_BODY, ST_HANDLE}, {ST_BODY, ST_WRITE},
+            {ST_HANDLE, ST_WRITE}, {ST_WRITE, ST_WRITE}, {ST_WRITE, ST_HEAD}, {ST_CLOSING, ST_FREE}};
+        for (int[] e : edges) {
+            a[e[0]][e[1]] = true;
+        }
+        for (int from = ST_FREE; from <= ST_CLOSING; from++) {
+            a[from][ST_CLOSING] = from != ST_FREE;
+        }
+        return a;
+    }
+
+    /** Moves to {@code next}, asserting the transition is in the table (connection task only). */
+    private void to(int next) {
+        int from = state;
+        assert ALLOWED[from][next] : "connection slot " + index + ": no transition from state " + from + " to " + next;
+        state = next;
+    }
+
     /** Whether a request is in progress (admitted, handled or being written). */
     boolean busy() {
         int s = state;
@@ -233,7 +262,7 @@ public final class Connection implements RuntimeStaticSized {
         if (parser.isState(HttpParser.State.CLOSE) || parser.isState(HttpParser.State.CLOSED)) {
             parser = newParser(); // the last connection ended in a refusal or a close
         }
-        state = ST_HEAD;
+        to(ST_HEAD);
         try {
             in = s.getInputStream();
             out = s.getOutputStream();
@@ -242,7 +271,7 @@ public final class Connection implements RuntimeStaticSized {
                 try {
                     exchanges(scope);
                 } finally {
-                    state = ST_CLOSING;
+                    to(ST_CLOSING);
                     closeSocket();   // wakes the reader if it is in a read
                     scope.cancel();  // and if it waits for a read request
                 }
@@ -265,14 +294,17 @@ public final class Connection implements RuntimeStaticSized {
             in = null;
             out = null;
             head.reset();
-            state = ST_FREE;
+            if (state != ST_CLOSING) {
+                to(ST_CLOSING); // the streams could not be opened
+            }
+            to(ST_FREE);
         }
     }
 
     /** Requests, one after another, until the connection is to close. */
     private void exchanges(TaskScope scope) {
         while (true) {
-            state = ST_HEAD;
+            to(ST_HEAD);
             if (!readHead()) {
                 return;
             }
@@ -290,7 +322,7 @@ public final class Connection implements RuntimeStaticSized {
                 small.clear();
                 dispatch.health(small);
                 small.flip();
-                state = ST_WRITE;
+                to(ST_WRITE);
                 if (!write(200, null, small, close, null, "application/json") || close) {
                     return;
                 }
@@ -302,14 +334,14 @@ public final class Connection implements RuntimeStaticSized {
                         + "); send less, or raise HttpServerConfig.withBodyBytesMax");
                 return;
             }
-            state = ST_ADMIT;
+            to(ST_ADMIT);
             HandlerSlot s = admission.admit();
             if (s == null) {
                 counters.rejected.increment();
                 long retry = admission.retryAfterSeconds();
                 smallText("server busy: all " + limits.handlersMax() + " handlers are in use and " + limits.queueMax()
                         + " requests wait; retry after " + retry + " s");
-                state = ST_WRITE;
+                to(ST_WRITE);
                 boolean closeNow = close || hasBody; // an unread body cannot be skipped cheaply
                 if (!write(503, null, small, closeNow, Long.toString(retry), null) || closeNow) {
                     return;
@@ -324,7 +356,7 @@ public final class Connection implements RuntimeStaticSized {
             long deadlineNs = headNs + limits.requestTimeoutNs();
             s.begin(head, CancelScope.withDeadlineNs(deadlineNs).name("http request " + head.method() + " "
                     + head.path()), deadlineNs);
-            state = ST_BODY;
+            to(ST_BODY);
             if (hasBody && "100-continue".equalsIgnoreCase(head.field("Expect")) && !writeContinue()) {
                 return;
             }
@@ -332,13 +364,13 @@ public final class Connection implements RuntimeStaticSized {
                 return;
             }
             s.body().flip();
-            state = ST_HANDLE;
+            to(ST_HANDLE);
             scope.spawnOn(handlerLoop, "http-handler-" + s.index(), () -> runHandler(s));
             awaitHandler(s);
             if (s.outcome() == HandlerSlot.Outcome.DISCONNECTED) {
                 return;
             }
-            state = ST_WRITE;
+            to(ST_WRITE);
             close |= draining; // shutdown began while the request was handled
             boolean written = writeOutcome(s, close);
             if (!written || close) {
@@ -647,7 +679,7 @@ public final class Connection implements RuntimeStaticSized {
             returnSlot(); // first: the client that reads the refusal finds the slot free
         }
         smallText(text);
-        state = ST_WRITE;
+        to(ST_WRITE);
         if (write(status, null, small, true, null, null)) {
             linger();
         }
