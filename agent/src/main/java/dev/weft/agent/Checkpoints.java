@@ -11,9 +11,9 @@ import java.lang.annotation.Target;
  * rules. A method annotation overrides its class's; {@link dev.weft.Uncancellable} overrides both.
  *
  * {@snippet :
- * @Checkpoints("entry")          // recursion without loops: check at every call, and at every back-edge
- * static long fib(int n) {
- *     return n < 2 ? n : fib(n - 1) + fib(n - 2);
+ * @Checkpoints("entry")          // a check at every call, and at every back-edge: for recursion the agent cannot
+ * static long walk(Node n) {     // see, through another class or a lambda (it finds recursion within a class itself)
+ *     return n == null ? 0 : 1 + n.children().stream().mapToLong(c -> walk(c)).sum();
  * }
  *
  * @Checkpoints("backedge/64")    // a hot loop with calls: check every 64th iteration

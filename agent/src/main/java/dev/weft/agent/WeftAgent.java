@@ -5,6 +5,7 @@ import dev.weft.agent.internal.CheckpointCompiler;
 import dev.weft.agent.internal.Report;
 import dev.weft.agent.internal.ThreadInheritance;
 import dev.weft.agent.internal.WeftTransformer;
+import dev.weft.internal.cancel.AgentChecks;
 import java.io.File;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
@@ -18,9 +19,12 @@ import java.util.jar.JarFile;
 import java.util.stream.Stream;
 
 /**
- * The Weft agent: compiles cancellation points into loop back-edges (and, where the policy asks, method entries)
- * of the application's classes as they load, so that code which never calls a Weft checkpoint can still be
- * cancelled, with its {@code finally} blocks and try-with-resources running.
+ * The Weft agent: compiles cancellation points into loop back-edges and the entries of recursive methods (and,
+ * where the policy asks, every method entry) of the application's classes as they load, so that code which never
+ * calls a Weft checkpoint can still be cancelled, with its {@code finally} blocks and try-with-resources running.
+ * Class files of every version are compiled, those older than 50 (no stack maps) too; so are the hidden classes
+ * the application defines with {@code Lookup.defineHiddenClass}, which the JVM never shows a transformer (the agent
+ * compiles them at the definition's call site).
  *
  * {@snippet lang=shell :
  * # every application class, default policy (backedge)
@@ -42,7 +46,9 @@ import java.util.stream.Stream;
  * pending anywhere; when the current thread is a Weft task in a cancelled scope it throws
  * {@code dev.weft.Cancelled}. Code outside any Weft task is never thrown at. Checks are never placed where the
  * method holds a monitor, nor in {@code synchronized} methods, static initializers, or code annotated
- * {@link dev.weft.Uncancellable}; see {@code docs/design.md}, "Compiled cancellation points".
+ * {@link dev.weft.Uncancellable}; and a check never throws while any frame holds a monitor or is a static
+ * initializer, a class load or the JVM's linking of a call site. Opted-in JDK code may run inside the check itself
+ * and inside the agent: such checks return at once. See {@code docs/design.md}, "Compiled cancellation points".
  *
  * <h2>Thread safety</h2>
  * The transformer runs on whatever thread loads a class; it keeps no state across classes except a cache of
@@ -104,6 +110,9 @@ public final class WeftAgent {
             hookModule = bootReach(inst, report);
         }
         WeftTransformer transformer = new WeftTransformer(new CheckpointCompiler(options), report, inst, hookModule);
+        // loads the hooks the transformer calls before it runs (after bootReach: the copy the application links to)
+        AgentChecks.exitAgentCode(AgentChecks.enterAgentCode());
+        AgentChecks.installHiddenClassCompiler(transformer::compileHidden);
         inst.addTransformer(transformer, true);
         if (retransformLoaded || hookModule != null) {
             retransform(inst, options, report);

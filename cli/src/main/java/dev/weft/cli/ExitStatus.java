@@ -32,7 +32,7 @@ public enum ExitStatus {
     USAGE(2, "bad usage", "bad usage: an unknown command or option, a bad value, no such jar or main class"),
     /** {@code weft run --soft-limit}: the program crossed its soft memory limit. */
     MEMORY(SoftLimitRun.EXIT_MEMORY, "soft limit", "run --soft-limit: the program crossed its soft memory limit;"
-            + " cleanup ran; report on stderr"),
+            + " the report on stderr says what ran out and whether the cleanup completed"),
     /** {@code weft run --timeout}: the deadline passed. */
     TIMEOUT(Weft.EXIT_TIMEOUT, "timeout", "run --timeout: the deadline passed; the program's cleanup ran"),
     /** {@code weft run --timeout}: the program did not stop within the deadline plus the grace. */

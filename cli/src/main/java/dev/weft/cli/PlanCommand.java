@@ -93,6 +93,7 @@ final class PlanCommand {
     static Parsed parse(List<String> lines, String source) {
         MemoryPlan.Builder b = MemoryPlan.builder(Path.of(source).getFileName().toString());
         long limit = -1;
+        long total = 0;
         int n = 0;
         for (String raw : lines) {
             n++;
@@ -116,7 +117,25 @@ final class PlanCommand {
             } catch (NumberFormatException e) {
                 throw new IllegalArgumentException(where + "count '" + f[1] + "' is not a whole number");
             }
-            b.component(f[0], count, ByteSizes.parse(f[2], where + "size"));
+            long size = ByteSizes.parse(f[2], where + "size");
+            long product;
+            try {
+                product = Math.multiplyExact(count, size);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(where + f[0] + ": " + count + " x " + ByteSizes.format(size)
+                        + " is more than 8 EiB, which no plan can commit; check the count and the size");
+            }
+            try {
+                total = Math.addExact(total, product);
+            } catch (ArithmeticException e) {
+                throw new IllegalArgumentException(where + "the plan's total passes 8 EiB at this line ("
+                        + f[0] + " adds " + ByteSizes.format(product) + "); check the counts and sizes");
+            }
+            try {
+                b.component(f[0], count, size);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + e.getMessage(), e);
+            }
         }
         return new Parsed(b.build(), limit);
     }

@@ -54,9 +54,11 @@ final class RunCommand {
                                    threads still running are printed with where they are stuck; exit %d
               --instrument GLOBS   also instrument these packages (e.g. com.example.**,java.util.regex.**)
               --agent-options OPTS more agent options (see dev.weft.agent.WeftAgent), e.g. report=stderr
-              --soft-limit SIZE    soft memory limit (e.g. 256m, 1g): the task that crosses it gets a
-                                   MemoryLimitError, its cleanup runs with a grace allowance; exit %d
-              --heap SIZE          the program's maximum heap (default 1.5 x the soft limit)
+              --soft-limit SIZE    soft limit on the live heap (e.g. 256m, 1g; at least 8m): the task that
+                                   crosses it gets a MemoryLimitError, its cleanup runs with a grace of an
+                                   eighth; direct buffers are capped at SIZE too; exit %d and a report
+              --heap SIZE          the program's maximum heap (default 1.5 x the soft limit; at least 12m
+                                   and more than the limit plus its grace)
             exit status: the program's own, or %s""".formatted(ExitStatus.TIMEOUT.code(), ExitStatus.STUCK.code(),
             ExitStatus.MEMORY.code(),
             ExitStatus.summary(ExitStatus.FAILED, ExitStatus.MEMORY, ExitStatus.TIMEOUT, ExitStatus.INTERRUPTED,

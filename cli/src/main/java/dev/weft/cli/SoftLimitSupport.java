@@ -2,6 +2,8 @@ package dev.weft.cli;
 
 import dev.weft.internal.budget.ByteSizes;
 import dev.weft.internal.softlimit.SoftLimitRun;
+import dev.weft.memory.HeapWatchdog;
+import dev.weft.memory.MemoryBudget;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,10 +20,28 @@ import java.util.List;
  * command.addAll(SoftLimitSupport.childJvmArgs(mem));             // before -cp; -Xmx, -Dweft.memory.*
  * }
  *
+ * <p>What the limit bounds: the live Java heap (the watchdog), and NIO direct buffers, which get a cap of the same
+ * size ({@code -XX:MaxDirectMemorySize}: beyond it the JDK's own reservation fails with an
+ * {@link OutOfMemoryError} that the report names as direct-memory exhaustion). Mapped files, metaspace, thread
+ * stacks and other native memory are not bounded; the report shows the process's resident set.
+ *
+ * <p>Checked here, before a JVM starts: a soft limit below 8 MiB ({@link #SOFT_LIMIT_BYTES_MIN}) and a heap below
+ * 12 MiB ({@link #HEAP_BYTES_MIN}; the JVM with Weft's runtime and agent does not start in much less: a
+ * {@code --soft-limit 1k} used to die in the JVM's initialisation), and a heap below the limit plus its grace
+ * plus the emergency reserve (the real heap would run out before the grace).
+ *
  * @implNote The default {@code --heap} is one and a half times the soft limit: room for the grace (an eighth),
  * the reserve and garbage between GCs.
  */
 public final class SoftLimitSupport {
+    /**
+     * The smallest soft limit: with the default heap (1.5 x) it is {@link #HEAP_BYTES_MIN}. Measured: the child
+     * JVM with the agent ran a program printing one line with a 6 MiB heap, and failed in the agent's start with 3 MiB.
+     */
+    public static final long SOFT_LIMIT_BYTES_MIN = 8L << 20;
+    /** The smallest heap for the child: twice what the child needed to start and print one line. */
+    public static final long HEAP_BYTES_MIN = 12L << 20;
+
     private SoftLimitSupport() {}
 
     /**
@@ -47,7 +67,8 @@ public final class SoftLimitSupport {
      * Extracts {@code --soft-limit SIZE} and {@code --heap SIZE} (also {@code --soft-limit=SIZE}) from the
      * options before {@code -cp}/{@code -jar}; everything else is kept, in order.
      *
-     * @throws IllegalArgumentException for a missing or malformed size, or a heap smaller than the limit
+     * @throws IllegalArgumentException for a missing or malformed size, a size too small for the JVM, or a heap
+     *     smaller than the limit plus its grace and the reserve (the message names both values and the fix)
      */
     public static Flags extract(String[] args) {
         long soft = -1;
@@ -81,29 +102,71 @@ public final class SoftLimitSupport {
                 rest.add(a);
             }
         }
-        if (soft == 0) {
-            throw new IllegalArgumentException("--soft-limit must be positive");
+        if (soft >= 0 && soft < SOFT_LIMIT_BYTES_MIN) {
+            throw new IllegalArgumentException("--soft-limit " + ByteSizes.format(soft) + " is too small: the program runs in a"
+                    + " JVM with Weft's runtime and agent, which needs a heap of at least "
+                    + ByteSizes.format(HEAP_BYTES_MIN) + "; give --soft-limit " + (SOFT_LIMIT_BYTES_MIN >> 20)
+                    + "m or more (a bare number is bytes: 64m is 64 MiB)");
         }
-        if (soft > 0 && heap > 0 && heap <= soft) {
-            throw new IllegalArgumentException("--heap " + ByteSizes.format(heap) + " must be larger than --soft-limit "
-                    + ByteSizes.format(soft) + " (room for the grace, the emergency reserve and garbage); try --heap "
-                    + (soft * 3 / 2 >> 20) + "m");
+        if (heap >= 0 && heap < HEAP_BYTES_MIN) {
+            throw new IllegalArgumentException("--heap " + ByteSizes.format(heap) + " is too small: the JVM with Weft's runtime"
+                    + " and agent needs at least " + ByteSizes.format(HEAP_BYTES_MIN) + "; give --heap "
+                    + (HEAP_BYTES_MIN >> 20) + "m or more (a bare number is bytes: 64m is 64 MiB)");
+        }
+        if (soft > 0 && heap > 0 && heap < heapBytesMin(soft)) {
+            long grace = graceBytes(soft);
+            throw new IllegalArgumentException("--heap " + ByteSizes.format(heap) + " is too small for --soft-limit "
+                    + ByteSizes.format(soft) + ": the live heap may reach the limit plus its grace ("
+                    + ByteSizes.format(soft + grace) + ") and the emergency reserve takes "
+                    + ByteSizes.format(reserveBytes(heap)) + " more, so the real heap would run out first; give --heap "
+                    + mebibytesCeil(defaultHeapBytes(soft)) + "m (1.5 x the limit, the default) or at least "
+                    + mebibytesCeil(heapBytesMin(soft)) + "m, or a smaller --soft-limit");
         }
         return new Flags(soft, heap, rest.toArray(String[]::new));
     }
 
-    /** JVM options for the child (before {@code -cp}): {@code -Xmx}, the soft limit, the watchdog switch. */
+    /** The grace the child's root budget lends (an eighth of the limit: {@code MemoryBudget.GRACE_FRACTION_DEFAULT}). */
+    static long graceBytes(long softLimitBytes) {
+        return (long) (softLimitBytes * MemoryBudget.GRACE_FRACTION_DEFAULT);
+    }
+
+    /** The emergency reserve a heap of {@code heapBytes} gets ({@code HeapWatchdog.defaultReserveBytes()}). */
+    static long reserveBytes(long heapBytes) {
+        return Math.min(HeapWatchdog.RESERVE_BYTES_MAX_DEFAULT, heapBytes / HeapWatchdog.RESERVE_FRACTION_DEFAULT_INVERSE);
+    }
+
+    /** The smallest heap for a soft limit: the limit, its grace and the reserve (which is a share of the heap). */
+    static long heapBytesMin(long softLimitBytes) {
+        long withoutReserve = softLimitBytes + graceBytes(softLimitBytes);
+        long heap = withoutReserve + withoutReserve / (HeapWatchdog.RESERVE_FRACTION_DEFAULT_INVERSE - 1) + 1;
+        return Math.max(HEAP_BYTES_MIN, Math.min(heap, withoutReserve + HeapWatchdog.RESERVE_BYTES_MAX_DEFAULT));
+    }
+
+    /** The heap the child gets without {@code --heap}. */
+    static long defaultHeapBytes(long softLimitBytes) {
+        return Math.max(HEAP_BYTES_MIN, softLimitBytes / 2 * 3);
+    }
+
+    private static long mebibytesCeil(long bytes) {
+        return Math.max(1, (bytes + (1 << 20) - 1) >> 20);
+    }
+
+    /**
+     * JVM options for the child (before {@code -cp}): {@code -Xmx}, the soft limit, the cap on direct buffers, the
+     * watchdog switch.
+     */
     public static List<String> childJvmArgs(Flags flags) {
         List<String> out = new ArrayList<>();
         long heap = flags.heapBytes();
         if (heap < 0 && flags.enabled()) {
-            heap = flags.softLimitBytes() * 3 / 2;
+            heap = defaultHeapBytes(flags.softLimitBytes());
         }
         if (heap > 0) {
-            out.add("-Xmx" + Math.max(1, (heap + (1 << 20) - 1) >> 20) + "m");
+            out.add("-Xmx" + mebibytesCeil(heap) + "m");
         }
         if (flags.enabled()) {
             out.add("-Dweft.memory.softLimit=" + flags.softLimitBytes());
+            out.add("-XX:MaxDirectMemorySize=" + flags.softLimitBytes());
             out.add("-D" + SoftLimitRun.PROPERTY_WATCHDOG + "=on");
         }
         return out;

@@ -45,4 +45,23 @@ class PlanCommandTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains(file + ":1: expected 'NAME COUNT SIZE'",
                 "exit status: 0 ok, 1 failure, 2 bad usage");
     }
+
+    @Test
+    void aLineWhoseProductOverflowsIsAUsageErrorNamingTheLine() throws Exception {
+        Path file = dir.resolve("huge.txt");
+        Files.writeString(file, "# one line too big\nhandlers 1000000000000 1g\n");
+        assertThat(plan(file.toString())).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(err.toString(StandardCharsets.UTF_8))
+                .contains(file + ":2: handlers: 1000000000000 x 1.0 GiB is more than 8 EiB")
+                .doesNotContain("Exception").doesNotContain("\tat ");
+    }
+
+    @Test
+    void aPlanWhoseTotalOverflowsIsAUsageErrorNamingTheLineWhereItDoes() throws Exception {
+        Path file = dir.resolve("total.txt");
+        Files.writeString(file, "a 3 1000000000g\nb 3 1000000000g\nc 3 1000000000g\n");
+        assertThat(plan(file.toString())).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains(file + ":3: the plan's total passes 8 EiB at this line")
+                .doesNotContain("Exception");
+    }
 }

@@ -3,13 +3,20 @@ package dev.weft.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import example.cli.programs.AllocatingProgram;
+import example.cli.programs.CollectionsProgram;
+import example.cli.programs.HiddenClassProgram;
+import example.cli.programs.HiddenSpinner;
 import example.cli.programs.MonitorSpinProgram;
+import example.cli.programs.RecursionProgram;
 import example.cli.programs.RegexProgram;
+import example.cli.programs.RestartingProgram;
 import example.cli.programs.SpinProgram;
 import example.cli.programs.SwallowingProgram;
+import example.cli.programs.SynchronizedCallbackProgram;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,6 +31,11 @@ class WeftRunEndToEndCheck {
 
     private WeftRunProcess.Outcome weftRun(String... args) throws IOException, InterruptedException {
         return WeftRunProcess.run(dir, args);
+    }
+
+    /** Weft's command line in a JVM of its own, as {@code ./weft} starts it. */
+    private WeftRunProcess.Outcome weft(String... args) throws IOException, InterruptedException {
+        return WeftRunProcess.weft(dir, args);
     }
 
     private static Path codeSource(Class<?> c) {
@@ -50,12 +62,122 @@ class WeftRunEndToEndCheck {
     }
 
     @Test
+    void recursionWithoutLoopsIsCancelledUnderTheDefaultPolicy() throws Exception {
+        for (String mode : List.of("fib", "mutual")) {
+            WeftRunProcess.Outcome o = weftRun("--timeout", "1s", "-cp", codeSource(RecursionProgram.class).toString(),
+                    RecursionProgram.class.getName(), mode);
+            assertThat(o.status()).as(mode + ": " + o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+            assertThat(o.output()).as(mode).contains("started", "finally ran").doesNotContain("returned");
+        }
+    }
+
+    @Test
+    void aWorkerThatCatchesEverythingAndRestartsByRecursionCannotSwallowTheCancel() throws Exception {
+        WeftRunProcess.Outcome o = weftRun("--timeout", "1s", "--grace", "1s", "-cp",
+                codeSource(RestartingProgram.class).toString(), RestartingProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+        // the loop's check delivers once; the restart is the program's own reaction, which the grace lets run; when the
+        // grace ends, the cancellation is delivered hard: the restarted loop throws, and the next restart's entry
+        // check throws again before its catch-all can take it
+        assertThat(o.output()).contains("restart after Cancelled", "finally ran after restarts=2")
+                .doesNotContain("returned").doesNotContain("StackOverflowError").doesNotContain("did not stop");
+    }
+
+    @Test
+    void optingInJavaUtilKeepsATightLoopAndALoopOverCollectionsCancellable() throws Exception {
+        for (Class<?> program : List.of(SpinProgram.class, CollectionsProgram.class)) {
+            Path report = dir.resolve(program.getSimpleName() + "-report.txt");
+            WeftRunProcess.Outcome o = weftRun("--timeout", "1s", "--grace", "5s", "--instrument", "java.util.*",
+                    "--agent-options", "report=" + report, "-cp", codeSource(program).toString(), program.getName());
+            assertThat(o.status()).as(program.getSimpleName() + ": " + o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+            assertThat(o.output()).as(program.getSimpleName()).contains("started", "finally ran")
+                    .doesNotContain("StackOverflowError").doesNotContain("[weft-agent] warning");
+            assertThat(Files.readString(report)).contains("instrumented java.util.ArrayList ",
+                    "instrumented java.util.HashMap ");
+        }
+    }
+
+    @Test
+    void optingInJavaUtilStreamKeepsTheMonitorRuleForCallbacksOfSynchronizedJdkCode() throws Exception {
+        Path report = dir.resolve("agent-report.txt");
+        WeftRunProcess.Outcome o = weftRun("--timeout", "1s", "--grace", "5s", "--instrument", "java.util.stream.**",
+                "--agent-options", "report=" + report, "-cp",
+                codeSource(SynchronizedCallbackProgram.class).toString(), SynchronizedCallbackProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+        // the deadline passes inside Vector.forEach's callback; the cancel waits until forEach released the monitor
+        assertThat(o.output()).contains("started", "finally ran holding=false")
+                .doesNotContain("thrown inside the monitor").doesNotContain("StackOverflowError");
+        assertThat(Files.readString(report)).contains("instrumented java.util.stream.ReferencePipeline ");
+    }
+
+    @Test
+    void aHiddenClassTheProgramDefinesIsInstrumentedAndCancelled() throws Exception {
+        Path report = dir.resolve("agent-report.txt");
+        WeftRunProcess.Outcome o = weftRun("--timeout", "1s", "--grace", "5s", "--agent-options", "report=" + report, "-cp",
+                codeSource(HiddenClassProgram.class).toString(), HiddenClassProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TIMEOUT.code());
+        assertThat(o.output()).contains("started hidden=true", "finally ran in " + HiddenSpinner.class.getName() + "/")
+                .doesNotContain("returned");
+        assertThat(Files.readString(report)).contains("instrumented " + HiddenSpinner.class.getName()
+                + " policy=backedge hidden-class ");
+    }
+
+    @Test
     void programCrossingTheSoftLimitExitsWithTheMemoryStatusAndAReportAfterItsFinallyRan() throws Exception {
         WeftRunProcess.Outcome o = weftRun("--soft-limit", "24m", "--heap", "64m", "-cp",
                 codeSource(AllocatingProgram.class).toString(), AllocatingProgram.class.getName());
         assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.MEMORY.code());
         assertThat(o.output()).contains("started", "finally ran after ", "weft: memory limit: task 'main'",
                 "soft limit 24.0 MiB").doesNotContain("Exception in thread");
+    }
+
+    @Test
+    void humongousArraysUnderASoftLimitAreStoppedByTheLimitAndNotTheRealHeap() throws Exception {
+        // 600 KiB arrays: G1 humongous objects, a 1 MiB region each, straight into the old generation; before, the
+        // real heap was reached first (at 252 of 256 MiB)
+        WeftRunProcess.Outcome o = weftRun("--soft-limit", "96m", "--heap", "256m", "-cp", codeSource(AllocatingProgram.class).toString(),
+                AllocatingProgram.class.getName(), "76800");
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.MEMORY.code());
+        assertThat(o.output()).contains("finally ran after ", "task 'main' allocated the most while the live heap"
+                + " stayed above the soft limit", "0 OutOfMemoryError(s) contained", "(G1, ",
+                "The task's cleanup (its finally blocks) completed").doesNotContain("Exception in thread");
+    }
+
+    @Test
+    void aSoftLimitTooSmallForTheJvmIsAUsageErrorBeforeTheChildStarts() throws Exception {
+        WeftRunProcess.Outcome o = weftRun("--soft-limit", "1k", "-cp", codeSource(SpinProgram.class).toString(),
+                SpinProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains("--soft-limit 1.0 KiB is too small", "give --soft-limit 8m or more")
+                .doesNotContain("initialization of VM").doesNotContain("started");
+    }
+
+    @Test
+    void aHeapWithoutAUnitIsCheckedByWeftAndNotLeftToTheJvm() throws Exception {
+        WeftRunProcess.Outcome o = weftRun("--heap", "10", "-cp", codeSource(SpinProgram.class).toString(),
+                SpinProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains("--heap 10 B is too small", "a bare number is bytes")
+                .doesNotContain("Too small maximum heap").doesNotContain("started");
+    }
+
+    @Test
+    void aHeapBelowTheSoftLimitPlusItsGraceIsRefusedNamingBoth() throws Exception {
+        WeftRunProcess.Outcome o = weftRun("--soft-limit", "96m", "--heap", "100m", "-cp",
+                codeSource(AllocatingProgram.class).toString(), AllocatingProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains("--heap 100.0 MiB is too small for --soft-limit 96.0 MiB")
+                .doesNotContain("started");
+    }
+
+    @Test
+    void planWithALineWhoseProductOverflowsExitsWithTheUsageStatusNamingTheLine() throws Exception {
+        Path plan = dir.resolve("plan.txt");
+        Files.writeString(plan, "handlers 64 16k\ncache 1000000000000 1g\n");
+        WeftRunProcess.Outcome o = weft("plan", plan.toString());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(o.output()).contains(plan + ":2: cache: 1000000000000 x 1.0 GiB is more than 8 EiB")
+                .doesNotContain("ArithmeticException").doesNotContain("\tat ");
     }
 
     @Test

@@ -31,8 +31,20 @@ final class WeftRunProcess {
         return await(p, dir, args);
     }
 
+    /** Runs {@code weft COMMAND ARGS} (any command), as {@link #run} does. */
+    static Outcome weft(Path dir, String... commandAndArgs) throws IOException, InterruptedException {
+        Process p = startWeft(dir, commandAndArgs);
+        return await(p, dir, commandAndArgs);
+    }
+
     /** Starts {@code weft run ARGS}; {@link #await} collects it. */
     static Process start(Path dir, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("run"));
+        all.addAll(List.of(args));
+        return startWeft(dir, all.toArray(String[]::new));
+    }
+
+    private static Process startWeft(Path dir, String... commandAndArgs) throws IOException {
         Path agentJar = codeSource(WeftAgent.class);
         assertThat(agentJar).as("the packaged agent jar (run with mvn verify, after the agent module's package)")
                 .isRegularFile();
@@ -41,8 +53,8 @@ final class WeftRunProcess {
         String classPath = String.join(File.pathSeparator, codeSource(Main.class).toString(),
                 codeSource(Weft.class).toString(), agentJar.toString());
         List<String> cmd = new ArrayList<>(List.of(java, "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                "-cp", classPath, Main.class.getName(), "run"));
-        cmd.addAll(List.of(args));
+                "-cp", classPath, Main.class.getName()));
+        cmd.addAll(List.of(commandAndArgs));
         Path out = dir.resolve("output.txt");
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
     }
@@ -54,7 +66,7 @@ final class WeftRunProcess {
         if (!p.waitFor(RUN_BOUND_SECONDS, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            throw new AssertionError("weft run " + String.join(" ", args) + " did not end within " + RUN_BOUND_SECONDS
+            throw new AssertionError("weft " + String.join(" ", args) + " did not end within " + RUN_BOUND_SECONDS
                     + "s; output so far:\n" + Files.readString(out));
         }
         return new Outcome(p.exitValue(), Files.readString(out), (System.nanoTime() - t0) / 1_000_000);

@@ -10,6 +10,7 @@ import example.cli.programs.NestedWeftProgram;
 import example.cli.programs.NonDaemonProgram;
 import example.cli.programs.OwnThreadsProgram;
 import example.cli.programs.PoolProgram;
+import example.cli.programs.ThreadOomProgram;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +71,16 @@ class WholeProgramCheck {
         assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TERMINATED.code());
         assertThat(o.output()).contains("platform finally ran", "virtual finally ran", "per-task finally ran",
                 "completable finally ran", "main finally ran").doesNotContain("did not stop");
+    }
+
+    @Test
+    void anOutOfMemoryErrorInAThreadTheProgramStartedEndsTheProgramWithTheMemoryStatusAndTheReport() throws Exception {
+        WeftRunProcess.Outcome o = weftRun("--soft-limit", "32m", "--heap", "96m", "-cp", cp(ThreadOomProgram.class),
+                ThreadOomProgram.class.getName());
+        // on a plain JVM the thread dies with a raw trace, main's join returns and the program exits 0
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.MEMORY.code());
+        assertThat(o.output()).contains("Exception in thread \"hog\" java.lang.OutOfMemoryError", "main finally ran",
+                "weft: memory limit:").doesNotContain("returned");
     }
 
     @Test

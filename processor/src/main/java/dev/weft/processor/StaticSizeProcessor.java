@@ -1,8 +1,14 @@
 package dev.weft.processor;
 
+import com.sun.source.tree.ClassTree;
+import com.sun.source.util.JavacTask;
+import com.sun.source.util.TaskEvent;
+import com.sun.source.util.TaskListener;
+import com.sun.source.util.TreePath;
+import com.sun.source.util.TreePathScanner;
+import com.sun.source.util.Trees;
 import dev.weft.internal.memory.FieldLayoutEngine;
 import dev.weft.internal.memory.Layout;
-import dev.weft.memory.ObjectLayout;
 import java.io.IOException;
 import java.io.Writer;
 import java.util.ArrayDeque;
@@ -15,6 +21,7 @@ import java.util.Map;
 import java.util.Set;
 import javax.annotation.processing.AbstractProcessor;
 import javax.annotation.processing.Filer;
+import javax.annotation.processing.FilerException;
 import javax.annotation.processing.Messager;
 import javax.annotation.processing.ProcessingEnvironment;
 import javax.annotation.processing.RoundEnvironment;
@@ -25,6 +32,7 @@ import javax.lang.model.element.Element;
 import javax.lang.model.element.ElementKind;
 import javax.lang.model.element.ExecutableElement;
 import javax.lang.model.element.Modifier;
+import javax.lang.model.element.NestingKind;
 import javax.lang.model.element.PackageElement;
 import javax.lang.model.element.TypeElement;
 import javax.lang.model.element.VariableElement;
@@ -40,10 +48,13 @@ import javax.tools.JavaFileObject;
 
 /**
  * Computes, at compile time, the shallow and deep size of every class annotated {@code @dev.weft.memory.StaticSize}
- * for each JDK 25 object layout, and generates {@code <Name>StaticSize} with the constants.
+ * for each of the four JDK 25 object layouts, and generates {@code <Name>StaticSize} with the constants.
  *
  * <p>Use it by putting {@code weft-processor} on the annotation processor path (with JDK 23 and later javac
- * runs processors only from an explicit processor path or {@code -processor}):
+ * runs processors only from an explicit processor path or {@code -processor}). The jar needs nothing else
+ * there: it carries its own relocated copy of the layout machinery it shares with the runtime.
+ * The code being compiled needs {@code weft-runtime} on its class path, for the annotations and for
+ * {@code ObjectLayout}, which the generated classes call.
  *
  * {@snippet lang = "xml" :
  * <annotationProcessorPaths>
@@ -58,7 +69,13 @@ import javax.tools.JavaFileObject;
  * (recursively), the largest permitted subclass of a sealed type, a boxed primitive, nothing for an enum, and
  * for a {@code @FixedLength} array the array itself plus its elements. Everything else is an error reported
  * on the field, naming it and suggesting {@code RuntimeStaticSized}. Annotations are read by name, so the
- * processor never loads user classes.
+ * processor never loads user classes. A field whose type is a type variable is sized by its erasure, the type
+ * the JVM stores, when that is final or sealed.
+ *
+ * <p>Only classes whose fields javac has fixed by the time processors run are sized. Inner classes are rejected
+ * (javac adds {@code this$0} later), and so are classes declared in method bodies: javac attributes those only
+ * after processing, so a task listener finds them once each top-level class is analysed, and reports them.
+ * Without javac's API (another compiler, or a wrapped environment) that check is skipped.
  *
  * <p>Things that don't work: computing sizes from reflection at run time (costs a walk on every start and
  * cannot reject unbounded classes at compile time); one constant for all layouts (the same class differs by up
@@ -78,6 +95,7 @@ public final class StaticSizeProcessor extends AbstractProcessor {
     private Messager messager;
     private Filer filer;
     private final Set<TypeElement> sourceTypes = new java.util.HashSet<>(); // types compiled from source so far
+    private final Map<String, TypeElement> generatedNames = new HashMap<>(); // generated class -> its annotated class
 
     @Override
     public synchronized void init(ProcessingEnvironment processingEnv) {
@@ -86,6 +104,47 @@ public final class StaticSizeProcessor extends AbstractProcessor {
         types = processingEnv.getTypeUtils();
         messager = processingEnv.getMessager();
         filer = processingEnv.getFiler();
+        watchLocalClasses(processingEnv);
+    }
+
+    /**
+     * Local classes are attributed only after annotation processing, so a round never shows them; a javac task
+     * listener looks for {@code @StaticSize} on them once each top-level class is analysed, and rejects it.
+     * Outside javac (or with an environment wrapped by a build tool) there is no listener and local classes are
+     * not checked.
+     */
+    private static void watchLocalClasses(ProcessingEnvironment env) {
+        JavacTask task;
+        Trees trees;
+        try {
+            task = JavacTask.instance(env);
+            trees = Trees.instance(env);
+        } catch (IllegalArgumentException | LinkageError e) {
+            return;
+        }
+        task.addTaskListener(new TaskListener() {
+            @Override
+            public void finished(TaskEvent event) { // on javac's thread, like the processor
+                if (event.getKind() != TaskEvent.Kind.ANALYZE || event.getTypeElement() == null) {
+                    return;
+                }
+                TreePath top = trees.getPath(event.getTypeElement());
+                if (top == null) {
+                    return;
+                }
+                new TreePathScanner<Void, Void>() {
+                    @Override
+                    public Void visitClass(ClassTree tree, Void unused) {
+                        if (trees.getElement(getCurrentPath()) instanceof TypeElement type
+                                && isInCode(type) && annotation(type, STATIC_SIZE) != null) {
+                            trees.printMessage(Diagnostic.Kind.ERROR, localClassError(type.getSimpleName().toString()),
+                                    tree, getCurrentPath().getCompilationUnit());
+                        }
+                        return super.visitClass(tree, unused);
+                    }
+                }.scan(top, null);
+            }
+        });
     }
 
     @Override
@@ -137,8 +196,8 @@ public final class StaticSizeProcessor extends AbstractProcessor {
             messager.printMessage(Diagnostic.Kind.ERROR, type.getQualifiedName() + refusal, type);
             return;
         }
-        Map<ObjectLayout, long[]> sizes = new EnumMap<>(ObjectLayout.class);
-        for (ObjectLayout layout : ObjectLayout.values()) {
+        Map<Layout, long[]> sizes = new EnumMap<>(Layout.class);
+        for (Layout layout : Layout.values()) {
             Sizer sizer = new Sizer(layout, type);
             long shallow = sizer.shape(type).sizeBytes();
             long deep = sizer.deep(type);
@@ -157,16 +216,56 @@ public final class StaticSizeProcessor extends AbstractProcessor {
                     + "implementing classes with @StaticSize instead";
             case ENUM -> " is an enum: its constants are shared singletons, sized as references where used; "
                     + "remove @StaticSize";
-            default -> type.getModifiers().contains(Modifier.ABSTRACT) ? " is abstract: it has no instances of "
-                    + "its own; annotate the concrete subclasses with @StaticSize instead" : null;
+            default -> {
+                if (type.getModifiers().contains(Modifier.ABSTRACT)) {
+                    yield " is abstract: it has no instances of its own; annotate the concrete subclasses with "
+                            + "@StaticSize instead";
+                }
+                if (isInner(type)) {
+                    yield " is an inner class: javac adds a hidden reference to the enclosing instance (this$0) "
+                            + "after annotation processing, so its size would be one reference short and would "
+                            + "not count the enclosing object; make it static";
+                }
+                yield null;
+            }
         };
     }
 
-    private void write(TypeElement type, Map<ObjectLayout, long[]> sizes) {
+    /** A member class with an enclosing instance (records, enums and members of interfaces are static). */
+    static boolean isInner(TypeElement type) {
+        return type.getNestingKind() == NestingKind.MEMBER && !type.getModifiers().contains(Modifier.STATIC);
+    }
+
+    /** Whether a class is declared in a method body or initializer: local, anonymous, or nested in one. */
+    static boolean isInCode(TypeElement type) {
+        for (Element e = type; e instanceof TypeElement t; e = t.getEnclosingElement()) {
+            if (t.getNestingKind() == NestingKind.LOCAL || t.getNestingKind() == NestingKind.ANONYMOUS) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The error for {@code @StaticSize} inside a method body (javac attributes those only after processing). */
+    static String localClassError(String simpleName) {
+        return "@StaticSize " + simpleName + " is declared inside a method body or initializer, where the annotation "
+                + "processor cannot see it, so no size is generated (and javac gives a local class hidden fields "
+                + "for the enclosing instance and the captured variables after processing); move it out, to a "
+                + "top-level or static nested class";
+    }
+
+    private void write(TypeElement type, Map<Layout, long[]> sizes) {
         PackageElement pkg = elements.getPackageOf(type);
         String packageName = pkg.isUnnamed() ? "" : pkg.getQualifiedName().toString();
         String simpleName = generatedSimpleName(type);
         String qualified = packageName.isEmpty() ? simpleName : packageName + "." + simpleName;
+        TypeElement clash = generatedNames.putIfAbsent(qualified, type);
+        if (clash != null && !clash.equals(type)) {
+            messager.printMessage(Diagnostic.Kind.ERROR, "@StaticSize " + type.getQualifiedName() + " and "
+                    + clash.getQualifiedName() + " both get the generated class " + qualified + " (nested classes "
+                    + "are named Outer_Inner" + SUFFIX + "); rename one of them", type);
+            return;
+        }
         StringBuilder src = new StringBuilder();
         if (!packageName.isEmpty()) {
             src.append("package ").append(packageName).append(";\n\n");
@@ -177,7 +276,7 @@ public final class StaticSizeProcessor extends AbstractProcessor {
                 .append("public final class ").append(simpleName).append(" {\n");
         String[] kinds = {"SHALLOW", "DEEP"};
         for (int k = 0; k < 2; k++) {
-            for (ObjectLayout layout : ObjectLayout.values()) {
+            for (Layout layout : Layout.values()) {
                 src.append("    /** ").append(k == 0 ? "Shallow" : "Deep").append(" size with layout ")
                         .append(layout.name()).append(". */\n")
                         .append("    public static final long ").append(kinds[k]).append("_BYTES_").append(layout.name())
@@ -189,7 +288,7 @@ public final class StaticSizeProcessor extends AbstractProcessor {
                     .append(" size on the layout in force, chosen once when this class initialises. */\n")
                     .append("    public static final long ").append(kinds[k])
                     .append("_BYTES = dev.weft.memory.ObjectLayout.current().select(");
-            ObjectLayout[] layouts = ObjectLayout.values();
+            Layout[] layouts = Layout.values(); // ObjectLayout.select takes them in this order (tested)
             for (int i = 0; i < layouts.length; i++) {
                 src.append(i > 0 ? ", " : "").append(kinds[k]).append("_BYTES_").append(layouts[i].name());
             }
@@ -201,6 +300,10 @@ public final class StaticSizeProcessor extends AbstractProcessor {
             try (Writer w = file.openWriter()) {
                 w.write(src.toString());
             }
+        } catch (FilerException e) {
+            messager.printMessage(Diagnostic.Kind.ERROR, "cannot generate " + qualified + " for @StaticSize "
+                    + type.getQualifiedName() + ": " + e.getMessage() + "; a class of that name exists already, "
+                    + "rename it or the annotated class", type);
         } catch (IOException e) {
             messager.printMessage(Diagnostic.Kind.ERROR, "cannot write " + qualified + ": " + e.getMessage()
                     + "; check that the generated-sources directory is writable", type);
@@ -228,15 +331,15 @@ public final class StaticSizeProcessor extends AbstractProcessor {
 
     /** The sizes of one annotated class on one layout; reports errors on the offending fields. */
     private final class Sizer {
-        private final Layout layout; // the machinery's view of the ObjectLayout (same name)
+        private final Layout layout; // the machinery's view of the ObjectLayout of the same name
         private final TypeElement root;
         private final Map<String, FieldLayoutEngine.Shape> shapes = new HashMap<>();
         private final Map<String, Long> deeps = new HashMap<>();
         private final Deque<TypeElement> inProgress = new ArrayDeque<>();
         boolean failed;
 
-        Sizer(ObjectLayout layout, TypeElement root) {
-            this.layout = Layout.valueOf(layout.name());
+        Sizer(Layout layout, TypeElement root) {
+            this.layout = layout;
             this.root = root;
         }
 
@@ -275,6 +378,12 @@ public final class StaticSizeProcessor extends AbstractProcessor {
             inProgress.push(type);
             long total = shape(type).sizeBytes();
             for (TypeElement c = type; c != null; c = superclass(c)) {
+                if (c != type && isInner(c)) {
+                    classError("extends " + c.getQualifiedName() + ", an inner class: javac adds a hidden reference "
+                            + "to its enclosing instance (this$0) after annotation processing, so its size is not "
+                            + "known here; make " + c.getQualifiedName() + " static");
+                    break;
+                }
                 if (c != type && isJdk(c) && !isTrivialJdkSuperclass(c)) {
                     classError("extends " + c.getQualifiedName() + ", a JDK class whose fields are internal and "
                             + "unbounded; extend Object or another @StaticSize class");
@@ -282,8 +391,12 @@ public final class StaticSizeProcessor extends AbstractProcessor {
                 }
                 for (VariableElement field : instanceFields(c)) {
                     TypeMirror t = field.asType();
-                    if (!t.getKind().isPrimitive()) {
-                        total = add(total, referenced(field, t, fixedLengths(field), 0));
+                    int[] lengths = fixedLengths(field);
+                    if (lengths != null && t.getKind() != TypeKind.ARRAY) {
+                        fieldError(field, "has @FixedLength but its type " + t + " is not an array, so the length "
+                                + "means nothing; remove @FixedLength or make the field an array");
+                    } else if (!t.getKind().isPrimitive()) {
+                        total = add(total, referenced(field, t, lengths, 0));
                     }
                 }
             }
@@ -301,8 +414,19 @@ public final class StaticSizeProcessor extends AbstractProcessor {
                 case DECLARED -> {
                     return declared(field, (TypeElement) types.asElement(t));
                 }
-                case TYPEVAR, WILDCARD, INTERSECTION, UNION -> {
-                    fieldError(field, "has type " + t + ", a type variable whose implementations are unknown");
+                case TYPEVAR -> {
+                    // the JVM's field type is the erasure (the first bound): a final or sealed bound fixes the size
+                    TypeMirror erased = types.erasure(t);
+                    if (erased.getKind() == TypeKind.DECLARED && isClosed((TypeElement) types.asElement(erased))) {
+                        return referenced(field, erased, lengths, dimension);
+                    }
+                    fieldError(field, "has type " + t + ", a type variable erased to " + erased + ", which is not "
+                            + "final or sealed, so its implementations are unknown; bound it by a final or sealed "
+                            + "@StaticSize type (<" + t + " extends Leaf>), or declare the field with such a type");
+                    return 0;
+                }
+                case WILDCARD, INTERSECTION, UNION -> {
+                    fieldError(field, "has type " + t + ", whose implementations are unknown");
                     return 0;
                 }
                 default -> {
@@ -367,6 +491,12 @@ public final class StaticSizeProcessor extends AbstractProcessor {
                 fieldError(field, "is a String, whose length is unbounded");
                 return 0;
             }
+            if (isJdk(type) && type.getKind().isClass() && type.getModifiers().contains(Modifier.FINAL)) {
+                fieldError(field, "has type " + name + ", a JDK class whose private fields the compiler cannot see "
+                        + "(javac compiles against ct.sym), so its size is not known at compile time; hold its "
+                        + "state in primitive fields or in a final @StaticSize class");
+                return 0;
+            }
             if (type.getModifiers().contains(Modifier.SEALED)) {
                 long max = 0;
                 if (!type.getModifiers().contains(Modifier.ABSTRACT) && type.getKind().isClass()) {
@@ -409,6 +539,11 @@ public final class StaticSizeProcessor extends AbstractProcessor {
             if (annotation(type, STATIC_SIZE) == null) {
                 fieldError(field, "has type " + type.getQualifiedName() + ", which is not annotated @StaticSize; "
                         + "annotate it so its size is checked and counted");
+                return false;
+            }
+            String refusal = refusal(type);
+            if (refusal != null) {
+                fieldError(field, "has type " + type.getQualifiedName() + ", which" + refusal);
                 return false;
             }
             return true;
@@ -470,6 +605,13 @@ public final class StaticSizeProcessor extends AbstractProcessor {
             }
             return count * each;
         }
+    }
+
+    /** Whether only known classes can be stored in a field of this type: final, sealed, or an enum. */
+    private static boolean isClosed(TypeElement type) {
+        Set<Modifier> modifiers = type.getModifiers();
+        return modifiers.contains(Modifier.FINAL) || modifiers.contains(Modifier.SEALED)
+                || type.getKind() == ElementKind.ENUM;
     }
 
     private TypeElement superclass(TypeElement type) {

@@ -1,20 +1,8 @@
 package dev.weft.processor;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.weft.processor.probe.LayoutProbe;
-import dev.weft.processor.probe.ProbeAgent;
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
-import java.util.jar.Attributes;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -25,19 +13,18 @@ import org.junit.jupiter.params.provider.CsvSource;
  * {@code Instrumentation.getObjectSize} in JVMs forked with each layout's flags (one JVM per layout checks all).
  */
 class StaticSizesMatchJvmTest {
-    private static final long PROBE_TIMEOUT_S = 120;
-
     @TempDir
     static Path temp;
 
     @ParameterizedTest(name = "{0}")
     @CsvSource({
-        "COMPRESSED_OOPS,   -XX:-UseCompactObjectHeaders",
-        "COMPACT_HEADERS,   -XX:+UseCompactObjectHeaders",
-        "UNCOMPRESSED_OOPS, -XX:-UseCompressedOops",
+        "COMPRESSED_OOPS,                   -XX:-UseCompactObjectHeaders",
+        "COMPACT_HEADERS,                   -XX:+UseCompactObjectHeaders",
+        "UNCOMPRESSED_OOPS,                 -XX:-UseCompressedOops",
+        "COMPACT_HEADERS_UNCOMPRESSED_OOPS, -XX:+UseCompactObjectHeaders -XX:-UseCompressedOops",
     })
-    void generatedSizesHelpersAndEstimatorMatchJolAndInstrumentation(String layout, String flag) throws Exception {
-        List<String> lines = runProbe(flag);
+    void generatedSizesHelpersAndEstimatorMatchJolAndInstrumentation(String layout, String flags) throws Exception {
+        List<String> lines = ProbeJvm.run(temp, flags, "", LayoutProbe.class.getName());
         SoftAssertions softly = new SoftAssertions();
         softly.assertThat(lines).as("layout detected").contains("LAYOUT " + layout);
         int cases = 0;
@@ -68,38 +55,8 @@ class StaticSizesMatchJvmTest {
                 default -> { }
             }
         }
-        softly.assertThat(cases).as("fixtures checked").isGreaterThanOrEqualTo(30);
+        softly.assertThat(cases).as("fixtures and held-out classes checked").isGreaterThanOrEqualTo(90);
         softly.assertThat(graphs).as("graphs checked").isGreaterThanOrEqualTo(10);
         softly.assertAll();
-    }
-
-    private static List<String> runProbe(String layoutFlag) throws IOException, InterruptedException {
-        Path agent = temp.resolve("probe-agent.jar");
-        if (!Files.exists(agent)) {
-            Manifest manifest = new Manifest();
-            manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-            manifest.getMainAttributes().putValue("Premain-Class", ProbeAgent.class.getName());
-            try (OutputStream out = Files.newOutputStream(agent); JarOutputStream jar = new JarOutputStream(out, manifest)) {
-                jar.flush();
-            }
-        }
-        String java = ProcessHandle.current().info().command()
-                .orElseThrow(() -> new IllegalStateException("cannot find the java binary of this JVM"));
-        List<String> command = new ArrayList<>(List.of(java, layoutFlag, "-Xmx512m", "-Xshare:auto",
-                "-XX:TieredStopAtLevel=1", "-javaagent:" + agent, "-Djol.magicFieldOffset=true",
-                "-Djdk.attach.allowAttachSelf=true", "-XX:+EnableDynamicAgentLoading",
-                "--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens", "java.base/java.util=ALL-UNNAMED",
-                "--add-opens", "java.base/java.nio=ALL-UNNAMED", "--add-opens", "java.base/java.lang.foreign=ALL-UNNAMED",
-                "--add-opens", "java.base/jdk.internal.foreign=ALL-UNNAMED",
-                "-cp", System.getProperty("java.class.path"), LayoutProbe.class.getName()));
-        Path output = temp.resolve("probe" + layoutFlag.replaceAll("\\W", "_") + ".txt");
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(output.toFile()).start();
-        if (!process.waitFor(PROBE_TIMEOUT_S, TimeUnit.SECONDS)) {
-            process.destroyForcibly();
-            throw new AssertionError("probe JVM with " + layoutFlag + " did not finish in " + PROBE_TIMEOUT_S + " s");
-        }
-        String text = Files.readString(output, StandardCharsets.UTF_8);
-        assertThat(process.exitValue()).as("probe JVM with %s exited; output:%n%s", layoutFlag, text).isZero();
-        return text.lines().toList();
     }
 }

@@ -108,8 +108,10 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
         }
     }
 
+    /** An eighth of the limit, or less where limit plus grace would not fit a long (the grace was never asked for). */
     static long defaultGrace(long limitBytesSoft) {
-        return (long) (limitBytesSoft * GRACE_FRACTION_DEFAULT);
+        long grace = (long) (limitBytesSoft * GRACE_FRACTION_DEFAULT);
+        return Math.max(0, Math.min(grace, Long.MAX_VALUE - limitBytesSoft));
     }
 
     private static BudgetImpl createRoot() {
@@ -367,9 +369,6 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
             MemoryLimitError e = error(MemoryLimitError.Kind.GRACE_EXHAUSTED, refused, bytes, task, null);
             tm.overrun(e);
             throw e;
-        }
-        if (tm == null) {
-            note = (note == null ? "" : note + " ") + "(outside a Weft task: no grace is lent)";
         }
         MemoryLimitError e = error(MemoryLimitError.Kind.SOFT_LIMIT, refused, bytes, task, note);
         if (tm != null) {

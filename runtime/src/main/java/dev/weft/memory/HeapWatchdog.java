@@ -3,7 +3,7 @@ package dev.weft.memory;
 import dev.weft.internal.budget.HeapMonitor;
 
 /**
- * Enforces the soft limit on the real heap: when the live heap after GC stays above it, the task that
+ * Enforces the soft limit on the real heap: when the live heap after a full collection is above it, the task that
  * allocated the most since the last check gets a {@link MemoryLimitError} (kind {@code HEAP}) and a grace
  * for its cleanup; an emergency reserve is dropped when memory runs out, and a real
  * {@link OutOfMemoryError} in a task is contained to that task.
@@ -17,8 +17,8 @@ import dev.weft.internal.budget.HeapMonitor;
  * }
  *
  * <h2>How the error reaches the task</h2>
- * The watchdog runs on its own thread (and the JDK's notification thread), after a GC; it cannot throw into
- * another thread. It cancels the blamed task (reason {@link dev.weft.CancelReason#MEMORY}, cause the error):
+ * The watchdog runs on its own thread; it cannot throw into another thread. It cancels the blamed task (reason
+ * {@link dev.weft.CancelReason#MEMORY}, cause the error):
  * the task sees {@link dev.weft.Cancelled} at its next cancellation point (and the error itself at its next
  * {@link MemoryBudget#reserve} that reaches a limit), its cleanup runs with the grace, and the task ends failed with the
  * {@link MemoryLimitError}, which its scope sees like any failure. A task with no cancellation point (a tight
@@ -26,19 +26,35 @@ import dev.weft.internal.budget.HeapMonitor;
  * dropped and its {@link OutOfMemoryError} becomes its {@link MemoryLimitError} (kind {@code OUT_OF_MEMORY}).
  * One blamed task at a time: the next is chosen only after it has ended.
  *
+ * <h2>When it looks</h2>
+ * Only a full collection gives the live heap; between collections the watchdog estimates it from the heap pools
+ * (the old generation and survivors as they are, eden weighted by the fraction of it that young collections kept),
+ * every 1 to 50 ms (half the time the heap needs to reach the limit at its growth rate, assuming at least 1 GiB/s),
+ * and forces a full collection ({@link System#gc()}) as soon as the estimate is above the limit. If that
+ * collection finds the live heap below the limit (old garbage), the next forced one waits four times as long as it
+ * took. A young collection's "after" is never taken as the live heap: it counts old garbage. How far past the limit
+ * a program gets is what it allocates until the forced collection starts (see {@code docs/design.md}, "How far past
+ * the limit"); the JVM's and the watchdog's threads need a core for that.
+ *
  * <h2>Defaults</h2>
  * The soft limit and grace are the {@linkplain MemoryBudget#root() root budget}'s (three quarters of the
  * heap, plus an eighth). The reserve is {@value #RESERVE_FRACTION_DEFAULT_INVERSE}th of the maximum heap,
- * at most 64 MiB: enough for unwinding, logging and a report, small enough not to matter to the heap. "Stays
- * above" means above after a full collection: a young collection's "after" still counts old garbage, so a
- * young collection above the limit only makes the watchdog force a full one (at most once a second).
+ * at most 64 MiB: enough for unwinding, logging and a report, small enough not to matter to the heap; it is not
+ * counted as live.
+ *
+ * <h2>Exceptions</h2>
+ * {@link #install()} throws {@link IllegalStateException}, naming the fix, where the watchdog cannot learn the
+ * live heap: under ZGC, Shenandoah or Epsilon (G1, Parallel and Serial are supported), with
+ * {@code -XX:+DisableExplicitGC}, or G1 with {@code -XX:+ExplicitGCInvokesConcurrent}. Refusing beats guessing:
+ * deciding from young collections stopped healthy programs.
  *
  * <h2>Thread safety</h2>
  * One watchdog per process; install and close from any thread.
  *
  * @implNote Allocation is attributed per task by reading the carrier thread's allocation counter when a
  * Weft loop mounts and unmounts the task ({@code ThreadMXBean} returns -1 for virtual threads); this is on
- * only while a watchdog is installed. See {@code docs/design.md}.
+ * only while a watchdog is installed. {@link #install()} runs one full collection, to load what reading a
+ * collection needs while memory is plentiful. See {@code docs/design.md}.
  */
 public final class HeapWatchdog implements AutoCloseable {
     /** The emergency reserve is the maximum heap divided by this, unless given. */
@@ -52,7 +68,11 @@ public final class HeapWatchdog implements AutoCloseable {
         this.monitor = monitor;
     }
 
-    /** Installs a watchdog with the root budget's soft limit and grace and the default reserve. */
+    /**
+     * Installs a watchdog with the root budget's soft limit and grace and the default reserve.
+     *
+     * @throws IllegalStateException as {@link #install(long, long, long)}
+     */
     public static HeapWatchdog install() {
         MemoryBudget root = MemoryBudget.root();
         return install(root.limitBytesSoft(), root.graceBytes(), defaultReserveBytes());
@@ -61,7 +81,8 @@ public final class HeapWatchdog implements AutoCloseable {
     /**
      * Installs a watchdog.
      *
-     * @throws IllegalStateException if one is installed
+     * @throws IllegalStateException if one is installed, or if this JVM's collector or flags do not let it learn
+     *     the live heap (the message names the fix)
      */
     public static HeapWatchdog install(long limitBytesSoft, long graceBytes, long reserveBytes) {
         if (limitBytesSoft <= 0 || graceBytes < 0 || reserveBytes < 0) {
@@ -74,8 +95,7 @@ public final class HeapWatchdog implements AutoCloseable {
         for (MemoryLimitError.Kind kind : MemoryLimitError.Kind.values()) {
             new MemoryLimitError(kind, "heap", limitBytesSoft, graceBytes, 1, 1, "warm-up", null, null).getMessage();
         }
-        return new HeapWatchdog(HeapMonitor.install(limitBytesSoft, graceBytes, reserveBytes,
-                HeapMonitor.CONFIRMATIONS_DEFAULT, TaskMemory::blame));
+        return new HeapWatchdog(HeapMonitor.install(limitBytesSoft, graceBytes, reserveBytes, TaskMemory::blame));
     }
 
     /** The default emergency reserve for this JVM's maximum heap. */
@@ -88,7 +108,8 @@ public final class HeapWatchdog implements AutoCloseable {
         HeapMonitor.Snapshot s = monitor.snapshot();
         return new WatchdogStatistics(s.limitBytesSoft(), s.graceBytes(), s.reserveBytes(), s.reserveArmed(),
                 s.lastLiveBytes(), s.peakLiveBytes(), s.checks(), s.raises(), s.oomsContained(), s.reserveReleases(),
-                TaskMemory.lastError());
+                TaskMemory.lastError(), s.peakUsedBytes(), s.collectionsForced(), s.collectionsForcedBelowLimit(),
+                s.collector());
     }
 
     /** Uninstalls the watchdog (attribution off, listeners removed, reserve dropped). Idempotent. */

@@ -87,7 +87,10 @@ public sealed interface MemoryBudget permits BudgetImpl {
         return BudgetImpl.current();
     }
 
-    /** A child with soft limit {@code limitBytesSoft} and the default grace (an eighth of the limit). */
+    /**
+     * A child with soft limit {@code limitBytesSoft} and the default grace: an eighth of the limit, or what is left
+     * below {@link Long#MAX_VALUE} when limit plus an eighth would not fit (none for {@code Long.MAX_VALUE}).
+     */
     MemoryBudget child(String name, long limitBytesSoft);
 
     /** A child with soft limit {@code limitBytesSoft} and grace {@code graceBytes}. */

@@ -1,6 +1,7 @@
 package dev.weft.memory;
 
 import dev.weft.internal.budget.ByteSizes;
+import dev.weft.internal.budget.OutOfMemoryKind;
 
 /**
  * The application-level memory error: a task asked for more memory than its budget allows, or the heap
@@ -29,7 +30,8 @@ import dev.weft.internal.budget.ByteSizes;
  *     {@link dev.weft.Cancelled} (reason MEMORY, cause this error) at the task's next cancellation point,
  *     or as this error at its next reservation that reaches a limit, and the task then fails with this error.
  * <li>{@link Kind#OUT_OF_MEMORY}: a real {@link OutOfMemoryError} escaped a task's body; the task fails
- *     with this error (the original as cause), its scope sees it, other tasks keep running.
+ *     with this error (the original as cause), its scope sees it, other tasks keep running. The message says
+ *     what ran out (the Java heap, direct buffer memory, metaspace, native threads) and the fix for it.
  * </ul>
  *
  * <h2>Structured concurrency</h2>
@@ -84,23 +86,29 @@ public final class MemoryLimitError extends Error {
         String t = task == null ? "a thread outside Weft" : "task '" + task + "'";
         String m = switch (kind) {
             case SOFT_LIMIT -> "memory budget '" + budget + "' refused " + ByteSizes.format(asked) + " to " + t
-                    + ": " + ByteSizes.format(used) + " of its " + ByteSizes.format(limit)
-                    + " soft limit in use; the task may use " + ByteSizes.format(grace)
-                    + " of grace above the limit for its cleanup until its scope exits; release what it holds,"
-                    + " reserve less, or raise the limit (MemoryBudget.setLimitBytesSoft)";
+                    + ": " + ByteSizes.format(used) + " of its " + ByteSizes.format(limit) + " soft limit in use; "
+                    + (task == null ? "no grace is lent outside a Weft task (there is no scope whose exit would end"
+                            + " it), so cleanup gets none; "
+                            : "the task may use " + ByteSizes.format(grace)
+                            + " of grace above the limit for its cleanup until its scope exits; ")
+                    + "release what it holds, reserve less, or raise the limit (MemoryBudget.setLimitBytesSoft)";
             case GRACE_EXHAUSTED -> "memory budget '" + budget + "' refused " + ByteSizes.format(asked) + " to " + t
                     + " during its cleanup: " + ByteSizes.format(used) + " in use and the soft limit "
                     + ByteSizes.format(limit) + " plus the grace " + ByteSizes.format(grace)
                     + " is exhausted; the task fails hard (it is cancelled); make its cleanup allocate less or"
                     + " raise the grace (MemoryBudget.setGraceBytes)";
-            case HEAP -> "live heap after GC (" + ByteSizes.format(used) + ") stays above the soft limit "
+            case HEAP -> "live heap after a full collection (" + ByteSizes.format(used) + ") stays above the soft limit "
                     + ByteSizes.format(limit) + "; " + t + " allocated the most since the last check ("
                     + ByteSizes.format(asked) + "), so it gets the memory error and " + ByteSizes.format(grace)
                     + " of grace for its cleanup; bound what it holds with a MemoryBudget, or raise the soft limit";
-            case OUT_OF_MEMORY -> "the JVM ran out of heap in " + t + " (" + ByteSizes.format(used)
-                    + " in use, soft limit " + ByteSizes.format(limit) + (cause == null ? "" : ", " + cause)
-                    + "); Weft contained it to this task and released the emergency reserve for its cleanup;"
-                    + " bound what the task holds with a MemoryBudget, or raise the heap (-Xmx, weft run --heap)";
+            case OUT_OF_MEMORY -> {
+                OutOfMemoryKind k = cause instanceof OutOfMemoryError oom ? OutOfMemoryKind.of(oom)
+                        : OutOfMemoryKind.JAVA_HEAP;
+                yield "the JVM ran out of " + k.what() + " in " + t + " (" + ByteSizes.format(used)
+                        + " of heap in use, soft limit " + ByteSizes.format(limit) + (cause == null ? "" : ", " + cause)
+                        + "); Weft contained it to this task and released the emergency reserve for its cleanup; "
+                        + k.fix();
+            }
         };
         return note == null ? m : m + " " + note;
     }

@@ -4,17 +4,17 @@ import dev.weft.internal.memory.Layout;
 import dev.weft.internal.memory.LayoutDetection;
 
 /**
- * The three object layouts a 64-bit HotSpot JVM of JDK 25 can use, and the one in force in this JVM.
+ * The four object layouts a 64-bit HotSpot JVM of JDK 25 can use, and the one in force in this JVM.
  *
  * <p>Sizes in Weft are exact only relative to a layout: the same object is 16 bytes with compact headers
- * and 24 bytes with the default 12-byte headers. Compile-time sizes are generated for all three layouts and
- * {@link #select(long, long, long)} picks the one in force; the estimator applies the rules of
+ * and 24 bytes with the default 12-byte headers. Compile-time sizes are generated for all four layouts and
+ * {@link #select(long, long, long, long)} picks the one in force; the estimator applies the rules of
  * {@link #current()}.
  *
  * {@snippet :
  * ObjectLayout layout = ObjectLayout.current();           // detected once per JVM
  * long bufferBytes = layout.arraySizeBytes(byte.class, 4096);   // 4112 with 12-byte headers
- * long headerBytes = layout.headerBytes();                 // 12, 8 or 12
+ * long headerBytes = layout.headerBytes();                 // 12, 8, 12 or 8
  * }
  *
  * <h2>The layouts</h2>
@@ -25,16 +25,18 @@ import dev.weft.internal.memory.LayoutDetection;
  * <tr><td>{@link #COMPRESSED_OOPS}</td><td>default (heap below 32 GiB)</td><td>12</td><td>4</td><td>12</td></tr>
  * <tr><td>{@link #COMPACT_HEADERS}</td><td>{@code -XX:+UseCompactObjectHeaders} (JEP 519)</td><td>8</td><td>4</td><td>8</td></tr>
  * <tr><td>{@link #UNCOMPRESSED_OOPS}</td><td>{@code -XX:-UseCompressedOops}, or a heap of 32 GiB or more</td><td>12</td><td>8</td><td>12</td></tr>
+ * <tr><td>{@link #COMPACT_HEADERS_UNCOMPRESSED_OOPS}</td><td>{@code -XX:+UseCompactObjectHeaders} with
+ * {@code -XX:-UseCompressedOops} or a heap of 32 GiB or more</td><td>8</td><td>8</td><td>8</td></tr>
  * </tbody>
  * </table>
  * Without compressed oops the class pointer stays compressed ({@code UseCompressedClassPointers} is on by
- * default in JDK 25), so the header is still 12 bytes; only references grow to 8 bytes. Every object is
- * aligned to 8 bytes ({@code -XX:ObjectAlignmentInBytes=8}, the default).
+ * default in JDK 25), so the header is still 12 bytes, or 8 with compact headers; only references grow to
+ * 8 bytes. Every object is aligned to 8 bytes ({@code -XX:ObjectAlignmentInBytes=8}, the default).
  *
  * <h2>Exceptions</h2>
  * {@link #current()} throws {@link UnsupportedOperationException} on a JVM that is not a 64-bit HotSpot, or
- * that runs a combination outside the three layouts above (for example compact headers together with
- * uncompressed oops, {@code -XX:-UseCompressedClassPointers}, or an object alignment other than 8); the
+ * that runs a combination outside the four layouts above ({@code -XX:-UseCompressedClassPointers}, which
+ * gives 16-byte headers and also turns compact headers off, or an object alignment other than 8); the
  * message names the flag to change.
  *
  * <h2>Thread safety</h2>
@@ -46,7 +48,12 @@ public enum ObjectLayout {
     /** 8-byte headers with the class pointer inside the mark word ({@code -XX:+UseCompactObjectHeaders}). */
     COMPACT_HEADERS(Layout.COMPACT_HEADERS),
     /** 12-byte headers and 8-byte references ({@code -XX:-UseCompressedOops}, heaps of 32 GiB or more). */
-    UNCOMPRESSED_OOPS(Layout.UNCOMPRESSED_OOPS);
+    UNCOMPRESSED_OOPS(Layout.UNCOMPRESSED_OOPS),
+    /**
+     * 8-byte headers and 8-byte references: compact headers on a heap of 32 GiB or more, or with
+     * {@code -XX:-UseCompressedOops}.
+     */
+    COMPACT_HEADERS_UNCOMPRESSED_OOPS(Layout.COMPACT_HEADERS_UNCOMPRESSED_OOPS);
 
     /** Every object starts at, and its size is a multiple of, this many bytes. */
     public static final int ALIGNMENT_BYTES = Layout.ALIGNMENT_BYTES;
@@ -67,7 +74,7 @@ public enum ObjectLayout {
     /**
      * The layout of this JVM, detected on first use from the HotSpot flags and cached for the life of the JVM.
      *
-     * @throws UnsupportedOperationException if the JVM runs none of the three layouts; the message names the flag
+     * @throws UnsupportedOperationException if the JVM runs none of the four layouts; the message names the flag
      */
     public static ObjectLayout current() {
         ObjectLayout layout = Current.LAYOUT;
@@ -120,16 +127,40 @@ public enum ObjectLayout {
 
     /**
      * Picks the value generated for this layout; generated compile-time sizes call this once per constant.
+     * The parameters follow the declaration order of the constants.
      *
      * {@snippet :
-     * static final long DEEP_BYTES = ObjectLayout.current().select(40, 32, 48);
+     * static final long DEEP_BYTES = ObjectLayout.current().select(40, 32, 48, 40);
      * }
      */
+    public long select(long compressedOops, long compactHeaders, long uncompressedOops,
+            long compactHeadersUncompressedOops) {
+        return switch (this) {
+            case COMPRESSED_OOPS -> compressedOops;
+            case COMPACT_HEADERS -> compactHeaders;
+            case UNCOMPRESSED_OOPS -> uncompressedOops;
+            case COMPACT_HEADERS_UNCOMPRESSED_OOPS -> compactHeadersUncompressedOops;
+        };
+    }
+
+    /**
+     * Picks the value for this layout among the first three layouts, as sizes generated before
+     * {@link #COMPACT_HEADERS_UNCOMPRESSED_OOPS} was modelled do.
+     *
+     * @throws UnsupportedOperationException on {@link #COMPACT_HEADERS_UNCOMPRESSED_OOPS}, which has no value here
+     * @deprecated generated sizes call {@link #select(long, long, long, long)}; recompile classes whose
+     *     generated sizes call this with the current {@code weft-processor}
+     */
+    @Deprecated(since = "0.1.0")
     public long select(long compressedOops, long compactHeaders, long uncompressedOops) {
         return switch (this) {
             case COMPRESSED_OOPS -> compressedOops;
             case COMPACT_HEADERS -> compactHeaders;
             case UNCOMPRESSED_OOPS -> uncompressedOops;
+            case COMPACT_HEADERS_UNCOMPRESSED_OOPS -> throw new UnsupportedOperationException("this size was "
+                    + "generated for three layouts, and this JVM runs a fourth, " + name() + " (compact headers "
+                    + "with uncompressed oops); recompile the class with the current weft-processor, or run "
+                    + "with a heap below 32 GiB");
         };
     }
 

@@ -5,7 +5,7 @@ package dev.weft.memory;
  * Every {@code StaticSized} object is also {@link RuntimeStaticSized} and {@link Sized}.
  *
  * <p>Annotate the class with {@link StaticSize} and put {@code weft-processor} on the annotation processor
- * path. The processor computes the class's shallow and deep size for each of the three JDK 25
+ * path. The processor computes the class's shallow and deep size for each of the four JDK 25
  * {@linkplain ObjectLayout object layouts} and generates a class {@code <Name>StaticSize} (nested classes:
  * {@code Outer_InnerStaticSize}) with one constant per layout, plus {@code SHALLOW_BYTES} and
  * {@code DEEP_BYTES} for the layout in force, which a JIT folds to a constant. Return the latter:

@@ -78,8 +78,43 @@ class SizesTest {
 
     @Test
     void layoutSelectPicksTheValueForEachLayout() {
+        assertThat(ObjectLayout.COMPRESSED_OOPS.select(1, 2, 3, 4)).isEqualTo(1);
+        assertThat(ObjectLayout.COMPACT_HEADERS.select(1, 2, 3, 4)).isEqualTo(2);
+        assertThat(ObjectLayout.UNCOMPRESSED_OOPS.select(1, 2, 3, 4)).isEqualTo(3);
+        assertThat(ObjectLayout.COMPACT_HEADERS_UNCOMPRESSED_OOPS.select(1, 2, 3, 4)).isEqualTo(4);
+    }
+
+    @Test
+    @SuppressWarnings("deprecation")
+    void threeLayoutSelectRefusesTheFourthLayoutAndSaysToRecompile() {
         assertThat(ObjectLayout.COMPRESSED_OOPS.select(1, 2, 3)).isEqualTo(1);
         assertThat(ObjectLayout.COMPACT_HEADERS.select(1, 2, 3)).isEqualTo(2);
         assertThat(ObjectLayout.UNCOMPRESSED_OOPS.select(1, 2, 3)).isEqualTo(3);
+        assertThatThrownBy(() -> ObjectLayout.COMPACT_HEADERS_UNCOMPRESSED_OOPS.select(1, 2, 3))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageContaining("recompile the class with the current weft-processor");
+    }
+
+    @Test
+    void compactHeadersWithUncompressedOopsHave8ByteHeadersAnd8ByteReferences() {
+        ObjectLayout layout = ObjectLayout.COMPACT_HEADERS_UNCOMPRESSED_OOPS;
+        assertThat(layout.headerBytes()).isEqualTo(8);
+        assertThat(layout.referenceBytes()).isEqualTo(8);
+        assertThat(layout.arrayLengthOffsetBytes()).isEqualTo(8);
+        // measured with JOL on JDK 25 (-XX:+UseCompactObjectHeaders -XX:-UseCompressedOops)
+        assertThat(layout.arrayBaseOffsetBytes(int.class)).isEqualTo(12);
+        assertThat(layout.arrayBaseOffsetBytes(long.class)).isEqualTo(16);
+        assertThat(layout.arrayBaseOffsetBytes(Object.class)).isEqualTo(16);
+        assertThat(layout.arraySizeBytes(Object.class, 1)).isEqualTo(24);
+        assertThat(layout.arraySizeBytes(byte.class, 0)).isEqualTo(16);
+        assertThat(Sizes.shallowSizeBytes(Object.class, layout)).isEqualTo(8);
+    }
+
+    @Test
+    void apiAndMachineryListTheLayoutsInTheSameOrder() {
+        // the processor writes select(...) arguments in the machinery's order
+        assertThat(java.util.Arrays.stream(ObjectLayout.values()).map(Enum::name))
+                .containsExactlyElementsOf(java.util.Arrays.stream(dev.weft.internal.memory.Layout.values())
+                        .map(Enum::name).toList());
     }
 }

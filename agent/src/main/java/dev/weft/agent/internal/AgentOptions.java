@@ -25,11 +25,14 @@ import java.util.List;
  *   <li>{@code verify=true|false}: verify each transformed class before handing it to the JVM and load the
  *       original if it fails ({@code true});</li>
  *   <li>{@code stripmine=true|false}: strip-mine counted loops so the JIT can still vectorize them
- *       ({@code true}; {@code false} puts a check at every back-edge, for measurements).</li>
+ *       ({@code true}; {@code false} puts a check at every back-edge, for measurements);</li>
+ *   <li>{@code recursion=true|false}: give methods that are recursive within their class an entry check under
+ *       the {@code backedge} policies ({@code true}; {@link Recursion}), so recursion without loops can be
+ *       cancelled.</li>
  * </ul>
  */
 public record AgentOptions(PolicyRules rules, String report, Hook hook, int chunk, boolean verify,
-                           boolean stripMining) {
+                           boolean stripMining, boolean recursionEntries) {
     /** {@link #chunk()} when none is given: chunks sized by the body ({@link StripMining#chunkFor}). */
     public static final int CHUNK_BY_BODY = 0;
     /** The least chunk sized by the body, and what a body of {@link StripMining#WORK_FACTOR} instructions gets. */
@@ -38,7 +41,8 @@ public record AgentOptions(PolicyRules rules, String report, Hook hook, int chun
 
     /** The same options with checks calling {@code owner.poll()} instead of {@code AgentHooks.poll()}. */
     public AgentOptions withHookOwner(java.lang.constant.ClassDesc owner) {
-        return new AgentOptions(rules, report, new Hook(hook.style(), owner), chunk, verify, stripMining);
+        return new AgentOptions(rules, report, new Hook(hook.style(), owner), chunk, verify, stripMining,
+                recursionEntries);
     }
 
     /** Options with no rules: application classes get {@code backedge}. */
@@ -60,6 +64,7 @@ public record AgentOptions(PolicyRules rules, String report, Hook hook, int chun
         int chunk = CHUNK_BY_BODY;
         boolean verify = true;
         boolean stripMining = true;
+        boolean recursionEntries = true;
         if (args != null && !args.isBlank()) {
             for (String raw : args.split(",")) {
                 String item = raw.strip();
@@ -81,6 +86,7 @@ public record AgentOptions(PolicyRules rules, String report, Hook hook, int chun
                     case "chunk" -> chunk = parseChunk(value);
                     case "verify" -> verify = parseBoolean("verify", value);
                     case "stripmine" -> stripMining = parseBoolean("stripmine", value);
+                    case "recursion" -> recursionEntries = parseBoolean("recursion", value);
                     case "config" -> readConfig(Path.of(value), rules);
                     default -> rules.add(Rule.parse(item, rules.size(), "agent argument"));
                 }
@@ -95,7 +101,8 @@ public record AgentOptions(PolicyRules rules, String report, Hook hook, int chun
         for (String glob : instrumentGlobs) {
             rules.add(Rule.of(glob, dflt.instruments() ? dflt : Policy.BACKEDGE, rules.size(), "instrument="));
         }
-        return new AgentOptions(new PolicyRules(rules, dflt), report, hook, chunk, verify, stripMining);
+        return new AgentOptions(new PolicyRules(rules, dflt), report, hook, chunk, verify, stripMining,
+                recursionEntries);
     }
 
     private static void readConfig(Path file, List<Rule> rules) {

@@ -17,7 +17,8 @@ import java.util.Locale;
  *
  * @param style how the check is emitted
  * @param owner the class whose {@code static void poll()}, {@code monitorEntered()} and {@code monitorExited()}
- *              are called ({@code dev.weft.abi.AgentHooks}; tests use a probe with the same shape)
+ *              (and the hidden-class definitions) are called ({@code dev.weft.abi.AgentHooks}; tests use a probe
+ *              with the same shape)
  */
 public record Hook(Style style, ClassDesc owner) {
     /** How the check is emitted. */
@@ -60,6 +61,14 @@ public record Hook(Style style, ClassDesc owner) {
     /** Counts a monitor the task is about to release; the owner's {@code static void monitorExited()}. */
     void emitMonitorExited(CodeBuilder cb) {
         cb.invokestatic(owner, MONITOR_EXITED, POLL_TYPE);
+    }
+
+    /**
+     * Calls the owner's static {@code defineHiddenClass} or {@code defineHiddenClassWithClassData}
+     * ({@link HiddenClassDefinitions}), which takes the lookup first and compiles checks into the bytes.
+     */
+    void emitDefineHidden(CodeBuilder cb, String name, MethodTypeDesc type) {
+        cb.invokestatic(owner, name, type);
     }
 
     /** Parses {@code call} or {@code inline}. */

@@ -6,8 +6,10 @@ package dev.weft.agent.internal;
  * <table>
  *   <caption>Policies</caption>
  *   <tr><th>Text</th><th>Entry</th><th>Back-edges</th></tr>
- *   <tr><td>{@code backedge}</td><td>no</td><td>every backward branch (counted loops strip-mined)</td></tr>
- *   <tr><td>{@code backedge/N}</td><td>no</td><td>every N-th backward branch, through a per-invocation counter</td></tr>
+ *   <tr><td>{@code backedge}</td><td>methods recursive within their class</td><td>every backward branch (counted
+ *       loops strip-mined)</td></tr>
+ *   <tr><td>{@code backedge/N}</td><td>methods recursive within their class</td><td>every N-th backward branch,
+ *       through a per-invocation counter</td></tr>
  *   <tr><td>{@code entry}</td><td>yes</td><td>as {@code backedge}</td></tr>
  *   <tr><td>{@code none}</td><td>no</td><td>no</td></tr>
  * </table>
@@ -64,7 +66,7 @@ public record Policy(Kind kind, int backEdgeEvery) {
         return kind != Kind.NONE;
     }
 
-    /** True if method entries get a check. */
+    /** True if every method entry gets a check (recursive methods get one under any policy that checks). */
     public boolean atEntry() {
         return kind == Kind.ENTRY;
     }

@@ -15,7 +15,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * most one warning per class it could not transform (always on standard error).
  *
  * <p>Report lines: {@code instrumented <class> policy=<policy> <counts>},
- * {@code skipped <class> policy=<policy> <reason>}, {@code unchanged <class> <error>}.
+ * {@code skipped <class> policy=<policy> <reason>}, {@code unchanged <class> <error>}. The counts end with
+ * {@code recursion=name(how,what),...} when the class has recursive methods, and {@code class-version=49.0 ...} for
+ * class files older than 50; a hidden class has {@code hidden-class} before them.
  */
 public final class Report {
     private final PrintStream out; // null: no report; synchronized by PrintStream

@@ -1,5 +1,6 @@
 package dev.weft.agent.internal;
 
+import dev.weft.CancelReason;
 import dev.weft.Cancelled;
 import dev.weft.Weft;
 import dev.weft.internal.cancel.ProgramCancel;
@@ -93,9 +94,18 @@ public final class RunMain {
     }
 
     /**
+     * The first {@code OutOfMemoryError} that ended a thread of the program's own (not a Weft task), or null. Written
+     * once by that thread's uncaught-exception handler; read by the root task.
+     */
+    private static volatile OutOfMemoryError programThreadOom;
+
+    /**
      * A thread of the program's that ends with the program's cancellation has done what was asked of it: no
-     * "Exception in thread" trace for it. Any other uncaught exception is printed as the JVM prints it, and a handler
-     * the program installs itself replaces this one.
+     * "Exception in thread" trace for it. An {@code OutOfMemoryError} that ends one (a platform thread, a pool
+     * worker, a virtual thread the program started) ends the program as one in {@code main} would: the program is
+     * cancelled, its cleanup runs, and the root fails with that error (status 122 and the report under
+     * {@code --soft-limit}). Any other uncaught exception is printed as the JVM prints it, and a handler the program
+     * installs itself replaces this one.
      */
     private static void quietCancelledThreads() {
         Thread.setDefaultUncaughtExceptionHandler((t, e) -> {
@@ -104,6 +114,10 @@ public final class RunMain {
             }
             System.err.print("Exception in thread \"" + t.getName() + "\" "); // as ThreadGroup does without one
             e.printStackTrace(System.err);
+            if (e instanceof OutOfMemoryError oom && ProgramCancel.isProgramThread(t) && programThreadOom == null) {
+                programThreadOom = oom;
+                ProgramCancel.cancel(CancelReason.MEMORY);
+            }
         });
     }
 
@@ -121,14 +135,30 @@ public final class RunMain {
             }
         } catch (Throwable t) {
             if (ProgramCancel.cancelled()) {
-                throw t; // cancelled (or the cleanup failed): the launcher drains the program's threads
+                throw withThreadOom(t); // cancelled (or the cleanup failed): the launcher drains the program's threads
             }
             failure = t;
         }
-        ProgramCancel.awaitNonDaemonThreads(); // interrupted when the program is cancelled meanwhile
+        try {
+            ProgramCancel.awaitNonDaemonThreads(); // interrupted when the program is cancelled meanwhile
+        } catch (InterruptedException | Cancelled e) {
+            throw withThreadOom(e);
+        }
         if (failure != null) {
             throw failure;
         }
+        if (programThreadOom != null) {
+            throw programThreadOom; // a thread of the program's ran out of memory after main returned
+        }
+    }
+
+    /**
+     * {@code t}, or the program thread's OutOfMemoryError that caused the cancellation (not given {@code t} as
+     * suppressed: the JVM may share one preallocated error between threads).
+     */
+    private static Throwable withThreadOom(Throwable t) {
+        OutOfMemoryError oom = programThreadOom;
+        return oom == null ? t : oom;
     }
 
     private static MethodHandle findMain(String mainClass) {

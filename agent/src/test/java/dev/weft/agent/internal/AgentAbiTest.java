@@ -2,6 +2,7 @@ package dev.weft.agent.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import example.agent.HiddenClasses;
 import example.agent.Loops;
 import example.agent.Monitors;
 import java.lang.classfile.ClassFile;
@@ -26,7 +27,8 @@ import org.junit.jupiter.api.Test;
  * exported package, with exactly that descriptor.
  */
 class AgentAbiTest {
-    private static final List<String> FIXTURES = List.of(Loops.class.getName(), Monitors.class.getName());
+    private static final List<String> FIXTURES = List.of(Loops.class.getName(), Monitors.class.getName(),
+            HiddenClasses.class.getName());
 
     /** "owner.name descriptor" of every reference into dev/weft/ the compiled fixtures make. */
     private static Set<String> emittedReferences(Hook.Style style) {
@@ -119,7 +121,12 @@ class AgentAbiTest {
     void theDefaultHookCallsTheAbiClassNotTheUserApi() {
         Set<String> refs = emittedReferences(Hook.Style.CALL);
         assertThat(refs).contains("M dev/weft/abi/AgentHooks.poll ()V",
-                "M dev/weft/abi/AgentHooks.monitorEntered ()V", "M dev/weft/abi/AgentHooks.monitorExited ()V");
+                "M dev/weft/abi/AgentHooks.monitorEntered ()V", "M dev/weft/abi/AgentHooks.monitorExited ()V",
+                "M dev/weft/abi/AgentHooks.defineHiddenClass (Ljava/lang/invoke/MethodHandles$Lookup;[BZ"
+                        + "[Ljava/lang/invoke/MethodHandles$Lookup$ClassOption;)Ljava/lang/invoke/MethodHandles$Lookup;",
+                "M dev/weft/abi/AgentHooks.defineHiddenClassWithClassData (Ljava/lang/invoke/MethodHandles$Lookup;[B"
+                        + "Ljava/lang/Object;Z[Ljava/lang/invoke/MethodHandles$Lookup$ClassOption;)"
+                        + "Ljava/lang/invoke/MethodHandles$Lookup;");
         assertThat(refs).noneMatch(r -> r.contains("dev/weft/Cancellation"));
     }
 

@@ -31,6 +31,12 @@ class AgentOptionsTest {
     }
 
     @Test
+    void recursiveMethodsGetEntryChecksUnlessTurnedOff() {
+        assertThat(AgentOptions.defaults().recursionEntries()).isTrue();
+        assertThat(AgentOptions.parse("recursion=false").recursionEntries()).isFalse();
+    }
+
+    @Test
     void classRuleCoversNestedClasses() {
         PolicyRules r = AgentOptions.parse("default=none,com.example.Parser=entry").rules();
         assertThat(r.classPolicy("com.example.Parser$Lexer", true)).isEqualTo(Policy.ENTRY);
@@ -60,6 +66,8 @@ class AgentOptionsTest {
                 .hasMessageContaining("'verbose' is not KEY=VALUE");
         assertThatThrownBy(() -> AgentOptions.parse("chunk=3")).hasMessageContaining("bad chunk=3");
         assertThatThrownBy(() -> AgentOptions.parse("hook=jit")).hasMessageContaining("use hook=call or hook=inline");
+        assertThatThrownBy(() -> AgentOptions.parse("recursion=yes"))
+                .hasMessageContaining("bad recursion=yes; write recursion=true or recursion=false");
         assertThatThrownBy(() -> AgentOptions.parse("config=/no/such/file"))
                 .hasMessageContaining("cannot read agent config file");
     }

@@ -6,7 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import example.agent.Loops;
 import example.agent.Monitors;
+import example.agent.HiddenClasses;
+import example.agent.HiddenSpinner;
 import example.agent.Probe;
+import example.agent.Recursive;
 import example.agent.UncancellableClass;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
@@ -14,6 +17,7 @@ import java.lang.classfile.MethodModel;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.constant.ClassDesc;
 import java.lang.invoke.MethodHandles;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -21,6 +25,7 @@ import java.util.Set;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -154,15 +159,69 @@ class CheckpointCompilerTest {
     }
 
     @Test
-    void recursionIsCheckedAtEntryOnlyUnderTheEntryPolicy() throws Throwable {
-        assertThat(checksIn("", Loops.class, "fib")).isZero();
-        assertThat(checksIn("", Loops.class, "fibEntry")).isEqualTo(1);
-        assertThat(checksIn("example.agent.Loops#fib=entry", Loops.class, "fib")).isEqualTo(1);
+    void recursionWithoutLoopsIsCheckedAtEntryUnderTheDefaultPolicy() throws Throwable {
+        assertThat(checksIn("", Loops.class, "fib")).isEqualTo(1);
+        assertThat(checksIn("", Loops.class, "fibEntry")).as("one entry check, not two").isEqualTo(1);
+        assertThat(checksIn("recursion=false", Loops.class, "fib")).isZero();
+        assertThat(checksIn("recursion=false,example.agent.Loops#fib=entry", Loops.class, "fib")).isEqualTo(1);
         Class<?> c = load("", Loops.class);
-        assertThat(call(c, "fibEntry", 10)).isEqualTo(55L);
+        assertThat(call(c, "fib", 10)).isEqualTo(55L);
         assertThat(Probe.polls).isEqualTo(177); // calls made by fib(10)
         Probe.armAt = 5_000;
-        assertThatThrownBy(() -> call(c, "fibEntry", 40)).isInstanceOf(Probe.ProbeCancelled.class);
+        assertThatThrownBy(() -> call(c, "fib", 40)).isInstanceOf(Probe.ProbeCancelled.class);
+    }
+
+    @Test
+    void selfAndMutuallyRecursiveMethodsGetAnEntryCheckAndOthersDoNot() throws Throwable {
+        assertThat(checksIn("", Recursive.class, "fib")).isEqualTo(1);
+        assertThat(checksIn("", Recursive.class, "ping")).isEqualTo(1);
+        assertThat(checksIn("", Recursive.class, "pong")).isEqualTo(1);
+        assertThat(checksIn("", Recursive.class, "depth")).as("through a virtual call").isEqualTo(1);
+        assertThat(checksIn("", Recursive.class, "count")).as("through the interface it implements").isEqualTo(1);
+        assertThat(checksIn("", Recursive.class, "callsFib")).as("calls a recursive method, not on a cycle").isZero();
+        assertThat(checksIn("", Recursive.class, "synchronizedFib")).isZero();
+        assertThat(checksIn("", Recursive.class, "uncancellableFib")).isZero();
+        Class<?> c = load("", Recursive.class);
+        Probe.armAt = 1_000;
+        assertThatThrownBy(() -> call(c, "ping", 40)).isInstanceOf(Probe.ProbeCancelled.class);
+        assertThat(Probe.polls).isEqualTo(1_000);
+        Probe.reset();
+        assertThat(c.getConstructor(int.class).newInstance(10)).isNotNull();
+        assertThat(Probe.polls).as("a self-recursive constructor, checked before super()").isEqualTo(11);
+        Probe.armed = true;
+        assertThatThrownBy(() -> c.getConstructor(int.class).newInstance(10))
+                .hasCauseInstanceOf(Probe.ProbeCancelled.class);
+        assertThat(c.getConstructor().newInstance()).as("the other constructor is not recursive").isNotNull();
+        assertThat(call(c, "synchronizedFib", 15)).as("never cancelled inside its monitor").isEqualTo(610L);
+        assertThat(call(c, "uncancellableFib", 15)).isEqualTo(610L);
+    }
+
+    @Test
+    void theReportNamesEachRecursiveMethodWithHowItRecursesAndWhyItHasNoCheck() {
+        CheckpointCompiler.Result r = compiler("").compile(TransformingLoader.bytesOf(Recursive.class.getName()),
+                Recursive.class.getClassLoader(), true);
+        assertThat(r.detail()).contains("recursive-entries=7").contains("<init>(self,entry)", "fib(self,entry)",
+                "count(self,entry)", "ping(mutual,entry)",
+                "pong(mutual,entry)", "depth(self,entry)", "restartOnAnyFailure(self,entry)",
+                "synchronizedFib(self,none:synchronized)", "uncancellableFib(self,none:uncancellable)")
+                .doesNotContain("callsFib(");
+    }
+
+    @Test
+    void recursionIsFoundOnCyclesOfTheClassCallGraphOnly() {
+        // 0 -> 1 -> 2 -> 0 is a cycle; 3 -> 0 and 4 -> 4 (self); 5 alone
+        int[] c = Recursion.components(new int[][] {{1}, {2}, {0}, {0}, {4}, {}});
+        assertThat(c[0]).isEqualTo(c[1]).isEqualTo(c[2]);
+        assertThat(c[3]).isNotEqualTo(c[0]);
+        assertThat(c[4]).isNotEqualTo(c[0]).isNotEqualTo(c[3]).isNotEqualTo(c[5]);
+        // a long chain ending in a cycle does not overflow: the walk is iterative
+        int n = 200_000;
+        int[][] chain = new int[n][];
+        for (int i = 0; i < n; i++) {
+            chain[i] = new int[] {i + 1 < n ? i + 1 : n - 2};
+        }
+        int[] cc = Recursion.components(chain);
+        assertThat(cc[n - 1]).isEqualTo(cc[n - 2]).isNotEqualTo(cc[0]);
     }
 
     @Test
@@ -346,5 +405,147 @@ class CheckpointCompilerTest {
         assertThat(t.transform(null, app, "com/example/Broken", null, null, garbage)).isNull();
         assertThat(t.transform(null, app, "com/example/Broken", null, null, garbage)).isNull();
         assertThat(err.toString()).containsOnlyOnce("cannot compile cancellation points into com.example.Broken");
+    }
+
+    @Test
+    void classFilesOlderThanVersion50AreInstrumentedWithoutStackMapsAndPassTheJvmVerifier() throws Throwable {
+        for (int[] version : new int[][] {{49, 0}, {45, 3}}) {
+            String name = "example.gen.Old" + version[0] + "_" + version[1];
+            String v = version[0] + "." + version[1];
+            CheckpointCompiler.Result r = compiler("").compile(OldClassFiles.build(name, version[0], version[1], false),
+                    getClass().getClassLoader(), true);
+            assertThat(r.bytes()).as(v + ": " + r.detail()).isNotNull();
+            assertThat(r.detail()).as(v).contains("class-version=" + v, "jsr-ret-methods=1");
+            ClassModel cm = ClassFile.of().parse(r.bytes());
+            assertThat(cm.majorVersion()).isEqualTo(version[0]);
+            assertThat(cm.methods()).allSatisfy(m -> assertThat(m.code().orElseThrow()
+                    .findAttribute(java.lang.classfile.Attributes.stackMapTable())).as(v + " has no stack maps").isEmpty());
+            Class<?> c = OldClassFiles.define(r.bytes()); // verified by the JVM when first called
+            Probe.reset();
+            assertThat(call(c, "countTo", 5_000)).isEqualTo(5_000);
+            assertThat(Probe.polls).as(v + ": the counted loop is strip-mined").isBetween(1L, 5L);
+            Probe.reset();
+            assertThat(call(c, "viaSubroutine", 5_000)).as("left unchanged").isEqualTo(5_001);
+            assertThat(Probe.polls).isZero();
+            Probe.armAt = 1_000;
+            assertThatThrownBy(() -> call(c, "spinForever")).as(v).isInstanceOf(Probe.ProbeCancelled.class);
+        }
+    }
+
+    @Test
+    void anOldClassWhoseTransformationTheVerifierRejectsIsLoadedUnchanged() {
+        byte[] in = OldClassFiles.build("example.gen.OldBroken", 49, 0, true);
+        // the JVM's own inference verifier rejects it too, unchanged
+        assertThatThrownBy(() -> call(OldClassFiles.define(in), "broken", 3)).isInstanceOf(VerifyError.class);
+        assertThatThrownBy(() -> compiler("").compile(in, getClass().getClassLoader(), true))
+                .hasMessageContaining("fails verification");
+        assertThat(compiler("verify=false").compile(in, getClass().getClassLoader(), true).bytes()).isNotNull();
+    }
+
+    @Test
+    void callsThatDefineHiddenClassesAreRoutedThroughTheHookAndTheHiddenClassIsCompiled() throws Throwable {
+        byte[] out = compiler("").compile(TransformingLoader.bytesOf(HiddenClasses.class.getName()),
+                HiddenClasses.class.getClassLoader(), true).bytes();
+        assertThat(out).isNotNull();
+        List<String> calls = new ArrayList<>();
+        ClassFile.of().parse(out).methods().forEach(m -> m.code().ifPresent(code -> code.forEach(e -> {
+            if (e instanceof InvokeInstruction i && i.name().stringValue().startsWith("defineHiddenClass")) {
+                calls.add(i.opcode() + " " + i.owner().asInternalName() + "." + i.name().stringValue());
+            }
+        })));
+        assertThat(calls).containsExactlyInAnyOrder("INVOKESTATIC example/agent/Probe.defineHiddenClass",
+                "INVOKESTATIC example/agent/Probe.defineHiddenClassWithClassData");
+        var err = new java.io.ByteArrayOutputStream();
+        Path reportFile = java.nio.file.Files.createTempFile("weft-agent-report", ".txt");
+        Report report = Report.open(reportFile.toString(), new java.io.PrintStream(err, true));
+        WeftTransformer transformer = new WeftTransformer(compiler(""), report, null, null);
+        Probe.hiddenCompiler = transformer::compileHidden;
+        Class<?> c = load("", HiddenClasses.class);
+        Runnable spinner = (Runnable) call(c, "defineSpinner");
+        assertThat(spinner.getClass().isHidden()).isTrue();
+        Probe.armAt = 1_000;
+        assertThatThrownBy(spinner::run).isInstanceOf(Probe.ProbeCancelled.class);
+        assertThat((String) c.getField("finallyRanIn").get(null)).startsWith(HiddenSpinner.class.getName() + "/");
+        Probe.reset();
+        Probe.hiddenCompiler = transformer::compileHidden;
+        Probe.armAt = 10;
+        Runnable withData = (Runnable) call(c, "defineSpinnerWithClassData", "data");
+        assertThatThrownBy(withData::run).isInstanceOf(Probe.ProbeCancelled.class);
+        assertThat(Probe.hiddenDefinitions).isEqualTo(1);
+        assertThat(java.nio.file.Files.readString(reportFile)).contains("instrumented " + HiddenSpinner.class.getName()
+                + " policy=backedge hidden-class ");
+        assertThat(err.toString()).as("no warning").isEmpty();
+    }
+
+    @Test
+    void aClassLoadedWhileTheTransformerRunsOnTheSameThreadIsLoadedUnchangedAndReported() throws Exception {
+        var err = new java.io.ByteArrayOutputStream();
+        Path reportFile = java.nio.file.Files.createTempFile("weft-agent-report", ".txt");
+        Report report = Report.open(reportFile.toString(), new java.io.PrintStream(err, true));
+        WeftTransformer transformer = new WeftTransformer(compiler(""), report, null, null);
+        List<byte[]> nested = new ArrayList<>();
+        // the compiler reads class files through the defining loader for the class hierarchy: a class load there
+        // is a class loaded while transforming, as when opted-in JDK code the compiler runs loads one
+        ClassLoader loading = new ClassLoader("loading-while-transforming", getClass().getClassLoader()) {
+            @Override
+            public java.io.InputStream getResourceAsStream(String name) {
+                if (nested.isEmpty()) {
+                    nested.add(transformer.transform(null, this, "example/agent/Monitors", null, null,
+                            TransformingLoader.bytesOf(Monitors.class.getName())));
+                }
+                return super.getResourceAsStream(name);
+            }
+        };
+        byte[] outer = transformer.transform(null, loading, "example/agent/Loops", null, null,
+                TransformingLoader.bytesOf(Loops.class.getName()));
+        assertThat(outer).isNotNull();
+        assertThat(nested).as("the compiler read a class file through the loader").hasSize(1);
+        assertThat(nested.getFirst()).isNull();
+        assertThat(java.nio.file.Files.readString(reportFile)).contains("skipped example.agent.Monitors policy=backedge"
+                + " loaded while the agent was transforming example.agent.Loops", "instrumented example.agent.Loops ");
+        // and the mark is gone afterwards: the same class transforms on its own
+        assertThat(transformer.transform(null, getClass().getClassLoader(), "example/agent/Monitors", null, null,
+                TransformingLoader.bytesOf(Monitors.class.getName()))).isNotNull();
+    }
+
+    @Test
+    void threadsCompilingClassesOfOneLoaderAtOnceShareItsClassHierarchyCache() throws Exception {
+        CountDownLatch firstReading = new CountDownLatch(1);
+        CountDownLatch secondDone = new CountDownLatch(1);
+        Thread[] first = new Thread[1];
+        AtomicBoolean held = new AtomicBoolean();
+        // the first thread's first read of a class file waits until the second thread compiled a class of its own
+        ClassLoader loader = new ClassLoader("shared-hierarchy", getClass().getClassLoader()) {
+            @Override
+            public java.io.InputStream getResourceAsStream(String name) {
+                if (Thread.currentThread() == first[0] && held.compareAndSet(false, true)) {
+                    firstReading.countDown();
+                    try {
+                        secondDone.await(30, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+                return super.getResourceAsStream(name);
+            }
+        };
+        CheckpointCompiler compiler = compiler("");
+        AtomicReference<Throwable> failure = new AtomicReference<>();
+        AtomicReference<byte[]> firstOut = new AtomicReference<>();
+        first[0] = Thread.ofPlatform().unstarted(() -> {
+            try {
+                firstOut.set(compiler.compile(TransformingLoader.bytesOf(Loops.class.getName()), loader, true).bytes());
+            } catch (Throwable t) {
+                failure.set(t);
+            }
+        });
+        first[0].start();
+        assertThat(firstReading.await(30, TimeUnit.SECONDS)).as("the first compile read a class file").isTrue();
+        byte[] second = compiler.compile(TransformingLoader.bytesOf(Monitors.class.getName()), loader, true).bytes();
+        secondDone.countDown();
+        first[0].join(30_000);
+        assertThat(failure.get()).isNull();
+        assertThat(second).isNotNull();
+        assertThat(firstOut.get()).isNotNull();
     }
 }

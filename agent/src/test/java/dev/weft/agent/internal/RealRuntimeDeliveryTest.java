@@ -6,14 +6,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.weft.CancelScope;
 import dev.weft.Cancelled;
 import dev.weft.Weft;
+import dev.weft.internal.cancel.AgentChecks;
+import example.agent.HiddenClasses;
+import example.agent.HiddenSpinner;
+import example.agent.Initializer;
 import example.agent.Loops;
 import example.agent.Monitors;
+import example.agent.Recursive;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Compiled checks calling the real {@code dev.weft.abi.AgentHooks.poll()}, inside real Weft tasks. */
@@ -157,5 +164,132 @@ class RealRuntimeDeliveryTest {
         });
         assertThat(result).hasValue(1_000);
         assertThat(after).containsExactly("returned");
+    }
+
+    @Test
+    void deadlineCancelsRecursionWithoutLoopsUnderTheDefaultPolicy() throws Throwable {
+        Class<?> c = new TransformingLoader(new CheckpointCompiler(AgentOptions.defaults()),
+                Set.of(Recursive.class.getName())).loadClass(Recursive.class.getName());
+        for (String method : List.of("fib", "ping")) {
+            AtomicLong result = new AtomicLong(-1);
+            boolean caught = Weft.run(() -> {
+                CancelScope scope = CancelScope.withTimeout(Duration.ofMillis(50));
+                scope.run(() -> result.set((Long) call(c, method, 60))); // about 10^12 calls
+                return scope.cancelledCaught();
+            });
+            assertThat(caught).as(method).isTrue();
+            assertThat(result).as(method + " did not run to its end").hasValue(-1);
+        }
+    }
+
+    @Test
+    void aCatchAllThatRestartsByRecursionCannotSwallowTheCancel() throws Throwable {
+        Class<?> c = new TransformingLoader(new CheckpointCompiler(AgentOptions.defaults()),
+                Set.of(Recursive.class.getName())).loadClass(Recursive.class.getName());
+        List<String> trace = new ArrayList<>();
+        boolean caught = Weft.run(() -> {
+            CancelScope scope = CancelScope.withTimeout(Duration.ofMillis(50));
+            scope.run(() -> call(c, "restartOnAnyFailure", trace));
+            return scope.cancelledCaught();
+        });
+        assertThat(caught).isTrue();
+        // the loop's check threw, the handler restarted, the restarted call's entry check threw out of the handler
+        assertThat(trace).containsExactly("restart after Cancelled");
+    }
+
+    @Test
+    void deadlineCancelsALoopInAClassFileOlderThanVersion50() throws Throwable {
+        byte[] in = OldClassFiles.build("example.gen.OldSpin", 49, 0, false);
+        CheckpointCompiler.Result r = new CheckpointCompiler(AgentOptions.defaults()).compile(in,
+                getClass().getClassLoader(), true);
+        assertThat(r.bytes()).as(r.detail()).isNotNull();
+        Class<?> c = OldClassFiles.define(r.bytes());
+        boolean caught = Weft.run(() -> {
+            CancelScope scope = CancelScope.withTimeout(Duration.ofMillis(50));
+            scope.run(() -> call(c, "spinForever"));
+            return scope.cancelledCaught();
+        });
+        assertThat(caught).isTrue();
+    }
+
+    @Test
+    void deadlineCancelsALoopInAHiddenClassTheApplicationDefines() throws Throwable {
+        CheckpointCompiler compiler = new CheckpointCompiler(AgentOptions.defaults());
+        var err = new java.io.ByteArrayOutputStream();
+        WeftTransformer transformer = new WeftTransformer(compiler, Report.open(null, new java.io.PrintStream(err)),
+                null, null);
+        Class<?> c = new TransformingLoader(compiler, Set.of(HiddenClasses.class.getName()))
+                .loadClass(HiddenClasses.class.getName());
+        AgentChecks.installHiddenClassCompiler(transformer::compileHidden);
+        try {
+            Runnable spinner = (Runnable) call(c, "defineSpinner");
+            boolean caught = Weft.run(() -> {
+                CancelScope scope = CancelScope.withTimeout(Duration.ofMillis(50));
+                scope.run(spinner::run);
+                return scope.cancelledCaught();
+            });
+            assertThat(caught).isTrue();
+            assertThat((String) c.getField("finallyRanIn").get(null)).startsWith(HiddenSpinner.class.getName() + "/");
+            assertThat(err.toString()).isEmpty();
+        } finally {
+            AgentChecks.installHiddenClassCompiler(null);
+        }
+    }
+
+    @Test
+    void aCancelPendingInTheTaskIsNeverThrownInsideTheTransformer() throws Throwable {
+        Class<?> loops = load();
+        var err = new java.io.ByteArrayOutputStream();
+        WeftTransformer transformer = new WeftTransformer(new CheckpointCompiler(AgentOptions.defaults()),
+                Report.open(null, new java.io.PrintStream(err, true)), null, null);
+        AtomicInteger compiledCodeRan = new AtomicInteger();
+        // code with compiled checks that the transformer runs, as opted-in java.util code is: here in the loader
+        // through which the compiler reads the class hierarchy
+        ClassLoader loader = new ClassLoader("checks-while-transforming", getClass().getClassLoader()) {
+            @Override
+            public java.io.InputStream getResourceAsStream(String name) {
+                try {
+                    compiledCodeRan.addAndGet((Integer) call(loops, "collatzSteps", 27L));
+                } catch (Error e) {
+                    throw e; // a Cancelled thrown inside the transformer: the test fails below
+                } catch (Throwable t) {
+                    throw new IllegalStateException(t);
+                }
+                return super.getResourceAsStream(name);
+            }
+        };
+        AtomicReference<byte[]> out = new AtomicReference<>();
+        Weft.run(() -> {
+            CancelScope scope = CancelScope.create();
+            scope.cancel();
+            scope.run(() -> out.set(transformer.transform(null, loader, "example/agent/Monitors", null, null,
+                    TransformingLoader.bytesOf(Monitors.class.getName()))));
+            return null;
+        });
+        assertThat(compiledCodeRan.get()).as("the checks ran inside the transformer").isPositive();
+        assertThat(out.get()).as("compiled, not loaded unchanged: " + err).isNotNull();
+        assertThat(err.toString()).isEmpty();
+    }
+
+    @Test
+    void aCancelIsNeverThrownInsideAStaticInitializerEvenInTheMethodsItCalls() throws Throwable {
+        Class<?> c = new TransformingLoader(new CheckpointCompiler(AgentOptions.defaults()),
+                Set.of(Initializer.class.getName())).loadClass(Initializer.class.getName());
+        AtomicLong sum = new AtomicLong(-1);
+        List<String> after = new ArrayList<>();
+        boolean caught = Weft.run(() -> {
+            CancelScope scope = CancelScope.create();
+            scope.cancel();
+            scope.run(() -> {
+                sum.set((Long) call(c, "tableSum")); // initializes the class: sum()'s checks run inside <clinit>
+                after.add("initialized");
+                call(c, "sum", 1_000);
+                after.add("not reached");
+            });
+            return scope.cancelledCaught();
+        });
+        assertThat(caught).isTrue();
+        assertThat(sum).as("the initializer ran to its end").hasValue(Initializer.sum(100_000));
+        assertThat(after).containsExactly("initialized");
     }
 }

@@ -5,6 +5,7 @@ import dev.weft.memory.ObjectLayout;
 import dev.weft.memory.SizeEstimate;
 import dev.weft.memory.Sizes;
 import dev.weft.processor.fixtures.Fixtures;
+import dev.weft.processor.fixtures.HeldOut;
 import java.lang.instrument.Instrumentation;
 import java.lang.reflect.Array;
 import java.lang.reflect.Field;
@@ -45,7 +46,9 @@ public final class LayoutProbe {
         }
         System.out.println("LAYOUT " + ObjectLayout.current());
         DeepSizeEstimator estimator = new DeepSizeEstimator();
-        for (Fixtures.Case c : Fixtures.cases()) {
+        List<Fixtures.Case> cases = new ArrayList<>(Fixtures.cases());
+        cases.addAll(HeldOut.cases());
+        for (Fixtures.Case c : cases) {
             Object o = c.instance().get();
             long jolDeep = GraphLayout.parseInstance(o).totalSize();
             if (c.shared().length > 0) {

@@ -1,19 +1,17 @@
 package dev.weft.internal.budget;
 
-import dev.weft.internal.jdk.OwnThreads;
 import com.sun.management.GarbageCollectionNotificationInfo;
+import com.sun.management.GarbageCollectorMXBean;
+import com.sun.management.GcInfo;
+import dev.weft.internal.jdk.OwnThreads;
 import dev.weft.internal.task.TaskHandle;
-import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryNotificationInfo;
 import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
 import java.lang.management.MemoryUsage;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import javax.management.Notification;
@@ -22,68 +20,55 @@ import javax.management.NotificationListener;
 import javax.management.openmbean.CompositeData;
 
 /**
- * The machinery behind {@code dev.weft.memory.HeapWatchdog}: GC notifications, collection-usage thresholds,
- * the emergency reserve, and the bookkeeping of real {@link OutOfMemoryError}s contained to tasks. It knows tasks
+ * The machinery behind {@code dev.weft.memory.HeapWatchdog}: the watchdog thread that watches the heap, the
+ * emergency reserve, and the bookkeeping of real {@link OutOfMemoryError}s contained to tasks. It knows tasks
  * only as {@link TaskHandle}s and memory errors not at all: what to raise in the task it blames is its
  * {@link Blame}'s business (the watchdog's).
  *
- * <p>Implementation overview. Two paths feed one {@link #check}: GC end notifications (and collection-usage
- * threshold crossings) carry the heap pools' usage after the collection; a watchdog thread polls the
- * collectors' counts every {@link #POLL_INTERVAL_NS_DEFAULT} under pressure ({@link #POLL_INTERVAL_NS_IDLE}
- * otherwise) and, after a collection, reads the usage of the
- * heap pools outside eden. A young collection's "after" counts old garbage as live, so a young collection
- * above the soft limit only makes the watchdog force a full collection (at most one per
- * {@link #FULL_GC_INTERVAL_NS_MIN}); a full collection above the limit means the live heap "stays above"
- * (so do {@link #YOUNG_CONFIRMATIONS_MAX} young ones in a row, when explicit GC is disabled). Then the task
- * that allocated the most since the previous check ({@link TaskAllocation#closeWindow()}) is blamed: it gets a
- * {@code MemoryLimitError} of kind HEAP ({@link Blame#raise}). At most one raised task is outstanding:
- * the next raise waits until it has finished, so one hog does not take its neighbours down.
+ * <p>Implementation overview. One thread, the watchdog's, does every check, in {@link #step}: it reads the
+ * young and full collectors' last collections when their counts move ({@link GarbageCollectorMXBean#getLastGcInfo},
+ * before and after each pool), samples the eden, survivor and old pools of the {@link Collector}, and gives
+ * both to {@link HeapEvidence}, which estimates the live heap and says when to look closer. When the estimate is
+ * above the soft limit the thread forces a full collection ({@link System#gc()}, which returns when it is done);
+ * a full collection (forced or the JVM's own) that leaves the live heap above the limit means it "stays above",
+ * and the task that allocated the most since the previous check ({@link TaskAllocation#closeWindow()}) is
+ * blamed: it gets a {@code MemoryLimitError} of kind HEAP ({@link Blame#raise}). At most one raised task is
+ * outstanding: no collection is forced and nobody else is blamed until it has finished, so one hog does not
+ * take its neighbours down. The thread sleeps {@link HeapEvidence#pollIntervalNs} between steps (1 to 50 ms:
+ * half the time the heap needs to reach the limit at its growth rate). The old generation's usage and
+ * collection-usage thresholds (at the soft limit) and the GC notifications only wake it early and keep the
+ * peak: HotSpot checks the thresholds at the end of a collection and delivers both kinds of notification on
+ * one JDK thread, measured 20 to 50 ms late at 1 GB/s.
  *
- * <p>Emergency reserve. A {@code byte[]} held while memory is plentiful. It is dropped when the live heap
- * after a GC comes within twice its size of the maximum heap, and when an {@link OutOfMemoryError} is
- * contained ({@link #containOutOfMemory}); it is re-armed after the next GC that finds the live heap below the soft
- * limit again. Dropping it turns "no memory left" into "a reserve's worth left" for the cleanup that runs
- * while the failing task unwinds.
+ * <p>The live heap never counts the emergency reserve (the watchdog's own); it is a G1 humongous object or an
+ * old-generation array, and {@link #reserveBytesArmed()} is subtracted from the old generation.
+ *
+ * <p>Emergency reserve. A {@code byte[]} held while memory is plentiful. It is dropped when the heap in use
+ * after a collection comes within twice its size of the maximum heap, and when an {@link OutOfMemoryError} is
+ * contained ({@link #containOutOfMemory}); it is re-armed after the next collection that leaves the heap in
+ * use below the soft limit again. Dropping it turns "no memory left" into "a reserve's worth left" for the
+ * cleanup that runs while the failing task unwinds.
  *
  * <p>Things that don't work: an {@code OutOfMemoryError} cannot be intercepted where it is thrown
  * (JVMTI ResourceExhausted needs a native agent, {@code -XX:OnOutOfMemoryError} runs a shell command).
  * Solution: the task boundary converts it (the runtime tells memory that the task ended, which calls
- * {@link #containOutOfMemory}); the
- * GC notification for the failed collection, delivered on the JDK's notification thread, drops the reserve
- * at about the same time.
+ * {@link #containOutOfMemory}).
  *
  * <h2>Thread safety</h2>
- * Notifications arrive on the JDK's notification thread, one at a time; statistics are volatile or atomic;
- * install and close are synchronized on the class.
+ * Checks run on the watchdog thread only; notifications arrive on the JDK's notification thread and only
+ * record the peak and wake the watchdog thread; statistics are volatile or atomic; install and close are
+ * synchronized on the class.
  */
 public final class HeapMonitor {
-    /** Consecutive young GCs above the limit after which the watchdog asks for a full one. */
-    public static final int CONFIRMATIONS_DEFAULT = 1;
-    /** Attribution reads carrier counters while the live heap is above this fraction of the soft limit. */
+    /** Attribution reads carrier counters while the live-heap estimate is above this fraction of the soft limit. */
     public static final double ATTRIBUTION_FRACTION = 0.5;
-    /** Young collections above the limit that raise without a full collection (explicit GC disabled). */
-    public static final int YOUNG_CONFIRMATIONS_MAX = 8;
-    /** Least time between two full collections the watchdog asks for. */
-    public static final long FULL_GC_INTERVAL_NS_MIN = 1_000_000_000L;
-    /**
-     * How often the watchdog thread looks at the GC counters under memory pressure (the live heap above
-     * {@link #ATTRIBUTION_FRACTION} of the soft limit, or a full collection wanted).
-     */
-    public static final long POLL_INTERVAL_NS_DEFAULT = 5_000_000;
-    /**
-     * How often it looks while the live heap is below {@link #ATTRIBUTION_FRACTION} of the soft limit. Things
-     * that don't work: polling every 5 ms always; 200 wake-ups a second on a two-core machine buy nothing
-     * while the heap is far from the limit. Solution: poll slowly until a collection shows the heap half-way
-     * to the limit (GC notifications still check every collection as it is reported).
-     */
-    public static final long POLL_INTERVAL_NS_IDLE = 50_000_000;
 
     /** What the monitor does to the task it blames. Implemented by the watchdog ({@code dev.weft.memory}). */
     public interface Blame {
         /**
          * Raises the HEAP memory error in {@code task}, which allocated {@code allocatedBytes} since the last
-         * check while the live heap after GC is {@code liveBytes}; false if an error is pending there already.
-         * The notification or watchdog thread.
+         * check while the live heap after a full collection is {@code liveBytes}; false if an error is pending
+         * there already. The watchdog thread.
          */
         boolean raise(TaskHandle task, long limitBytesSoft, long graceBytes, long allocatedBytes, long liveBytes);
     }
@@ -102,57 +87,76 @@ public final class HeapMonitor {
     // Process-wide statistics (also without a monitor: OOM containment works without one).
     private static final AtomicLong OOMS_CONTAINED = new AtomicLong();
     private static final AtomicLong RESERVE_RELEASES = new AtomicLong();
+    /** The highest live heap after a full collection seen by any monitor. Written by watchdog threads. */
     private static volatile long peakLiveBytes;
 
     private final long limitBytesSoft;
     private final long graceBytes;
     private final long reserveBytes;
-    private final int confirmations;
     private final Blame blame;
     private final long maxHeapBytes;
-    private final Set<String> heapPools = new HashSet<>();
+    private final Collector collector;
+    private final GarbageCollectorMXBean youngCollector;
+    private final GarbageCollectorMXBean fullCollector;
+    private final MemoryPoolMXBean edenPool;
+    private final MemoryPoolMXBean survivorPool;
+    private final MemoryPoolMXBean oldPool;
+    /** The estimate and the rule for forcing a collection. Watchdog thread only. */
+    private final HeapEvidence evidence;
     private final List<Runnable> unregister = new ArrayList<>();
     private final AtomicLong raises = new AtomicLong();
     private final AtomicLong checks = new AtomicLong();
-    /** GCs in a row above the limit. Notification thread only. */
-    private int above;
-    /** The task raised last, until it finishes. Notification thread only. */
+    /** The task raised last, until it finishes. Watchdog thread only. */
     private TaskHandle outstanding;
-    private volatile long lastLiveBytes;
-    /** The polling thread; stops when {@link #closed}. */
+    /** When the last collection read ended, in ms of JVM uptime ({@link GcInfo#getEndTime}), or -1. Watchdog thread only. */
+    private long previousCollectionEndMs = -1;
+    /** Collection counts the watchdog thread has looked at. Watchdog thread only. */
+    private long youngSeen;
+    private long fullSeen;
+    /** The live heap after the last full collection (-1 before one). Written by the watchdog thread, read by any. */
+    private volatile long lastLiveBytes = -1;
+    /** The heap in use after the last collection of any kind. Written by the watchdog thread, read by any. */
+    private volatile long lastUsedAfterBytes;
+    /** The highest heap in use seen (before collections, and sampled). Written by both threads, read by any. */
+    private final AtomicLong peakUsedBytes = new AtomicLong();
+    /** Forced full collections, and those that found the live heap below the limit. Written by the watchdog thread. */
+    private volatile long collectionsForced;
+    private volatile long collectionsForcedBelowLimit;
+    /** The estimate last printed ({@link #DEBUG}). Watchdog thread only. */
+    private long debugEstimateBytes;
+    /** The watchdog thread; stops when {@link #closed}. */
     private Thread poller;
     private volatile boolean closed;
-    /** A young collection left the heap above the limit: the poller should force a full one. */
-    private volatile boolean fullGcWanted;
-    /** When the poller last forced a full collection. Poller thread only. */
-    private long fullGcForcedNs = System.nanoTime() - FULL_GC_INTERVAL_NS_MIN;
-    /** Sum of all collectors' counts when check() last ran. Guarded by this. */
-    private long collectionsChecked = -1;
-    /** Sum of all collectors' counts at the last poll. Guarded by this. */
-    private long collectionsSeen;
 
-    private HeapMonitor(long limitBytesSoft, long graceBytes, long reserveBytes, int confirmations, Blame blame) {
+    private HeapMonitor(long limitBytesSoft, long graceBytes, long reserveBytes, Blame blame, Collector collector) {
         this.limitBytesSoft = limitBytesSoft;
         this.graceBytes = graceBytes;
         this.reserveBytes = reserveBytes;
-        this.confirmations = confirmations;
         this.blame = blame;
         this.maxHeapBytes = Runtime.getRuntime().maxMemory();
+        this.collector = collector;
+        this.youngCollector = (GarbageCollectorMXBean) Collector.collector(collector.youngCollector());
+        this.fullCollector = (GarbageCollectorMXBean) Collector.collector(collector.fullCollector());
+        this.edenPool = Collector.pool(collector.edenPool());
+        this.survivorPool = Collector.pool(collector.survivorPool());
+        this.oldPool = Collector.pool(collector.oldPool());
+        this.evidence = new HeapEvidence(limitBytesSoft);
     }
 
     /**
      * Installs the process's monitor; {@code blame} raises the memory error in the task it blames. The caller
      * loads what raising and containing need beforehand, while memory is plentiful.
      *
-     * @throws IllegalStateException if one is installed
+     * @throws IllegalStateException if one is installed, or the JVM's collector or flags do not let the
+     *     watchdog learn the live heap ({@link Collector#detect()}; the message names the fix)
      */
     public static synchronized HeapMonitor install(long limitBytesSoft, long graceBytes, long reserveBytes,
-            int confirmations, Blame blame) {
+            Blame blame) {
         if (installed != null) {
             throw new IllegalStateException("a heap watchdog is already installed (soft limit "
                     + ByteSizes.format(installed.limitBytesSoft) + "); close it before installing another");
         }
-        HeapMonitor m = new HeapMonitor(limitBytesSoft, graceBytes, reserveBytes, confirmations, blame);
+        HeapMonitor m = new HeapMonitor(limitBytesSoft, graceBytes, reserveBytes, blame, Collector.detect());
         m.start();
         installed = m;
         return m;
@@ -164,96 +168,227 @@ public final class HeapMonitor {
     }
 
     private void start() {
-        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (pool.getType() != MemoryType.HEAP) {
-                continue;
-            }
-            heapPools.add(pool.getName());
-            if (pool.isCollectionUsageThresholdSupported()) {
-                long max = pool.getUsage().getMax();
-                long threshold = max > 0 ? Math.min(max, limitBytesSoft) : limitBytesSoft;
-                pool.setCollectionUsageThreshold(threshold);
-                unregister.add(() -> pool.setCollectionUsageThreshold(0));
-            }
+        // Crossings of the soft limit by the old generation (G1's humongous objects live there too), checked
+        // by the JVM at the end of each collection: they wake the watchdog thread, which does the checking.
+        long max = oldPool.getUsage().getMax();
+        long threshold = max > 0 ? Math.min(max, limitBytesSoft) : limitBytesSoft;
+        if (oldPool.isUsageThresholdSupported()) {
+            oldPool.setUsageThreshold(threshold);
+            unregister.add(() -> oldPool.setUsageThreshold(0));
         }
-        NotificationListener onGc = this::onNotification;
-        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+        if (oldPool.isCollectionUsageThresholdSupported()) {
+            oldPool.setCollectionUsageThreshold(threshold);
+            unregister.add(() -> oldPool.setCollectionUsageThreshold(0));
+        }
+        NotificationListener listener = this::onNotification;
+        for (java.lang.management.GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
             if (gc instanceof NotificationEmitter e) {
-                e.addNotificationListener(onGc, null, null);
-                unregister.add(() -> removeQuietly(e, onGc));
+                e.addNotificationListener(listener, null, null);
+                unregister.add(() -> removeQuietly(e, listener));
             }
         }
         if (ManagementFactory.getMemoryMXBean() instanceof NotificationEmitter e) {
-            e.addNotificationListener(onGc, null, null);
-            unregister.add(() -> removeQuietly(e, onGc));
+            e.addNotificationListener(listener, null, null);
+            unregister.add(() -> removeQuietly(e, listener));
         }
         armReserve(reserveBytes);
         TaskAllocation.enable();
-        collectionsSeen = collections();
+        // One full collection now, while memory is plentiful: it loads what reading a collection's result needs
+        // (the first getLastGcInfo took 26 ms, against 0.1 ms after; at 1 GB/s that is 26 MB past the limit)
+        // and gives the live heap at the start.
+        long t0 = System.nanoTime();
+        System.gc();
+        long durationNs = System.nanoTime() - t0;
+        youngSeen = youngCollector.getCollectionCount();
+        fullSeen = fullCollector.getCollectionCount();
+        GcInfo info = fullCollector.getLastGcInfo();
+        if (info != null) {
+            previousCollectionEndMs = info.getEndTime();
+            long live = Math.max(0, heapBytes(info.getMemoryUsageAfterGc()) - reserveInHeapBytes());
+            lastLiveBytes = live;
+            evidence.fullCollection(System.nanoTime(), live, durationNs, false);
+        }
+        if (DEBUG) {
+            debug("installed: " + collector.displayName() + ", soft limit " + ByteSizes.format(limitBytesSoft)
+                    + ", live " + ByteSizes.format(lastLiveBytes));
+        }
         poller = OwnThreads.daemon("weft-heap-watchdog").priority(Thread.MAX_PRIORITY)
-                .start(this::poll);
+                .unstarted(this::poll);
+        poller.start();
     }
 
-    /**
-     * The watchdog thread: every {@link #POLL_INTERVAL_NS_DEFAULT} (or {@link #POLL_INTERVAL_NS_IDLE}), if a collection happened, checks the
-     * pools' usage after their last collection. Things that don't work: relying on GC notifications alone;
-     * the JDK's notification thread was measured delivering them seconds late on a busy two-core machine,
-     * after the heap was long exhausted. Solution: poll the cheap counters too; both paths call check().
-     */
+    /** The watchdog thread: a step, then a sleep as long as {@link HeapEvidence#pollIntervalNs} says. */
     private void poll() {
         while (!closed) {
-            boolean pressure = fullGcWanted || TaskAllocation.isCounting();
-            LockSupport.parkNanos(pressure ? POLL_INTERVAL_NS_DEFAULT : POLL_INTERVAL_NS_IDLE);
+            long sleepNs = HeapEvidence.POLL_INTERVAL_NS_MIN;
             try {
-                if (fullGcWanted && System.nanoTime() - fullGcForcedNs >= FULL_GC_INTERVAL_NS_MIN) {
-                    fullGcWanted = false;
-                    fullGcForcedNs = System.nanoTime();
-                    System.gc(); // the only way to learn the live heap; at most once per interval
-                }
-                long n = collections();
-                boolean full = false;
-                long live = 0;
-                synchronized (this) {
-                    if (n == collectionsSeen) {
-                        continue;
-                    }
-                    collectionsSeen = n;
-                }
-                for (GarbageCollectorMXBean gc : COLLECTORS) {
-                    String name = gc.getName();
-                    if (name.contains("Old") || name.contains("MarkSweep") || name.contains("Full")) {
-                        full |= gc.getCollectionCount() > fullSeen;
-                        fullSeen = Math.max(fullSeen, gc.getCollectionCount());
-                    }
-                }
-                // After a collection, everything outside eden survived it (G1's old-gen "collection usage" is
-                // only updated by mixed and full collections, so it cannot be used).
-                for (MemoryPoolMXBean pool : POOLS) {
-                    if (pool.getType() == MemoryType.HEAP && !pool.getName().contains("Eden")) {
-                        live += pool.getUsage().getUsed();
-                    }
-                }
-                check(live, full);
+                sleepNs = step();
             } catch (Throwable t) {
                 if (t instanceof OutOfMemoryError) {
                     releaseReserve();
                 }
             }
+            LockSupport.parkNanos(sleepNs);
         }
     }
 
-    /** Full collections seen by the poller. Poller thread only. */
-    private long fullSeen;
-
-    private static final List<GarbageCollectorMXBean> COLLECTORS = ManagementFactory.getGarbageCollectorMXBeans();
-    private static final List<MemoryPoolMXBean> POOLS = ManagementFactory.getMemoryPoolMXBeans();
-
-    private static long collections() {
-        long n = 0;
-        for (GarbageCollectorMXBean gc : COLLECTORS) {
-            n += Math.max(0, gc.getCollectionCount());
+    /**
+     * One check: the collections since the last step, a sample, and maybe a forced full collection and a
+     * blame. Returns how long to sleep. Watchdog thread only.
+     */
+    private long step() {
+        assert Thread.currentThread() == poller;
+        long young = youngCollector.getCollectionCount();
+        if (young != youngSeen) {
+            youngSeen = young;
+            GcInfo info = youngCollector.getLastGcInfo();
+            if (info != null) {
+                onYoungCollection(info);
+            }
         }
-        return n;
+        long full = fullCollector.getCollectionCount();
+        if (full != fullSeen) {
+            fullSeen = full;
+            GcInfo info = fullCollector.getLastGcInfo();
+            if (info != null) {
+                onFullCollection(info, info.getDuration() * 1_000_000, false);
+            }
+        }
+        sample();
+        if (DEBUG && Math.abs(evidence.estimateBytes() - debugEstimateBytes) > 4 << 20) {
+            debugEstimateBytes = evidence.estimateBytes();
+            debug("estimate " + ByteSizes.format(debugEstimateBytes) + " (eden x " + evidence.survival() + ")");
+        }
+        if (outstanding != null && !outstanding.isRunning()) {
+            outstanding = null; // the blamed task has ended: the next check may blame again
+        }
+        long now = System.nanoTime();
+        if (outstanding == null && evidence.wantsFullCollection(now)) {
+            if (DEBUG) {
+                debug("force a full collection: estimate " + ByteSizes.format(evidence.estimateBytes()));
+            }
+            long t0 = System.nanoTime();
+            System.gc(); // returns when the collection is done (Collector.detect refuses the flags that change that)
+            long durationNs = System.nanoTime() - t0;
+            fullSeen = fullCollector.getCollectionCount();
+            GcInfo info = fullCollector.getLastGcInfo();
+
+            if (info != null) {
+                onFullCollection(info, durationNs, true);
+            }
+            sample();
+        }
+        return evidence.pollIntervalNs(System.nanoTime());
+    }
+
+    /** Samples the pools: the estimate, the peak, whether attribution counts. Watchdog thread only. */
+    private void sample() {
+        long eden = edenPool.getUsage().getUsed();
+        long survivor = survivorPool.getUsage().getUsed();
+        long old = oldPool.getUsage().getUsed();
+        recordPeak(eden + survivor + old);
+        evidence.sample(System.nanoTime(), Math.max(0, old - reserveInHeapBytes()), survivor, eden);
+        TaskAllocation.count(evidence.estimateBytes() > limitBytesSoft * ATTRIBUTION_FRACTION);
+    }
+
+    private void onYoungCollection(GcInfo info) {
+        Map<String, MemoryUsage> before = info.getMemoryUsageBeforeGc();
+        Map<String, MemoryUsage> after = info.getMemoryUsageAfterGc();
+        recordPeak(heapBytes(before));
+        long reserveInHeap = reserveInHeapBytes();
+        long fillNs = previousCollectionEndMs >= 0 && info.getStartTime() > previousCollectionEndMs
+                ? (info.getStartTime() - previousCollectionEndMs) * 1_000_000 : 0;
+        previousCollectionEndMs = info.getEndTime();
+        evidence.youngCollection(used(before, collector.oldPool()), used(before, collector.survivorPool()),
+                used(before, collector.edenPool()), used(after, collector.oldPool()),
+                used(after, collector.survivorPool()), fillNs);
+        afterCollection(Math.max(0, heapBytes(after) - reserveInHeap));
+    }
+
+    /** A full collection's result decides: above the limit, blame. Watchdog thread only. */
+    private void onFullCollection(GcInfo info, long durationNs, boolean forced) {
+        previousCollectionEndMs = info.getEndTime();
+        recordPeak(heapBytes(info.getMemoryUsageBeforeGc()));
+        long live = Math.max(0, heapBytes(info.getMemoryUsageAfterGc()) - reserveInHeapBytes());
+        long now = System.nanoTime();
+        checks.incrementAndGet();
+        lastLiveBytes = live;
+        if (live > peakLiveBytes) {
+            peakLiveBytes = live;
+        }
+        boolean above = evidence.fullCollection(now, live, durationNs, forced);
+        collectionsForced = evidence.forced();
+        collectionsForcedBelowLimit = evidence.falseAlarms();
+        if (DEBUG) {
+            debug((forced ? "forced" : "JVM's") + " full collection in " + durationNs / 1_000_000 + " ms: live "
+                    + ByteSizes.format(live) + (above ? " above" : " below") + " the limit");
+        }
+        afterCollection(live);
+        if (above && !blameTop(live)) {
+            evidence.undecided(now, durationNs);
+        }
+    }
+
+    /** Reserve and attribution window after any collection, with the heap in use after it. */
+    private void afterCollection(long usedAfterBytes) {
+        lastUsedAfterBytes = usedAfterBytes;
+        if (usedAfterBytes > maxHeapBytes - 2 * reserveBytes) {
+            releaseReserve();
+        } else if (usedAfterBytes < limitBytesSoft) {
+            armReserve(reserveBytes);
+        }
+        if (usedAfterBytes <= limitBytesSoft) {
+            TaskAllocation.closeWindow(); // below the limit: the next blame counts from here
+        }
+    }
+
+    /**
+     * The live heap stays above the limit: blames the task that allocated the most since the last check.
+     * Returns whether a task is now blamed (this one or one still outstanding). Watchdog thread only.
+     */
+    private boolean blameTop(long liveBytes) {
+        if (outstanding != null && outstanding.isRunning()) {
+            return true; // one raised task at a time: let it unwind first
+        }
+        outstanding = null;
+        TaskAllocation.Top top = TaskAllocation.closeWindow();
+        TaskHandle t = top.task();
+        if (t == null || !t.isRunning()) {
+            return false;
+        }
+        if (DEBUG) {
+            debug("raise in '" + t.name() + "' (" + ByteSizes.format(top.bytes()) + ")");
+        }
+        if (blame.raise(t, limitBytesSoft, graceBytes, top.bytes(), liveBytes)) {
+            raises.incrementAndGet();
+            outstanding = t;
+            return true;
+        }
+        return false;
+    }
+
+    private static void debug(String what) {
+        System.err.println("weft-watchdog: " + ManagementFactory.getRuntimeMXBean().getUptime() + "ms " + what);
+    }
+
+    /** The reserve's bytes while armed (it is in the heap then), else 0. */
+    private static long reserveInHeapBytes() {
+        return reserve != null ? reserveBytesArmed : 0;
+    }
+
+    private void recordPeak(long usedBytes) {
+        peakUsedBytes.accumulateAndGet(usedBytes, Math::max);
+    }
+
+    private static long used(Map<String, MemoryUsage> usage, String pool) {
+        MemoryUsage u = usage.get(pool);
+        return u == null ? 0 : u.getUsed();
+    }
+
+    /** The heap pools' total in a collection's before or after map. */
+    private long heapBytes(Map<String, MemoryUsage> usage) {
+        return used(usage, collector.edenPool()) + used(usage, collector.survivorPool())
+                + used(usage, collector.oldPool());
     }
 
     private static void removeQuietly(NotificationEmitter e, NotificationListener l) {
@@ -273,7 +408,7 @@ public final class HeapMonitor {
             installed = null;
         }
         closed = true;
-        poller.interrupt();
+        LockSupport.unpark(poller);
         TaskAllocation.disable();
         for (Runnable r : unregister) {
             r.run();
@@ -282,91 +417,25 @@ public final class HeapMonitor {
         reserveBytesArmed = 0;
     }
 
+    /**
+     * The JDK's notification thread: a collection ended (its "before" is a peak of the heap in use) or the old
+     * generation crossed a threshold. Only wakes the watchdog thread, which does the checking.
+     */
     private void onNotification(Notification n, Object handback) {
         try {
-            switch (n.getType()) {
-                case GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION -> {
-                    var info = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
-                    long live = 0;
-                    for (Map.Entry<String, MemoryUsage> e : info.getGcInfo().getMemoryUsageAfterGc().entrySet()) {
-                        if (heapPools.contains(e.getKey())) {
-                            live += e.getValue().getUsed();
-                        }
-                    }
-                    boolean full = info.getGcAction().contains("major") || info.getGcName().contains("Old")
-                            || info.getGcName().contains("MarkSweep");
-                    check(live, full);
-                }
-                case MemoryNotificationInfo.MEMORY_COLLECTION_THRESHOLD_EXCEEDED -> {
-                    long live = 0;
-                    for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
-                        if (pool.getType() == MemoryType.HEAP && pool.getCollectionUsage() != null) {
-                            live += pool.getCollectionUsage().getUsed();
-                        }
-                    }
-                    check(live, false);
-                }
-                default -> { }
+            if (GarbageCollectionNotificationInfo.GARBAGE_COLLECTION_NOTIFICATION.equals(n.getType())) {
+                var info = GarbageCollectionNotificationInfo.from((CompositeData) n.getUserData());
+                recordPeak(heapBytes(info.getGcInfo().getMemoryUsageBeforeGc()));
+                LockSupport.unpark(poller);
+            } else if (MemoryNotificationInfo.MEMORY_THRESHOLD_EXCEEDED.equals(n.getType())
+                    || MemoryNotificationInfo.MEMORY_COLLECTION_THRESHOLD_EXCEEDED.equals(n.getType())) {
+                LockSupport.unpark(poller);
             }
         } catch (Throwable t) {
-            // A failing check must not take the notification thread down; the next GC retries.
+            // A failing notification must not take the notification thread down.
             if (t instanceof OutOfMemoryError) {
                 releaseReserve();
             }
-        }
-    }
-
-    /** One check, after a GC. Notification or watchdog thread. */
-    private synchronized void check(long liveBytes, boolean fullGc) {
-        if (DEBUG) {
-            System.err.println("weft-watchdog: " + ManagementFactory.getRuntimeMXBean().getUptime() + "ms live="
-                    + ByteSizes.format(liveBytes) + " full=" + fullGc + " above=" + above);
-        }
-        long n = collections();
-        if (n == collectionsChecked) {
-            return; // the same collection, reported by the other path
-        }
-        collectionsChecked = n;
-        checks.incrementAndGet();
-        lastLiveBytes = liveBytes;
-        if (liveBytes > peakLiveBytes) {
-            peakLiveBytes = liveBytes;
-        }
-        if (liveBytes > maxHeapBytes - 2 * reserveBytes) {
-            releaseReserve();
-        } else if (liveBytes < limitBytesSoft) {
-            armReserve(reserveBytes);
-        }
-        TaskAllocation.count(liveBytes > limitBytesSoft * ATTRIBUTION_FRACTION);
-        if (liveBytes <= limitBytesSoft) {
-            above = 0;
-            TaskAllocation.closeWindow();
-            return;
-        }
-        above++;
-        if (!fullGc && above < YOUNG_CONFIRMATIONS_MAX) {
-            // A young collection's "after" counts old garbage as live: ask for a full collection to be sure.
-            if (above >= confirmations) {
-                fullGcWanted = true;
-                LockSupport.unpark(poller);
-            }
-            return;
-        }
-        if (outstanding != null && outstanding.isRunning()) {
-            return; // one raised task at a time: let it unwind first
-        }
-        outstanding = null;
-        TaskAllocation.Top top = TaskAllocation.closeWindow();
-        TaskHandle t = top.task();
-        if (t == null || !t.isRunning()) {
-            return;
-        }
-        if (DEBUG) {
-            System.err.println("weft-watchdog: raise in '" + t.name() + "' (" + ByteSizes.format(top.bytes()) + ")");
-        }
-        if (blame.raise(t, limitBytesSoft, graceBytes, top.bytes(), liveBytes)) {
-            raises.incrementAndGet();
-            outstanding = t;
         }
     }
 
@@ -411,15 +480,23 @@ public final class HeapMonitor {
     /** Immutable snapshot for {@code HeapWatchdog.statistics()}. */
     public record Snapshot(long limitBytesSoft, long graceBytes, long reserveBytes, boolean reserveArmed,
             long lastLiveBytes, long peakLiveBytes, long checks, long raises, long oomsContained,
-            long reserveReleases) {}
+            long reserveReleases, long peakUsedBytes, long collectionsForced, long collectionsForcedBelowLimit,
+            String collector) {}
 
     /** This monitor's statistics. */
     public Snapshot snapshot() {
-        return new Snapshot(limitBytesSoft, graceBytes, reserveBytes, reserve != null, lastLiveBytes, peakLiveBytes,
-                checks.get(), raises.get(), OOMS_CONTAINED.get(), RESERVE_RELEASES.get());
+        return new Snapshot(limitBytesSoft, graceBytes, reserveBytes, reserve != null, Math.max(0, lastLiveBytes),
+                Math.max(0, peakLiveBytes), checks.get(), raises.get(), OOMS_CONTAINED.get(), RESERVE_RELEASES.get(),
+                Math.max(peakUsedBytes.get(), currentHeapUsedBytes()), collectionsForced,
+                collectionsForcedBelowLimit, collector.displayName());
     }
 
-    /** The highest live heap after GC seen by any monitor. */
+    /** The heap in use now: the collector's pools at one moment each. */
+    private long currentHeapUsedBytes() {
+        return edenPool.getUsage().getUsed() + survivorPool.getUsage().getUsed() + oldPool.getUsage().getUsed();
+    }
+
+    /** The highest live heap after a full collection seen by any monitor. */
     public static long peakLiveBytes() {
         return peakLiveBytes;
     }

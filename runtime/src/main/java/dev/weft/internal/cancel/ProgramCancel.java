@@ -22,8 +22,8 @@ import java.util.function.Function;
  *   OFF       (not {@code weft run})                         Trio's level-triggered cancellation everywhere
  *   RUNNING   {@link #install}                               nothing yet
  *   GRACE     the root is cancelled (deadline, SIGINT,       one delivery per thread: the program's threads are
- *             SIGTERM): {@link #cancel}                      interrupted once, each throws Cancelled at its next
- *                                                            check; after that (the cleanup) nothing is delivered
+ *             SIGTERM) and its threads were interrupted      interrupted once, each throws Cancelled at its next
+ *             ({@link #cancel})                              check; after that (the cleanup) nothing is delivered
  *                                                            and Weft's interrupt is withdrawn
  *   HARD      grace elapsed                                  every check throws; the program's threads are
  *                                                            interrupted again and again
@@ -139,12 +139,17 @@ public final class ProgramCancel {
      */
     public static void cancel(Object why) {
         synchronized (ProgramCancel.class) {
-            if (phase != RUNNING) {
+            if (phase != RUNNING || reason != null) {
                 return;
             }
             reason = why;
             graceEndNs = System.nanoTime() + graceNs;
             lateThreadIdMin = Thread.ofVirtual().unstarted(() -> { }).threadId(); // ids only grow
+        }
+        // interrupt first, enter the grace after: a check that ran in between would take a thread whose interrupt
+        // has not arrived yet for one whose JDK call consumed it, and never deliver to it in the grace
+        interruptProgramThreads(lateThreadIdMin);
+        synchronized (ProgramCancel.class) {
             phase = GRACE;
         }
         PendingCancels.increment(); // from now on every compiled check takes the slow path; never undone
@@ -152,7 +157,6 @@ public final class ProgramCancel {
         if (others != null) {
             others.accept(why); // roots the program's own threads started with Weft.run
         }
-        interruptProgramThreads(Long.MAX_VALUE);
         OwnThreads.daemon("weft-run-grace").start(ProgramCancel::runClock);
     }
 
@@ -246,8 +250,9 @@ public final class ProgramCancel {
                 return;
             }
         }
-        if (HeldMonitors.check() == HeldMonitors.HELD) {
-            return; // never inside a monitor: a later check delivers
+        int held = HeldMonitors.check();
+        if (held != HeldMonitors.NOT_HELD && held != HeldMonitors.FAILED) {
+            return; // never inside a monitor (or a static initializer, a class load, a call site's linking)
         }
         if (p == GRACE) {
             st[0] |= DELIVERED;

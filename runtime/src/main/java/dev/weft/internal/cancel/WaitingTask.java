@@ -70,6 +70,11 @@ public abstract class WaitingTask {
     int foreignMonitorFailures;
     /** The cancelled scope the back-off above was computed for; a different one starts afresh. */
     Object foreignMonitorScope;
+    /**
+     * True while the task runs the agent checks' slow path or the agent's own code ({@link AgentChecks}): a check
+     * compiled into JDK code that runs there (an opted-in {@code java.util}) then returns at once.
+     */
+    boolean inAgentCode;
 
     protected WaitingTask() {}
 

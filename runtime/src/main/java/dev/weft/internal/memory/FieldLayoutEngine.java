@@ -17,7 +17,9 @@ import java.util.List;
  * smallest {@code EMPTY} block that fits it at its natural alignment (size = alignment); among blocks of equal
  * size the one with the highest offset wins; if none fits, it goes at the end. A field that does not fit
  * anywhere makes every following field of the same size go to the end without searching (HotSpot's shortcut,
- * kept because it is observable). Misalignment inside a block leaves an {@code EMPTY} gap that later fields
+ * kept to replay HotSpot step by step; it changes no size: after a failed search no empty block that a field of
+ * that size fits appears, since blocks only shrink and new gaps are smaller than the field that left them).
+ * Misalignment inside a block leaves an {@code EMPTY} gap that later fields
  * may fill. The instance size is the end of the last field rounded up to 8. So gaps after the header and in
  * a superclass's tail are filled by subclass fields that fit, but fields never move.
  *

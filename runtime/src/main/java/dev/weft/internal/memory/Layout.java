@@ -1,7 +1,7 @@
 package dev.weft.internal.memory;
 
 /**
- * The three object layouts of a 64-bit HotSpot JVM of JDK 25 as the sizing machinery sees them: header and
+ * The four object layouts of a 64-bit HotSpot JVM of JDK 25 as the sizing machinery sees them: header and
  * reference sizes, and the rules that follow from them. The public face is {@code dev.weft.memory.ObjectLayout},
  * one constant for each constant here, with the same names, whose methods delegate here; this package never
  * names the API, so that the API is built on the machinery and not the other way round.
@@ -15,7 +15,9 @@ public enum Layout {
     /** 8-byte headers with the class pointer inside the mark word ({@code -XX:+UseCompactObjectHeaders}). */
     COMPACT_HEADERS(8, 4, 8),
     /** 12-byte headers and 8-byte references ({@code -XX:-UseCompressedOops}, heaps of 32 GiB or more). */
-    UNCOMPRESSED_OOPS(12, 8, 12);
+    UNCOMPRESSED_OOPS(12, 8, 12),
+    /** 8-byte headers and 8-byte references (compact headers on a heap of 32 GiB or more, or without compressed oops). */
+    COMPACT_HEADERS_UNCOMPRESSED_OOPS(8, 8, 8);
 
     /** Every object starts at, and its size is a multiple of, this many bytes. */
     public static final int ALIGNMENT_BYTES = 8;

@@ -40,16 +40,17 @@ public final class LayoutDetection {
                     + "runs -XX:ObjectAlignmentInBytes=" + alignment + "; remove that flag");
         }
         if (!compressedClassPointers) {
+            // JDK 25 turns compact headers off without compressed class pointers: this is a 16-byte header
             throw new UnsupportedOperationException("Weft sizing does not support 16-byte headers; this JVM runs "
                     + "-XX:-UseCompressedClassPointers; remove that flag (it is deprecated in JDK 25)");
         }
+        return of(compactHeaders, compressedOops);
+    }
+
+    /** The layout of a JVM with these flags (and compressed class pointers, 8-byte alignment). */
+    private static Layout of(boolean compactHeaders, boolean compressedOops) {
         if (compactHeaders) {
-            if (!compressedOops) {
-                throw new UnsupportedOperationException("Weft sizing does not support compact headers with "
-                        + "uncompressed oops (a heap of 32 GiB or more, or -XX:-UseCompressedOops); use a heap "
-                        + "below 32 GiB or drop -XX:+UseCompactObjectHeaders");
-            }
-            return Layout.COMPACT_HEADERS;
+            return compressedOops ? Layout.COMPACT_HEADERS : Layout.COMPACT_HEADERS_UNCOMPRESSED_OOPS;
         }
         return compressedOops ? Layout.COMPRESSED_OOPS : Layout.UNCOMPRESSED_OOPS;
     }

@@ -5,19 +5,22 @@ import dev.weft.Cancelled;
 import dev.weft.ThrowingRunnable;
 import dev.weft.Weft;
 import dev.weft.internal.budget.ByteSizes;
-import dev.weft.internal.budget.HeapMonitor;
+import dev.weft.internal.budget.OutOfMemoryKind;
 import dev.weft.memory.HeapWatchdog;
 import dev.weft.memory.MemoryLimitError;
 import dev.weft.memory.WatchdogStatistics;
+import java.io.IOException;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
+import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
-import java.lang.management.MemoryPoolMXBean;
-import java.lang.management.MemoryType;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Set;
 
 /**
@@ -41,19 +44,29 @@ import java.util.Set;
  * launcher. It has a package of its own, the top layer: it is a client of the public API ({@link Weft#run},
  * {@link HeapWatchdog}), and the memory machinery in {@code internal.budget} sits below that API.
  *
- * <p>Exit status {@value #EXIT_MEMORY}: the program hit the soft limit (or ran out of heap) and its cleanup
- * ran. Chosen outside the statuses Weft already uses (0, 1, 2, 124, 130) and below 128, so that it is not
- * mistaken for death by a signal (137 is what an OOM-killed process reports).
+ * <p>Exit status {@value #EXIT_MEMORY}: the program hit the soft limit, or ran out of memory (the Java heap,
+ * direct buffer memory, metaspace, native threads: the report says which), and its tasks have ended. Chosen
+ * outside the statuses Weft already uses (0, 1, 2, 124, 130) and below 128, so that it is not mistaken for death
+ * by a signal (137 is what an OOM-killed process reports). The report says that the cleanup of the task that hit
+ * the limit completed only when that is known: the program ended with the task's memory error itself, of kind
+ * SOFT_LIMIT or HEAP, with nothing suppressed (a {@code finally} block that threw would have replaced it or been
+ * added to it). An {@link OutOfMemoryError} may have been thrown inside a {@code finally} block, and a task that
+ * overran its grace was cancelled during its cleanup: the report says so.
+ *
+ * <p>Status 2 and one line, without running the program, if the watchdog cannot work in this JVM (an unsupported
+ * collector, {@code -XX:+DisableExplicitGC}: see {@link HeapWatchdog#install()}).
  *
  * @implNote The child installs a {@link HeapWatchdog} with the soft limit: allocation is attributed per
- * task, and after a GC that leaves the live heap above the limit the task that allocated the most is
+ * task, and after a full collection that leaves the live heap above the limit the task that allocated the most is
  * cancelled with the memory error as the cause (the agent's back-edge checkpoints deliver it even in a
  * tight loop). Code without checkpoints runs on until the heap is exhausted; then the emergency reserve
  * is dropped and the {@link OutOfMemoryError} is contained to the task.
  */
 public final class SoftLimitRun {
-    /** Exit status after the program hit its soft memory limit (its cleanup ran). */
+    /** Exit status after the program hit its soft memory limit or ran out of memory (the report on stderr). */
     public static final int EXIT_MEMORY = 122;
+    /** Exit status when the watchdog cannot work in this JVM (the program did not run). */
+    public static final int EXIT_USAGE = 2;
     /** Child system property ({@code on}) that asks {@link #startInChild()} to install the watchdog. */
     public static final String PROPERTY_WATCHDOG = "weft.memory.watchdog";
     /** How deep {@link #memoryError} and the cancellation check look into causes and suppressed exceptions. */
@@ -93,7 +106,7 @@ public final class SoftLimitRun {
             if (e == null) {
                 e = s.lastError();
             }
-            System.err.println(report(e, s));
+            System.err.println(report(failure, e, s, ProcessMemory.read()));
             return EXIT_MEMORY;
         }
 
@@ -104,7 +117,11 @@ public final class SoftLimitRun {
         }
     }
 
-    /** In the child: installs the soft limit if the launcher asked for it ({@link #PROPERTY_WATCHDOG}); else null. */
+    /**
+     * In the child: installs the soft limit if the launcher asked for it ({@link #PROPERTY_WATCHDOG}); else null.
+     *
+     * @throws IllegalStateException if the watchdog cannot work in this JVM (the message names the fix)
+     */
     public static Session startInChild() {
         if (!"on".equals(System.getProperty(PROPERTY_WATCHDOG))) {
             return null;
@@ -116,10 +133,17 @@ public final class SoftLimitRun {
      * Runs {@code program} (typically {@code Weft.run(...)} of the program's main) under the soft limit if the
      * launcher asked for it, and maps its outcome to an exit status: {@value #EXIT_MEMORY} with the report
      * for a memory failure, otherwise exactly what {@link Weft#exitStatus} returns. Without
-     * {@link #PROPERTY_WATCHDOG} it is {@link Weft#exitStatus}.
+     * {@link #PROPERTY_WATCHDOG} it is {@link Weft#exitStatus}. If the watchdog cannot work in this JVM, prints
+     * why on stderr and returns {@value #EXIT_USAGE} without running the program.
      */
     public static int exitStatus(ThrowingRunnable<? extends Throwable> program) {
-        Session session = startInChild();
+        Session session;
+        try {
+            session = startInChild();
+        } catch (IllegalStateException e) {
+            System.err.println("weft: cannot run under --soft-limit: " + e.getMessage());
+            return EXIT_USAGE;
+        }
         try {
             program.run();
             return 0;
@@ -166,27 +190,140 @@ public final class SoftLimitRun {
         return false;
     }
 
-    /** The one-paragraph report. */
-    static String report(MemoryLimitError e, WatchdogStatistics s) {
-        long peakHeap = 0;
-        for (MemoryPoolMXBean p : ManagementFactory.getMemoryPoolMXBeans()) {
-            if (p.getType() == MemoryType.HEAP) {
-                peakHeap += p.getPeakUsage().getUsed();
+    /** The one-paragraph report: what happened, every figure, whether the cleanup is known to have completed. */
+    static String report(Throwable failure, MemoryLimitError e, WatchdogStatistics s, ProcessMemory process) {
+        String task = e == null || e.taskName() == null ? "an unknown task" : "task '" + e.taskName() + "'";
+        OutOfMemoryError oom = outOfMemory(failure, e);
+        String how = e == null && oom == null ? "hit the limit" : e == null ? "ran out of "
+                + OutOfMemoryKind.of(oom).what() + " (the OutOfMemoryError was not contained to a task)"
+                : switch (e.kind()) {
+                    case SOFT_LIMIT -> "was refused by memory budget '" + e.budgetName() + "'";
+                    case GRACE_EXHAUSTED -> "overran the grace of memory budget '" + e.budgetName() + "' during its"
+                            + " cleanup";
+                    case HEAP -> "allocated the most while the live heap stayed above the soft limit";
+                    case OUT_OF_MEMORY -> "ran out of " + (oom == null ? OutOfMemoryKind.JAVA_HEAP
+                            : OutOfMemoryKind.of(oom)).what() + " (the OutOfMemoryError was contained to it)";
+                };
+        StringBuilder r = new StringBuilder("weft: memory limit: ").append(task).append(' ').append(how)
+                .append("; soft limit ").append(ByteSizes.format(s.limitBytesSoft())).append(" of live heap (grace ")
+                .append(ByteSizes.format(s.graceBytes())).append("); live heap ");
+        if (s.checks() == 0) {
+            r.append("not measured (no full collection)");
+        } else {
+            r.append("peaked at ").append(ByteSizes.format(s.peakLiveBytes())).append(" after a full collection (")
+                    .append(ByteSizes.format(s.lastLiveBytes())).append(" after the last)");
+        }
+        r.append("; heap in use peaked at ").append(ByteSizes.format(s.peakHeapUsedBytes())).append(" of ")
+                .append(ByteSizes.format(Runtime.getRuntime().maxMemory())).append(" max (").append(s.collector())
+                .append(", ").append(s.collectionsForced()).append(" full collection(s) forced); direct buffers ")
+                .append(ByteSizes.format(process.directBytes())).append(" of ")
+                .append(ByteSizes.format(process.directBytesMax())).append(", mapped buffers ")
+                .append(ByteSizes.format(process.mappedBytes())).append(" (not counted); process RSS ")
+                .append(process.rss()).append("; ").append(s.raises()).append(" memory error(s) raised, ")
+                .append(s.oomsContained()).append(" OutOfMemoryError(s) contained. ").append(cleanup(failure, e, oom))
+                .append(" Weft exits with status ").append(EXIT_MEMORY).append('.');
+        if (e != null) {
+            r.append(" Details: ").append(e.getMessage());
+        } else if (oom != null) {
+            r.append(" Details: ").append(oom).append("; ").append(OutOfMemoryKind.of(oom).fix());
+        }
+        return r.toString();
+    }
+
+    /** The OutOfMemoryError behind the outcome: the memory error's cause, or the failure itself. */
+    private static OutOfMemoryError outOfMemory(Throwable failure, MemoryLimitError e) {
+        if (e != null && e.getCause() instanceof OutOfMemoryError oom) {
+            return oom;
+        }
+        for (int i = 0; i < CAUSE_DEPTH_MAX && failure != null; i++, failure = failure.getCause()) {
+            if (failure instanceof OutOfMemoryError oom && !(failure instanceof MemoryLimitError)) {
+                return oom;
             }
         }
-        String task = e == null || e.taskName() == null ? "an unknown task" : "task '" + e.taskName() + "'";
-        String how = e == null ? "hit the limit" : switch (e.kind()) {
-            case SOFT_LIMIT, GRACE_EXHAUSTED -> "was refused by memory budget '" + e.budgetName() + "'";
-            case HEAP -> "allocated the most while the live heap stayed above the limit";
-            case OUT_OF_MEMORY -> "ran out of heap (the OutOfMemoryError was contained to it)";
+        return null;
+    }
+
+    /** The sentence about the cleanup of the task that hit the limit: "completed" only when that is known. */
+    static String cleanup(Throwable failure, MemoryLimitError e, OutOfMemoryError oom) {
+        if (e == null) {
+            return "Whether the task's cleanup completed is not known (the program ended with " + failure + ").";
+        }
+        if (failure != e) {
+            return "Whether the task's cleanup completed is not known: the program ended with " + failure
+                    + ", not with the memory error.";
+        }
+        if (e.getSuppressed().length > 0) {
+            return "The task's cleanup did not complete cleanly: it threw " + e.getSuppressed()[0]
+                    + (e.getSuppressed().length > 1 ? " and " + (e.getSuppressed().length - 1) + " more" : "") + ".";
+        }
+        return switch (e.kind()) {
+            case SOFT_LIMIT, HEAP -> "The task's cleanup (its finally blocks) completed, with its grace.";
+            case GRACE_EXHAUSTED -> "The task's cleanup did not complete: it overran the grace and was cancelled.";
+            case OUT_OF_MEMORY -> "Whether the task's cleanup completed is not known: the OutOfMemoryError may have"
+                    + " been thrown inside a finally block.";
         };
-        return "weft: memory limit: " + task + " " + how + "; soft limit " + ByteSizes.format(s.limitBytesSoft())
-                + ", peak live heap after GC " + ByteSizes.format(Math.max(s.peakLiveBytes(), HeapMonitor.peakLiveBytes()))
-                + ", peak heap usage " + ByteSizes.format(peakHeap) + " of " + ByteSizes.format(Runtime.getRuntime()
-                .maxMemory()) + " max; " + s.raises() + " memory error(s) raised, " + s.oomsContained()
-                + " OutOfMemoryError(s) contained. The task's cleanup ran with its grace and the emergency reserve,"
-                + " and Weft exits with status " + EXIT_MEMORY + ". "
-                + (e == null ? "" : "Details: " + e.getMessage());
+    }
+
+    /**
+     * The process's memory outside the heap: NIO buffers ({@link BufferPoolMXBean}) and, on Linux, the resident
+     * set ({@code /proc/self/status}).
+     *
+     * @param directBytes    direct buffers' memory in use
+     * @param directBytesMax the cap on it ({@code -XX:MaxDirectMemorySize}, by default the maximum heap)
+     * @param mappedBytes    mapped files' buffers
+     * @param rss            "X (peak Y)" from VmRSS and VmHWM, or "unknown" where there is no /proc/self/status
+     */
+    record ProcessMemory(long directBytes, long directBytesMax, long mappedBytes, String rss) {
+        static ProcessMemory read() {
+            long direct = 0;
+            long mapped = 0;
+            for (BufferPoolMXBean p : ManagementFactory.getPlatformMXBeans(BufferPoolMXBean.class)) {
+                if (p.getName().equals("direct")) {
+                    direct = p.getMemoryUsed();
+                } else if (p.getName().startsWith("mapped")) {
+                    mapped += p.getMemoryUsed();
+                }
+            }
+            return new ProcessMemory(direct, directCapBytes(), mapped, rssOf(Path.of("/proc/self/status")));
+        }
+
+        private static long directCapBytes() {
+            var vm = ManagementFactory.getPlatformMXBean(com.sun.management.HotSpotDiagnosticMXBean.class);
+            long max = Long.parseLong(vm.getVMOption("MaxDirectMemorySize").getValue());
+            return max > 0 ? max : Runtime.getRuntime().maxMemory();
+        }
+
+        /** "X (peak Y)" from a Linux status file's VmRSS and VmHWM (kB), or "unknown". */
+        static String rssOf(Path status) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(status);
+            } catch (IOException | RuntimeException e) {
+                return "unknown";
+            }
+            long rss = -1;
+            long hwm = -1;
+            for (String l : lines) {
+                if (l.startsWith("VmRSS:")) {
+                    rss = kib(l);
+                } else if (l.startsWith("VmHWM:")) {
+                    hwm = kib(l);
+                }
+            }
+            if (rss < 0) {
+                return "unknown";
+            }
+            return ByteSizes.format(rss) + (hwm >= 0 ? " (peak " + ByteSizes.format(hwm) + ")" : "");
+        }
+
+        private static long kib(String line) {
+            String[] f = line.substring(line.indexOf(':') + 1).trim().split("\\s+");
+            try {
+                return Long.parseLong(f[0]) << 10;
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
     }
 
     /**

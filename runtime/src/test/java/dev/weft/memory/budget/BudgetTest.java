@@ -251,10 +251,22 @@ class BudgetTest {
     void outsideATaskARefusalRaisesWithoutGrace() {
         MemoryBudget b = MemoryBudget.root().child("plain", 10, 100);
         assertThatThrownBy(() -> b.reserve(11)).isInstanceOf(MemoryLimitError.class)
-                .hasMessageContaining("no grace");
+                .hasMessageContaining("no grace is lent outside a Weft task")
+                .hasMessageNotContaining("may use"); // one sentence, not a promise and its denial
         assertThatThrownBy(() -> b.reserve(11)).isInstanceOf(MemoryLimitError.class);
         assertThat(b.tryReserve(11)).isNull();
         assertThat(b.statistics().graceHolders()).isZero();
+    }
+
+    @Test
+    void aChildWithoutALimitGetsNoDefaultGraceRatherThanAnOverflow() {
+        MemoryBudget unbounded = MemoryBudget.root().child("unbounded", Long.MAX_VALUE);
+        assertThat(unbounded.limitBytesSoft()).isEqualTo(Long.MAX_VALUE);
+        assertThat(unbounded.graceBytes()).isZero();
+        assertThat(MemoryBudget.root().child("almost", Long.MAX_VALUE - 10).graceBytes()).isEqualTo(10);
+        assertThat(MemoryBudget.root().child("plain", 800).graceBytes()).isEqualTo(100);
+        assertThatThrownBy(() -> MemoryBudget.root().child("asked", Long.MAX_VALUE, 1))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fits a long");
     }
 
     @Test
