@@ -57,6 +57,7 @@ public final class Main {
                     (weft run --help explains each option)""", RunCommand::run),
             new Command("plan", "[--soft-limit SIZE] [FILE]", """
                     prints a startup memory plan (components x sizes) and its verdict""", PlanCommand::run),
+            new Command("serve", ServeCommand.SYNOPSIS, ServeCommand.SUMMARY, ServeCommand::run),
             new Command("torture", "[--seconds N [--base B] | --seed S [--repeat R]] [--verbose]", """
                     runs seeded random trees of cancel scopes, shields, deadlines,
                     waits, spawns, failures and cancels against a model of Trio's

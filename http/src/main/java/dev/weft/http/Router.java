@@ -1,0 +1,144 @@
+package dev.weft.http;
+
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.StringJoiner;
+
+/**
+ * Routes a request to a {@link Handler} by method and path: exact paths ({@code /items}), and prefixes ending in
+ * {@code /*} ({@code /static/*} matches {@code /static/a/b}); an exact path wins over a prefix, a longer prefix
+ * over a shorter. No match: 404; a path matched for other methods only: 405 with {@code Allow}. A route for
+ * {@code GET} also answers {@code HEAD} (the body is not sent).
+ *
+ * {@snippet class=dev.weft.http.Snippets region=router :
+ * Router router = Router.builder()
+ *         .get("/hello", (rq, rs) -> rs.body("hello\n"))
+ *         .post("/items", (rq, rs) -> rs.status(201).body(rq.bodyText()))
+ *         .get("/static/*", (rq, rs) -> rs.body("file " + rq.path() + "\n"))
+ *         .build();
+ * }
+ *
+ * <h2>Thread safety</h2>
+ * A router is immutable; a builder belongs to one thread.
+ */
+public final class Router {
+    private final Map<String, Map<String, Handler>> exact;
+    private final Map<String, Map<String, Handler>> prefixes;
+    private final int prefixLengthMax;
+
+    private Router(Map<String, Map<String, Handler>> exact, Map<String, Map<String, Handler>> prefixes) {
+        this.exact = copy(exact);
+        this.prefixes = copy(prefixes);
+        int m = 0;
+        for (String p : prefixes.keySet()) {
+            m = Math.max(m, p.length());
+        }
+        this.prefixLengthMax = m;
+    }
+
+    private static Map<String, Map<String, Handler>> copy(Map<String, Map<String, Handler>> m) {
+        Map<String, Map<String, Handler>> c = new HashMap<>();
+        m.forEach((k, v) -> c.put(k, Map.copyOf(v)));
+        return Map.copyOf(c);
+    }
+
+    /** A new builder. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** What a lookup found: a handler, or the status to answer and, for 405, the allowed methods. */
+    record Match(Handler handler, int status, String allow) {}
+
+    Match match(String method, String path) {
+        Map<String, Handler> byMethod = exact.get(path);
+        if (byMethod == null) {
+            for (int end = Math.min(path.length(), prefixLengthMax); end >= 0 && byMethod == null; end--) {
+                if (end == path.length() || path.charAt(end) == '/') {
+                    byMethod = prefixes.get(path.substring(0, end));
+                }
+            }
+        }
+        if (byMethod == null) {
+            return new Match(null, 404, null);
+        }
+        Handler h = byMethod.get(method);
+        if (h == null && method.equals("HEAD")) {
+            h = byMethod.get("GET");
+        }
+        if (h != null) {
+            return new Match(h, 200, null);
+        }
+        StringJoiner allow = new StringJoiner(", ");
+        byMethod.keySet().stream().sorted().forEach(allow::add);
+        return new Match(null, 405, allow.toString());
+    }
+
+    /**
+     * Builds a {@link Router}.
+     *
+     * {@snippet class=dev.weft.http.Snippets region=routerBuilder :
+     * Router.Builder b = Router.builder();
+     * b.route("PATCH", "/items/*", (rq, rs) -> rs.status(204));
+     * Router r = b.build();
+     * }
+     */
+    public static final class Builder {
+        private final Map<String, Map<String, Handler>> exact = new LinkedHashMap<>();
+        private final Map<String, Map<String, Handler>> prefixes = new LinkedHashMap<>();
+
+        private Builder() {}
+
+        /** Routes {@code GET} (and {@code HEAD}) on {@code path}. */
+        public Builder get(String path, Handler handler) {
+            return route("GET", path, handler);
+        }
+
+        /** Routes {@code POST} on {@code path}. */
+        public Builder post(String path, Handler handler) {
+            return route("POST", path, handler);
+        }
+
+        /** Routes {@code PUT} on {@code path}. */
+        public Builder put(String path, Handler handler) {
+            return route("PUT", path, handler);
+        }
+
+        /** Routes {@code DELETE} on {@code path}. */
+        public Builder delete(String path, Handler handler) {
+            return route("DELETE", path, handler);
+        }
+
+        /**
+         * Routes {@code method} on {@code path} (exact, or a prefix ending in {@code /*}).
+         *
+         * @throws IllegalArgumentException for a path that does not start with {@code /}, or a route given twice
+         */
+        public Builder route(String method, String path, Handler handler) {
+            Objects.requireNonNull(handler, "handler is null; pass (request, response) -> ...");
+            if (method == null || method.isBlank()) {
+                throw new IllegalArgumentException("method must be non-blank, e.g. \"GET\"");
+            }
+            if (path == null || !path.startsWith("/")) {
+                throw new IllegalArgumentException("path must start with '/', got " + path);
+            }
+            String m = method.toUpperCase(Locale.ROOT);
+            boolean prefix = path.endsWith("/*");
+            String key = prefix ? path.substring(0, path.length() - 2) : path;
+            Map<String, Handler> byMethod = (prefix ? prefixes : exact).computeIfAbsent(key, k -> new LinkedHashMap<>());
+            if (byMethod.putIfAbsent(m, handler) != null) {
+                throw new IllegalArgumentException(m + " " + path + " is routed twice; give each method and path one"
+                        + " handler");
+            }
+            return this;
+        }
+
+        /** The router. */
+        public Router build() {
+            return new Router(exact, prefixes);
+        }
+    }
+}

@@ -1,0 +1,789 @@
+package dev.weft.http.internal;
+
+import dev.weft.CancelReason;
+import dev.weft.CancelScope;
+import dev.weft.Cancelled;
+import dev.weft.Channel;
+import dev.weft.Loop;
+import dev.weft.TaskScope;
+import dev.weft.Weft;
+import dev.weft.memory.MemoryLimitError;
+import dev.weft.memory.RuntimeStaticSized;
+import dev.weft.memory.Sizes;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import org.eclipse.jetty.http.HttpCompliance;
+import org.eclipse.jetty.http.HttpException;
+import org.eclipse.jetty.http.HttpField;
+import org.eclipse.jetty.http.HttpGenerator;
+import org.eclipse.jetty.http.HttpParser;
+import org.eclipse.jetty.http.HttpVersion;
+
+/**
+ * One of the server's {@code connectionsMax} connection slots, and the task that serves a connection in it:
+ * reads requests with Jetty's {@link HttpParser}, admits each to a handler slot, runs the handler as a child
+ * task, keeps reading while it runs (an end of stream then is a disconnect, which cancels the handler), and
+ * writes the response with Jetty's {@link HttpGenerator}. Allocated once at startup, reused for every
+ * connection the slot serves.
+ *
+ * <h2>Implementation overview</h2>
+ * Three tasks per connection, in one supervising nursery: the <em>connection task</em> (this class's
+ * {@link #serve}: parse, admit, write), the <em>reader</em> (blocks in the socket's read, one read at a time on
+ * request), and while a request is handled, the <em>handler</em>. The reader and the handler tell the
+ * connection task what happened through one channel of capacity 2 ({@link Event}): at most one read and one
+ * handler are ever outstanding, so a post never waits. The connection task never blocks in a socket read
+ * itself, so it can wait for "the handler finished" and "the client went away" at once, and its waits carry
+ * Weft deadlines (header, body, idle and write timeouts) instead of socket timeouts.
+ *
+ * <p>The read buffer is shared without locks by a split: the parser consumes {@code [position, limit)}; an
+ * outstanding read fills {@code [limit, capacity)}, recorded when it is requested; only the connection task
+ * moves {@code limit} (when the read's event arrives) or compacts (only while no read is outstanding).
+ *
+ * <p>Things that don't work: reading in the connection task and interrupting the read when the handler
+ * finishes. An interrupted socket read on a virtual thread closes the socket. Solution: the reader task.
+ * A socket timeout as the slow-client limit: it bounds the gap between two bytes, not the head, so a
+ * slowloris client sending a byte every few seconds holds the connection forever. Solution: one deadline from
+ * the first byte of the head (and one for the body).
+ *
+ * <h2>States</h2>
+ * <table>
+ * <caption>Connection states (field {@code state})</caption>
+ * <tr><th>state</th><th>meaning</th><th>next</th></tr>
+ * <tr><td>{@code ST_FREE}</td><td>the slot serves no connection</td><td>HEAD (accepted)</td></tr>
+ * <tr><td>{@code ST_HEAD}</td><td>reading a request head; idle timeout before its first byte, header timeout
+ *     after</td><td>ADMIT, WRITE (health lane, 4xx, 408), CLOSING (EOF, idle, shutdown)</td></tr>
+ * <tr><td>{@code ST_ADMIT}</td><td>waiting for a handler slot (bounded)</td><td>BODY, WRITE (503)</td></tr>
+ * <tr><td>{@code ST_BODY}</td><td>reading the body into the handler slot; body timeout</td>
+ *     <td>HANDLE, WRITE (413, 400, 408), CLOSING (EOF)</td></tr>
+ * <tr><td>{@code ST_HANDLE}</td><td>the handler runs; reading on, to see a disconnect</td>
+ *     <td>WRITE, CLOSING (disconnect: handler cancelled, its cleanup awaited)</td></tr>
+ * <tr><td>{@code ST_WRITE}</td><td>writing a response; write timeout</td><td>HEAD (keep-alive), CLOSING</td></tr>
+ * <tr><td>{@code ST_CLOSING}</td><td>socket closed; the reader and the handler are joined; the handler slot
+ *     returns</td><td>FREE</td></tr>
+ * </table>
+ *
+ * <h2>Thread safety</h2>
+ * Everything belongs to the connection task except: {@link #state} and {@link #draining} (volatile; read by
+ * shutdown and statistics on any thread), {@link #idleWait} (volatile; cancelled by shutdown), the read
+ * buffer's bytes in the fill region and {@link #readResult} (written by the reader before its event), and the
+ * handler slot (see {@link HandlerSlot}).
+ */
+public final class Connection implements RuntimeStaticSized {
+    /** The slot serves no connection. */
+    static final int ST_FREE = 0;
+    /** Reading a request head. */
+    static final int ST_HEAD = 1;
+    /** Waiting for a handler slot. */
+    static final int ST_ADMIT = 2;
+    /** Reading a request body. */
+    static final int ST_BODY = 3;
+    /** A handler runs. */
+    static final int ST_HANDLE = 4;
+    /** Writing a response. */
+    static final int ST_WRITE = 5;
+    /** Closing. */
+    static final int ST_CLOSING = 6;
+
+    /** What the reader and the handler post to the connection task. */
+    enum Event {
+        /** The outstanding read completed ({@link #readResult} bytes, or -1: end of stream or error). */
+        READ,
+        /** The handler finished; its outcome is in the handler slot. */
+        HANDLER_DONE
+    }
+
+    /** Lingering close: how much input to discard after an error response, so the client reads it before a reset. */
+    private static final int LINGER_BYTES_MAX = 64 * 1024;
+    private static final long LINGER_NS = 1_000_000_000L;
+    /** Parser calls per request without progress before the request is refused (a limit on the parse loop). */
+    private static final int PARSE_STALLS_MAX = 4;
+
+    private final int index;
+    private final Limits limits;
+    private final Admission admission;
+    private final Dispatch dispatch;
+    private final Counters counters;
+    private final Loop handlerLoop;
+    private final ByteBuffer read;
+    private final ResponseWriter writer;
+    private final ByteBuffer small;
+    private final RequestHead head;
+    /** Jetty's parser; a new one replaces it when a connection left it closed (Jetty cannot reset a closed one). */
+    private HttpParser parser;
+    private final ParseEvents parseEvents = new ParseEvents();
+    private final Channel<Event> events = Channel.create(2);
+    /** Read requests to the reader (a token; the region is in {@link #readOffset}/{@link #readLength}). */
+    private final Channel<Event> readRequests = Channel.create(1);
+    private final long sizeBytesMax;
+
+    /** See the state table. Written by the connection task; read by any thread. */
+    private volatile int state = ST_FREE;
+    /** Set by shutdown: finish the request in progress, then close. Any thread. */
+    private volatile boolean draining;
+    /** The wait for a next request's first byte, which shutdown cancels. Connection task; read by shutdown. */
+    private volatile CancelScope idleWait;
+
+    // Connection task only, unless noted.
+    private InputStream in;
+    private OutputStream out;
+    private Socket socket;
+    private boolean readOutstanding;
+    /** The fill region of the outstanding read: written by the connection task before the request is posted. */
+    private int readOffset;
+    private int readLength;
+    /** The outstanding read's result: written by the reader before its READ event. */
+    private int readResult;
+    private boolean eof;
+    private HandlerSlot slot;
+    // parser callbacks (connection task: the parser runs there)
+    private boolean headComplete;
+    private boolean messageComplete;
+    private boolean bodyTooLarge;
+    /** The parser ended the message early: at the end of the stream, or on a malformed body. */
+    private boolean earlyEof;
+    private int badStatus;
+    private String badReason;
+
+    public Connection(int index, Limits limits, Admission admission, Dispatch dispatch, Counters counters,
+            Loop handlerLoop) {
+        this.index = index;
+        this.limits = limits;
+        this.admission = admission;
+        this.dispatch = dispatch;
+        this.counters = counters;
+        this.handlerLoop = handlerLoop;
+        this.read = ByteBuffer.allocate(limits.readBufferBytes());
+        this.writer = new ResponseWriter(Limits.RESPONSE_HEAD_BYTES);
+        this.small = ByteBuffer.allocate(Limits.SMALL_BODY_BYTES);
+        this.head = new RequestHead(limits.headerCountMax());
+        this.parser = newParser();
+        this.sizeBytesMax = sizeBytesMax(limits);
+    }
+
+    /**
+     * The footprint of one connection slot: the slot, its read buffer, response head and small-body buffers, its
+     * request head arrays and the head's strings at their bound (the head's characters are ISO-8859-1, one byte
+     * each in a compact string: {@code headerBytesMax} bytes, plus a name and a value string per field), the parser
+     * with its one token builder at its bound (grown by doubling: twice {@code headerBytesMax}; its per-connection
+     * field cache is off, so only Jetty's static cache is used), the generator and the two channels. Not counted:
+     * the JDK's socket objects (a few hundred bytes per connection) and the parser's few small objects of the
+     * request in progress (its method, host and current field), covered by {@link #PARSER_SMALL_BYTES}.
+     */
+    public static long sizeBytesMax(Limits limits) {
+        long perString = Sizes.add(Sizes.shallowSizeBytes(String.class), Sizes.arraySizeBytes(byte.class, 0));
+        long strings = Sizes.add(limits.headerBytesMax(), Sizes.multiply(2L * limits.headerCountMax(), perString + 8));
+        long parser = Sizes.sum(Sizes.shallowSizeBytes(HttpParser.class), Sizes.shallowSizeBytes(StringBuilder.class),
+                Sizes.arraySizeBytes(byte.class, 2 * limits.headerBytesMax()), PARSER_SMALL_BYTES);
+        return Sizes.sum(Sizes.shallowSizeBytes(Connection.class),
+                Sizes.byteBufferSizeBytes(limits.readBufferBytes()),
+                ResponseWriter.sizeBytesMax(Limits.RESPONSE_HEAD_BYTES),
+                Sizes.byteBufferSizeBytes(Limits.SMALL_BODY_BYTES),
+                Sizes.shallowSizeBytes(RequestHead.class),
+                Sizes.multiply(2, Sizes.arraySizeBytes(String.class, limits.headerCountMax())),
+                strings, parser,
+                Sizes.multiply(2, Sizes.add(Sizes.shallowSizeBytes(Channel.class), Sizes.arraySizeBytes(Object.class, 2))));
+    }
+
+    /** The parser's small objects besides its builder (its field cache shell, method, host, current field). */
+    static final long PARSER_SMALL_BYTES = 1024;
+
+    @Override
+    public long deepSizeBytesMax() {
+        return sizeBytesMax;
+    }
+
+    private HttpParser newParser() {
+        HttpParser p = new HttpParser(parseEvents, limits.headerBytesMax(), HttpCompliance.RFC9110);
+        p.setHeaderCacheSize(0); // no per-connection cache of the fields it saw: its size would be unbounded here
+        return p;
+    }
+
+    /** The slot's index. */
+    public int index() {
+        return index;
+    }
+
+    /**
+     * The transitions of the state table: a head after a free slot or an answer; admission or an answer after a
+     * head; the body or a 503 after admission; the handler or an answer after the body; the answer after the
+     * handler; closing from anywhere; free after closing. (The health lane and the 503 path read the rest of their
+     * request in {@code ST_WRITE}'s neighbourhood: from {@code ST_WRITE}, a further answer or a head.)
+     */
+    private static final boolean[][] ALLOWED = allowed();
+
+    private static boolean[][] allowed() {
+        boolean[][] a = new boolean[ST_CLOSING + 1][ST_CLOSING + 1];
+        int[][] edges = {{ST_FREE, ST_HEAD}, {ST_HEAD, ST_HEAD}, {ST_HEAD, ST_ADMIT}, {ST_HEAD, ST_WRITE},
+            {ST_ADMIT, ST_BODY}, {ST_ADMIT, ST_WRITE}, {ST_BODY, ST_HANDLE}, {ST_BODY, ST_WRITE},
+            {ST_HANDLE, ST_WRITE}, {ST_WRITE, ST_WRITE}, {ST_WRITE, ST_HEAD}, {ST_CLOSING, ST_FREE}};
+        for (int[] e : edges) {
+            a[e[0]][e[1]] = true;
+        }
+        for (int from = ST_FREE; from <= ST_CLOSING; from++) {
+            a[from][ST_CLOSING] = from != ST_FREE;
+        }
+        return a;
+    }
+
+    /** Moves to {@code next}, asserting the transition is in the table (connection task only). */
+    private void to(int next) {
+        int from = state;
+        assert ALLOWED[from][next] : "connection slot " + index + ": no transition from state " + from + " to " + next;
+        state = next;
+    }
+
+    /** Whether a request is in progress (admitted, handled or being written). */
+    boolean busy() {
+        int s = state;
+        return s == ST_ADMIT || s == ST_BODY || s == ST_HANDLE || s == ST_WRITE;
+    }
+
+    /** Shutdown: the connection finishes the request in progress and closes; an idle one closes now. Any thread. */
+    void drain() {
+        draining = true;
+        CancelScope w = idleWait; // after the flag: a connection that set idleWait before reading it is cancelled here
+        if (w != null) {
+            w.cancel();
+        }
+    }
+
+    /** Serves {@code s} until it closes; returns with the socket closed and the handler slot returned. */
+    public void serve(Socket s, boolean drainingNow) {
+        assert state == ST_FREE && slot == null : "connection slot " + index + " reused while in state " + state;
+        socket = s;
+        eof = false;
+        readOutstanding = false;
+        read.clear().limit(0);
+        draining = drainingNow;
+        if (parser.isState(HttpParser.State.CLOSE) || parser.isState(HttpParser.State.CLOSED)) {
+            parser = newParser(); // the last connection ended in a refusal or a close
+        }
+        to(ST_HEAD);
+        try {
+            in = s.getInputStream();
+            out = s.getOutputStream();
+            TaskScope.supervise(scope -> {
+                scope.spawn("http-read-" + index, this::readLoop);
+                try {
+                    exchanges(scope);
+                } finally {
+                    to(ST_CLOSING);
+                    closeSocket();   // wakes the reader if it is in a read
+                    scope.cancel();  // and if it waits for a read request
+                }
+                return null;
+            }, (task, error) -> dispatch.internalError("http connection " + index + ", task " + task.name(), error));
+        } catch (IOException e) {
+            closeSocket();
+        } finally {
+            if (slot != null) {
+                returnSlot();
+            }
+            while (events.tryReceive() != null) {
+                // a stale READ from the reader's last read
+            }
+            while (readRequests.tryReceive() != null) {
+                // none expected; the reader is gone
+            }
+            idleWait = null;
+            socket = null;
+            in = null;
+            out = null;
+            head.reset();
+            if (state != ST_CLOSING) {
+                to(ST_CLOSING); // the streams could not be opened
+            }
+            to(ST_FREE);
+        }
+    }
+
+    /** Requests, one after another, until the connection is to close. */
+    private void exchanges(TaskScope scope) {
+        while (true) {
+            to(ST_HEAD);
+            if (!readHead()) {
+                return;
+            }
+            counters.requests.increment();
+            boolean close = head.wantsClose() || draining;
+            long contentLength = parser.getContentLength();
+            boolean hasBody = parser.isChunking() || contentLength > 0;
+            long headNs = Weft.nanoTime();
+            if (!hasBody && limits.healthPath().equals(head.path())
+                    && ("GET".equals(head.method()) || "HEAD".equals(head.method()))) {
+                if (!readRest(headNs + limits.bodyTimeoutNs())) {
+                    return;
+                }
+                counters.health.increment();
+                small.clear();
+                dispatch.health(small);
+                small.flip();
+                to(ST_WRITE);
+                if (!write(200, null, small, close, null, "application/json") || close) {
+                    return;
+                }
+                continue;
+            }
+            if (contentLength > limits.bodyBytesMax()) {
+                counters.badRequests.increment();
+                refuse(413, "request body of " + contentLength + " bytes exceeds bodyBytesMax (" + limits.bodyBytesMax()
+                        + "); send less, or raise HttpServerConfig.withBodyBytesMax");
+                return;
+            }
+            to(ST_ADMIT);
+            HandlerSlot s = admission.admit();
+            if (s == null) {
+                counters.rejected.increment();
+                long retry = admission.retryAfterSeconds();
+                smallText("server busy: all " + limits.handlersMax() + " handlers are in use and " + limits.queueMax()
+                        + " requests wait; retry after " + retry + " s");
+                to(ST_WRITE);
+                boolean closeNow = close || hasBody; // an unread body cannot be skipped cheaply
+                if (!write(503, null, small, closeNow, Long.toString(retry), null) || closeNow) {
+                    return;
+                }
+                if (!readRest(headNs + limits.bodyTimeoutNs())) {
+                    return;
+                }
+                continue;
+            }
+            slot = s;
+            s.lend();
+            long deadlineNs = headNs + limits.requestTimeoutNs();
+            s.begin(head, CancelScope.withDeadlineNs(deadlineNs).name("http request " + head.method() + " "
+                    + head.path()), deadlineNs);
+            to(ST_BODY);
+            if (hasBody && "100-continue".equalsIgnoreCase(head.field("Expect")) && !writeContinue()) {
+                return;
+            }
+            if (!readRest(headNs + limits.bodyTimeoutNs())) {
+                return;
+            }
+            s.body().flip();
+            to(ST_HANDLE);
+            scope.spawnOn(handlerLoop, "http-handler-" + s.index(), () -> runHandler(s));
+            awaitHandler(s);
+            if (s.outcome() == HandlerSlot.Outcome.DISCONNECTED) {
+                return;
+            }
+            to(ST_WRITE);
+            close |= draining; // shutdown began while the request was handled
+            boolean written = writeOutcome(s, close);
+            if (!written || close) {
+                return;
+            }
+        }
+    }
+
+    // ---- reading
+
+    /** Reads and parses a request head; false when the connection is to close (answered if need be). */
+    private boolean readHead() {
+        head.reset();
+        parser.reset();
+        headComplete = false;
+        messageComplete = false;
+        bodyTooLarge = false;
+        earlyEof = false;
+        badStatus = 0;
+        badReason = null;
+        boolean started = false;
+        long deadlineNs = Weft.nanoTime() + limits.idleTimeoutNs();
+        while (true) {
+            if (read.hasRemaining()) {
+                int before = read.position();
+                parser.parseNext(read);
+                if (!started && (read.position() > before || !parser.isStart())) {
+                    started = true;
+                    deadlineNs = Weft.nanoTime() + limits.headerTimeoutNs();
+                }
+                if (badStatus != 0) {
+                    counters.badRequests.increment();
+                    refuse(badStatus, "bad request: " + badReason);
+                    return false;
+                }
+                if (headComplete) {
+                    if (head.tooManyFields()) {
+                        counters.badRequests.increment();
+                        refuse(431, "request has more than " + limits.headerCountMax() + " header fields; send fewer,"
+                                + " or raise HttpServerConfig.withHeaderCountMax");
+                        return false;
+                    }
+                    return true;
+                }
+                if (read.hasRemaining()) {
+                    continue;
+                }
+            }
+            if (eof) {
+                return false; // a client that closes mid-head is gone; nothing to answer
+            }
+            requestRead();
+            assert readOutstanding : "the parser leaves no bytes behind, so there is room to read";
+            Event e;
+            if (started) {
+                e = await(deadlineNs);
+            } else {
+                CancelScope w = CancelScope.withDeadlineNs(deadlineNs).name("http idle connection " + index);
+                idleWait = w;
+                if (draining) { // after publishing idleWait: shutdown sets the flag, then cancels idleWait
+                    idleWait = null;
+                    return false;
+                }
+                e = w.call(events::receive);
+                idleWait = null;
+            }
+            if (e == null) {
+                if (started) {
+                    counters.slowClients.increment();
+                    refuse(408, "request head not received within the header timeout of "
+                            + limits.headerTimeoutNs() / 1_000_000 + " ms");
+                }
+                return false;
+            }
+            onEvent(e);
+        }
+    }
+
+    /** Parses the rest of the message (the body, if any, into the handler slot); false when closing. */
+    private boolean readRest(long deadlineNs) {
+        int stalls = 0;
+        while (true) {
+            int before = read.position();
+            parser.parseNext(read);
+            if (bodyTooLarge) {
+                counters.badRequests.increment();
+                refuse(413, "request body exceeds bodyBytesMax (" + limits.bodyBytesMax() + " bytes); send less, or"
+                        + " raise HttpServerConfig.withBodyBytesMax");
+                return false;
+            }
+            if (badStatus != 0) {
+                counters.badRequests.increment();
+                refuse(badStatus, "bad request: " + badReason);
+                return false;
+            }
+            if (earlyEof) {
+                if (eof) {
+                    return false; // the client closed mid-body: nobody to answer
+                }
+                // Jetty reports a malformed body (a bad chunk size) after the head as an early end of the message
+                counters.badRequests.increment();
+                refuse(400, "bad request: malformed body (a chunk size that is not hex, or a missing CRLF)");
+                return false;
+            }
+            if (messageComplete) {
+                return true;
+            }
+            if (read.hasRemaining()) {
+                stalls = read.position() == before ? stalls + 1 : 0;
+                if (stalls > PARSE_STALLS_MAX) {
+                    counters.badRequests.increment();
+                    refuse(400, "bad request: the parser made no progress");
+                    return false;
+                }
+                continue;
+            }
+            if (eof) {
+                return false;
+            }
+            requestRead();
+            Event e = await(deadlineNs);
+            if (e == null) {
+                counters.slowClients.increment();
+                refuse(408, "request body not received within the body timeout of " + limits.bodyTimeoutNs() / 1_000_000
+                        + " ms");
+                return false;
+            }
+            onEvent(e);
+        }
+    }
+
+    /** Asks the reader for more bytes into the free end of the buffer, if there is room and none is asked yet. */
+    private void requestRead() {
+        if (readOutstanding || eof) {
+            return;
+        }
+        if (!read.hasRemaining()) {
+            read.clear().limit(0);
+        } else if (read.limit() == read.capacity()) {
+            if (read.position() == 0) {
+                return; // full of unparsed (pipelined) bytes
+            }
+            read.compact().flip();
+        }
+        readOffset = read.limit();
+        readLength = read.capacity() - read.limit();
+        readOutstanding = true;
+        boolean posted = readRequests.trySend(Event.READ);
+        assert posted : "one read request at a time";
+    }
+
+    private void onEvent(Event e) {
+        assert e == Event.READ : "a handler event outside ST_HANDLE";
+        assert readOutstanding : "a read event without a request";
+        readOutstanding = false;
+        int n = readResult;
+        if (n < 0) {
+            eof = true;
+        } else {
+            read.limit(read.limit() + n);
+        }
+    }
+
+    /** The next event, or null at the deadline. */
+    private Event await(long deadlineNs) {
+        return CancelScope.withDeadlineNs(deadlineNs).name("http connection " + index).call(events::receive);
+    }
+
+    /** The reader task: one socket read per request, until end of stream or an error. */
+    private Void readLoop() {
+        byte[] a = read.array();
+        while (true) {
+            readRequests.receive();
+            int n;
+            try {
+                n = in.read(a, readOffset, readLength);
+            } catch (IOException e) {
+                n = -1; // reset, closed by us, or interrupted: the connection is gone either way
+            }
+            readResult = n;
+            boolean posted = events.trySend(Event.READ);
+            assert posted : "the event channel holds one read and one handler event";
+            if (n < 0) {
+                return null;
+            }
+        }
+    }
+
+    // ---- handling
+
+    /** The handler task. */
+    @SuppressWarnings("try") // the binding is held for its scope, never read
+    private Void runHandler(HandlerSlot s) {
+        try {
+            try (var binding = s.budget().bind()) {
+                s.scope().run(() -> dispatch.handle(s));
+            }
+            if (s.scope().cancelledCaught()) {
+                s.outcome(s.disconnected() ? HandlerSlot.Outcome.DISCONNECTED : HandlerSlot.Outcome.DEADLINE, null);
+            } else {
+                s.outcome(HandlerSlot.Outcome.OK, null);
+            }
+        } catch (MemoryLimitError e) {
+            s.outcome(HandlerSlot.Outcome.MEMORY, e.getMessage());
+        } catch (Cancelled c) {
+            if (c.reason() == CancelReason.MEMORY) {
+                Throwable why = c.getCause() != null ? c.getCause() : c;
+                s.outcome(HandlerSlot.Outcome.MEMORY, why.getMessage());
+            } else {
+                s.outcome(HandlerSlot.Outcome.DISCONNECTED, null); // the server is stopping: nothing is sent
+            }
+            throw c;
+        } catch (Throwable t) {
+            s.outcome(HandlerSlot.Outcome.FAILED, t.getClass().getName());
+            dispatch.report("http handler for " + s.head().method() + " " + s.head().path(), t);
+        } finally {
+            boolean posted = events.trySend(Event.HANDLER_DONE);
+            assert posted : "the event channel holds one read and one handler event";
+        }
+        return null;
+    }
+
+    /** Waits for the handler, reading on: an end of stream is a disconnect, which cancels the handler. */
+    private void awaitHandler(HandlerSlot s) {
+        requestRead(); // skipped when the buffer is full of pipelined bytes: then a disconnect is seen after
+        while (true) {
+            Event e = events.receive();
+            if (e == Event.HANDLER_DONE) {
+                return;
+            }
+            onEvent(e);
+            if (eof) {
+                if (!s.disconnected()) {
+                    s.markDisconnected();
+                    s.scope().cancel();
+                }
+            } else {
+                requestRead();
+            }
+        }
+    }
+
+    private void returnSlot() {
+        HandlerSlot s = slot;
+        slot = null;
+        HandlerSlot.Outcome o = s.outcome();
+        if (o == HandlerSlot.Outcome.DEADLINE) {
+            counters.cancelled.increment();
+            counters.deadlineExceeded.increment();
+        } else if (o == HandlerSlot.Outcome.DISCONNECTED) {
+            counters.cancelled.increment();
+            counters.disconnects.increment();
+        }
+        s.end();
+        if (!s.reclaim()) {
+            counters.slotsUnbacked.increment();
+        }
+        admission.release(s);
+    }
+
+    // ---- writing
+
+    private boolean writeOutcome(HandlerSlot s, boolean close) {
+        HandlerSlot.Outcome o = s.outcome();
+        String failure = s.failure();
+        assert o != null && o != HandlerSlot.Outcome.DISCONNECTED : "no response for outcome " + o;
+        if (o == HandlerSlot.Outcome.OK) {
+            counters.served.increment();
+            boolean ok = write(s.status(), s, s.response().flip(), close, null, null);
+            returnSlot(); // after the write: the body is the slot's buffer
+            return ok;
+        }
+        returnSlot(); // before the write: an error body is the connection's, and the client sees the slot free
+        return switch (o) {
+            case OK -> throw new AssertionError("handled above");
+            case DEADLINE -> {
+                smallText("request deadline of " + limits.requestTimeoutNs() / 1_000_000 + " ms exceeded: the handler"
+                        + " was cancelled and its cleanup ran");
+                yield write(504, null, small, close, null, null);
+            }
+            case MEMORY -> {
+                counters.memoryFailures.increment();
+                smallText("handler memory budget exceeded (this request alone failed): " + failure);
+                yield write(507, null, small, close, null, null);
+            }
+            case FAILED -> {
+                counters.handlerFailures.increment();
+                smallText("the handler failed (" + failure + "); the server's error handler has the details");
+                yield write(500, null, small, close, null, null);
+            }
+            case DISCONNECTED -> false;
+        };
+    }
+
+    private void smallText(String text) {
+        small.clear();
+        byte[] b = text.getBytes(StandardCharsets.UTF_8);
+        small.put(b, 0, Math.min(b.length, small.capacity() - 1));
+        small.put((byte) '\n');
+        small.flip();
+    }
+
+    /** Answers a refused request with {@code status}, then closes after a lingering read (see {@link #linger}). */
+    private void refuse(int status, String text) {
+        if (slot != null) {
+            returnSlot(); // first: the client that reads the refusal finds the slot free
+        }
+        smallText(text);
+        to(ST_WRITE);
+        if (write(status, null, small, true, null, null)) {
+            linger();
+        }
+    }
+
+    /**
+     * After an error response on a connection that still has unread input: stop sending, then discard input
+     * (at most {@link #LINGER_BYTES_MAX}, for at most a second) so closing does not reset the connection
+     * before the client read the answer.
+     */
+    private void linger() {
+        try {
+            socket.shutdownOutput();
+        } catch (IOException e) {
+            return;
+        }
+        long deadlineNs = Weft.nanoTime() + LINGER_NS;
+        int discarded = 0;
+        while (!eof && discarded < LINGER_BYTES_MAX) {
+            discarded += read.remaining();
+            read.position(read.limit());
+            requestRead();
+            Event e = await(deadlineNs);
+            if (e == null) {
+                return;
+            }
+            onEvent(e);
+        }
+    }
+
+    private boolean writeContinue() {
+        small.clear();
+        small.flip();
+        return writer.writeInterim(out, limits.writeTimeoutNs());
+    }
+
+    /** Writes one response; false if the connection broke or the write timed out. */
+    private boolean write(int status, HandlerSlot fields, ByteBuffer body, boolean close, String retryAfter,
+            String contentType) {
+        boolean headRequest = "HEAD".equals(head.method());
+        String type = contentType != null ? contentType : fields == null ? "text/plain; charset=utf-8" : null;
+        return writer.write(out, status, fields, body, close, retryAfter, type, headRequest, limits.writeTimeoutNs());
+    }
+
+    private void closeSocket() {
+        Socket s = socket;
+        if (s != null) {
+            try {
+                s.close();
+            } catch (IOException ignored) {
+                // closing a broken socket: nothing to do
+            }
+        }
+    }
+
+    /** Jetty's parser callbacks, on the connection task (the parser runs there). */
+    private final class ParseEvents implements HttpParser.RequestHandler {
+        @Override
+        public void startRequest(String method, String uri, HttpVersion version) {
+            head.start(method, uri, version == HttpVersion.HTTP_1_0);
+        }
+
+        @Override
+        public void parsedHeader(HttpField field) {
+            head.add(field.getName(), field.getValue());
+        }
+
+        @Override
+        public boolean headerComplete() {
+            headComplete = true;
+            return true;
+        }
+
+        @Override
+        public boolean content(ByteBuffer content) {
+            HandlerSlot s = slot;
+            if (s == null || s.body().remaining() < content.remaining()) {
+                bodyTooLarge = true;
+                return true;
+            }
+            s.body().put(content);
+            return false;
+        }
+
+        @Override
+        public boolean contentComplete() {
+            return false;
+        }
+
+        @Override
+        public boolean messageComplete() {
+            messageComplete = true;
+            return true;
+        }
+
+        @Override
+        public void earlyEOF() {
+            earlyEof = true;
+        }
+
+        @Override
+        public void badMessage(HttpException failure) {
+            badStatus = failure.getCode();
+            badReason = failure.getReason();
+        }
+    }
+}

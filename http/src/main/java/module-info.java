@@ -1,0 +1,12 @@
+/**
+ * Weft's HTTP/1.1 server: {@link dev.weft.http}. Connections and handlers are Weft tasks; the server's memory
+ * is a committed {@link dev.weft.memory.MemoryPlan}; parsing and generation are Jetty's ({@code jetty-http}).
+ * Machinery in {@code dev.weft.http.internal}, not exported.
+ */
+module dev.weft.http {
+    requires transitive dev.weft;
+    requires org.eclipse.jetty.http;
+    exports dev.weft.http;
+    // the example endpoints, outside dev.weft.** so that the Weft agent instruments them (it never touches Weft)
+    exports example.http;
+}
