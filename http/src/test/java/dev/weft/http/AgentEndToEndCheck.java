@@ -123,20 +123,31 @@ class AgentEndToEndCheck {
                 awaitBusy(c.port); // the handler spins
             } // the client goes away
             assertThat(c.awaitLine("cpu: cleanup ran")).contains("(client gone)");
-            assertThat(get(c.port, "/health").body()).contains("\"busy\":0", "\"disconnects\":1");
+            // the slot is released and the disconnect counted just after the cleanup prints its line
+            awaitHealth(c.port, "\"busy\":0", "\"disconnects\":1");
         }
     }
 
     /** Until the health lane reports a busy handler (it answers while handlers spin: they are on another carrier). */
     private static void awaitBusy(int port) throws Exception {
+        awaitHealth(port, "\"busy\":1");
+    }
+
+    /** Until the health lane's JSON contains every fragment, within the bound. */
+    private static void awaitHealth(int port, String... fragments) throws Exception {
         long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND);
         String body = "";
         while (System.nanoTime() < end) {
             body = get(port, "/health").body();
-            if (body.contains("\"busy\":1")) {
+            boolean all = true;
+            for (String f : fragments) {
+                all &= body.contains(f);
+            }
+            if (all) {
                 return;
             }
         }
-        throw new AssertionError("no handler became busy within " + BOUND + " s: " + body);
+        throw new AssertionError("the health lane did not report " + String.join(" and ", fragments) + " within "
+                + BOUND + " s: " + body);
     }
 }
