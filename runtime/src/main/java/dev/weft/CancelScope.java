@@ -1,6 +1,7 @@
 package dev.weft;
 
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * A region of code that can be cancelled as a unit, explicitly or by a deadline; Trio's cancel scopes
@@ -124,6 +125,30 @@ public sealed interface CancelScope permits CancelScopeImpl {
      * caught (check {@link #cancelledCaught()}).
      */
     <T, X extends Throwable> T call(ThrowingCallable<T, X> body) throws X;
+
+    /**
+     * Enters the scope and returns {@code body}'s result, or empty if this scope's cancellation was caught: a
+     * result that cannot be confused with {@code null} (Kotlin's {@code withTimeoutOrNull}, without the null).
+     *
+     * {@snippet class=dev.weft.snippets.CancelScopeSnippets region=call-optional}
+     *
+     * @throws NullPointerException if {@code body} returned {@code null} (empty means cancelled; return a value,
+     *                              or use {@link #call} and {@link #cancelledCaught()})
+     */
+    default <T, X extends Throwable> Optional<T> callOptional(ThrowingCallable<? extends T, X> body) throws X {
+        if (body == null) {
+            throw new NullPointerException("body is null; pass a lambda: scope.callOptional(() -> fetch(url))");
+        }
+        T result = call(body);
+        if (cancelledCaught()) {
+            return Optional.empty();
+        }
+        if (result == null) {
+            throw new NullPointerException("the body of callOptional returned null, which would read as 'cancelled';"
+                    + " return a value, or use call and check cancelledCaught()");
+        }
+        return Optional.of(result);
+    }
 
     /** Cancels the scope. Idempotent; any thread; effective even before the scope is entered. */
     void cancel();

@@ -2,6 +2,9 @@ package dev.weft;
 
 import dev.weft.internal.cancel.Park;
 import dev.weft.internal.cancel.WaitQueue;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Optional;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -28,7 +31,9 @@ import java.util.concurrent.locks.ReentrantLock;
  *
  * <h2>Cancellation</h2>
  * {@link #send} and {@link #receive} are cancellation points, always (also when they would not wait); a
- * cancelled {@code send} did not enqueue its element, a cancelled {@code receive} took nothing.
+ * cancelled {@code send} did not enqueue its element, a cancelled {@code receive} took nothing. Their timed forms
+ * {@link #send(Object, Duration)} and {@link #receive(Duration)} give up when the timeout passes on the runtime
+ * clock (a {@link VirtualClock} in tests), and {@link Select} waits on several channels at once.
  * {@link #trySend} and {@link #tryReceive} never wait and are not cancellation points.
  *
  * <h2>Memory consistency effects</h2>
@@ -56,6 +61,15 @@ public final class Channel<T> {
     /** Parked senders / receivers; bounded by the number of threads. Added to under lock. */
     private final WaitQueue senders = new WaitQueue(lock);
     private final WaitQueue receivers = new WaitQueue(lock);
+    /**
+     * Nodes of the {@link Select}s waiting on this channel, woken (not dequeued) by every send and by close; one
+     * per selecting thread. Guarded by lock; null until the first select.
+     */
+    private WaitQueue.Node[] selectors;
+    /** Entries used in {@link #selectors}. Guarded by lock. */
+    private int selectorCount;
+    /** What {@link #pollForSelect()} returns for a channel that is closed and drained. */
+    static final Object DRAINED = new Object();
 
     private Channel(int capacity) {
         items = new Object[capacity];
@@ -91,6 +105,24 @@ public final class Channel<T> {
 
     /** Sends {@code item}, waiting while the channel is full. A cancellation point. */
     public void send(T item) {
+        boolean sent = sendUntil(item, Park.NO_DEADLINE);
+        assert sent : "an untimed send returned without sending";
+    }
+
+    /**
+     * Sends {@code item}, waiting while the channel is full, at most {@code timeout} on the runtime clock
+     * ({@code BlockingQueue.offer(e, timeout)}). A cancellation point.
+     *
+     * @return true if sent, false if the timeout passed first (the element was not enqueued)
+     */
+    public boolean send(T item, Duration timeout) {
+        long timeoutNs = CancelScopeImpl.checkTimeout(timeout);
+        TaskImpl<?> me = TaskImpl.current();
+        long nowNs = me != null ? me.nanoTime() : System.nanoTime();
+        return sendUntil(item, saturatedAdd(nowNs, timeoutNs));
+    }
+
+    private boolean sendUntil(T item, long deadlineNs) {
         if (item == null) {
             throw new NullPointerException("channels do not carry null");
         }
@@ -102,6 +134,7 @@ public final class Channel<T> {
         while (true) {
             WaitQueue.Node wakeReceiver;
             WaitQueue.Node wakeSender = null;
+            WaitQueue.Node[] wakeSelectors = null;
             lock.lock();
             try {
                 if (closed) {
@@ -115,6 +148,7 @@ public final class Channel<T> {
                     items[(head + count) % items.length] = item;
                     count++;
                     wakeReceiver = receivers.signalOne();
+                    wakeSelectors = selectorsToWake();
                     if (count < items.length) {
                         wakeSender = senders.signalOne(); // room left: the next sender need not wait
                     }
@@ -127,10 +161,18 @@ public final class Channel<T> {
                 // Wake outside the lock: the woken task must not find the lock held.
                 WaitQueue.wake(wakeReceiver);
                 WaitQueue.wake(wakeSender);
-                return;
+                signalSelectors(wakeSelectors);
+                return true;
             }
-            Park.await(me, node, Park.NO_DEADLINE, Park.CANCELLABLE);
+            if (Park.await(me, node, deadlineNs, Park.CANCELLABLE) == Park.TIMED_OUT) {
+                return false; // Park left the queue, passing on a signal that raced the timeout
+            }
         }
+    }
+
+    private static long saturatedAdd(long a, long b) {
+        long r = a + b;
+        return ((a ^ r) & (b ^ r)) < 0 ? Park.NO_DEADLINE - 1 : r;
     }
 
     /** Sends without waiting; returns false if full. Not a cancellation point. */
@@ -139,6 +181,7 @@ public final class Channel<T> {
             throw new NullPointerException("channels do not carry null");
         }
         WaitQueue.Node wake;
+        WaitQueue.Node[] wakeSelectors;
         lock.lock();
         try {
             if (closed) {
@@ -150,10 +193,12 @@ public final class Channel<T> {
             items[(head + count) % items.length] = item;
             count++;
             wake = receivers.signalOne();
+            wakeSelectors = selectorsToWake();
         } finally {
             lock.unlock();
         }
         WaitQueue.wake(wake);
+        signalSelectors(wakeSelectors);
         return true;
     }
 
@@ -163,6 +208,27 @@ public final class Channel<T> {
      * @throws ChannelClosedException once the channel is closed and drained
      */
     public T receive() {
+        T item = receiveUntil(Park.NO_DEADLINE);
+        assert item != null : "an untimed receive returned nothing";
+        return item;
+    }
+
+    /**
+     * Receives the oldest element, waiting while the channel is empty, at most {@code timeout} on the runtime
+     * clock. A cancellation point.
+     *
+     * @return the element, or empty if the timeout passed first (nothing was taken)
+     * @throws ChannelClosedException once the channel is closed and drained
+     */
+    public Optional<T> receive(Duration timeout) {
+        long timeoutNs = CancelScopeImpl.checkTimeout(timeout);
+        TaskImpl<?> me = TaskImpl.current();
+        long nowNs = me != null ? me.nanoTime() : System.nanoTime();
+        return Optional.ofNullable(receiveUntil(saturatedAdd(nowNs, timeoutNs)));
+    }
+
+    /** The oldest element, waiting until {@code deadlineNs}; null if it passed. */
+    private T receiveUntil(long deadlineNs) {
         TaskImpl<?> me = TaskImpl.current();
         if (me != null) {
             me.checkpoint();
@@ -195,7 +261,78 @@ public final class Channel<T> {
                 WaitQueue.wake(wakeReceiver);
                 return item;
             }
-            Park.await(me, node, Park.NO_DEADLINE, Park.CANCELLABLE);
+            if (Park.await(me, node, deadlineNs, Park.CANCELLABLE) == Park.TIMED_OUT) {
+                return null; // Park left the queue, passing on a signal that raced the timeout
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------- Select's side
+
+    /** Registers a selecting thread's node: every send and the close signal it until it is removed. */
+    void addSelector(WaitQueue.Node node) {
+        lock.lock();
+        try {
+            if (selectors == null) {
+                selectors = new WaitQueue.Node[4];
+            } else if (selectorCount == selectors.length) {
+                selectors = Arrays.copyOf(selectors, selectorCount * 2); // bound: one per selecting thread
+            }
+            selectors[selectorCount++] = node;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes a node {@link #addSelector} registered. */
+    void removeSelector(WaitQueue.Node node) {
+        lock.lock();
+        try {
+            for (int i = 0; i < selectorCount; i++) {
+                if (selectors[i] == node) {
+                    selectors[i] = selectors[--selectorCount];
+                    selectors[selectorCount] = null;
+                    return;
+                }
+            }
+            assert false : "a select removed a node it did not register";
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * For {@link Select}: the oldest element without waiting, null if empty, {@link #DRAINED} if closed and
+     * drained. Not a cancellation point.
+     */
+    Object pollForSelect() {
+        WaitQueue.Node wake;
+        T item;
+        lock.lock();
+        try {
+            if (count == 0) {
+                return closed ? DRAINED : null;
+            }
+            item = take();
+            wake = senders.signalOne();
+        } finally {
+            lock.unlock();
+        }
+        WaitQueue.wake(wake);
+        return item;
+    }
+
+    /** The selectors to signal after the lock is released, or null if none. Under lock. */
+    private WaitQueue.Node[] selectorsToWake() {
+        assert lock.isHeldByCurrentThread();
+        return selectorCount == 0 ? null : Arrays.copyOf(selectors, selectorCount);
+    }
+
+    private static void signalSelectors(WaitQueue.Node[] nodes) {
+        if (nodes != null) {
+            for (WaitQueue.Node n : nodes) {
+                Park.signal(n); // a node in no queue: marked, unparked; the select re-checks its channels
+            }
         }
     }
 
@@ -243,16 +380,19 @@ public final class Channel<T> {
     public void close() {
         WaitQueue.Node[] s;
         WaitQueue.Node[] r;
+        WaitQueue.Node[] sel;
         lock.lock();
         try {
             closed = true;
             s = senders.signalAll();
             r = receivers.signalAll();
+            sel = selectorsToWake();
         } finally {
             lock.unlock();
         }
         WaitQueue.wakeAll(s);
         WaitQueue.wakeAll(r);
+        signalSelectors(sel);
     }
 
     /** Whether {@link #close()} was called. */

@@ -18,6 +18,11 @@ public final class TaskFailedException extends RuntimeException {
         this.taskName = taskName;
     }
 
+    TaskFailedException(String taskName, String message, Throwable cause) {
+        super(message, cause);
+        this.taskName = taskName;
+    }
+
     /** The name of the task that failed. */
     public String taskName() {
         return taskName;

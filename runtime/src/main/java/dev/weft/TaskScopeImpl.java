@@ -5,6 +5,10 @@ import dev.weft.internal.cancel.WaitQueue;
 import dev.weft.internal.loop.Scheduler;
 import dev.weft.internal.task.TaskHandle;
 import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 
 /**
@@ -63,7 +67,89 @@ final class TaskScopeImpl implements TaskScope, TaskHandle.Scope {
         cancelScope.subject = this;
     }
 
+    /** What {@link #openRaw} returns when the scope absorbed its cancellation before the body returned. */
+    private static final Object ABSORBED = new Object();
+
     static <T, X extends Throwable> T open(ScopeBody<T, X> body, boolean supervising,
+            BiConsumer<Task<?>, Throwable> onFailure) throws X {
+        Object r = openRaw(body, supervising, onFailure);
+        @SuppressWarnings("unchecked")
+        T result = r == ABSORBED ? null : (T) r;
+        return result;
+    }
+
+    /** {@link TaskScope#runOptional}: empty for an absorbed cancellation, NullPointerException for a null result. */
+    static <T, X extends Throwable> Optional<T> openOptional(ScopeBody<? extends T, X> body) throws X {
+        Object r = openRaw(body, false, null);
+        if (r == ABSORBED) {
+            return Optional.empty();
+        }
+        if (r == null) {
+            throw new NullPointerException("the body of TaskScope.runOptional returned null, which would read as"
+                    + " 'cancelled'; return a value, or use TaskScope.run and check cancelScope().cancelledCaught()");
+        }
+        @SuppressWarnings("unchecked")
+        T result = (T) r;
+        return Optional.of(result);
+    }
+
+    /** {@link TaskScope#firstSuccess}: every body a child; the first success cancels the scope and wins. */
+    static <T> T firstSuccess(List<? extends ThrowingCallable<? extends T, ? extends Exception>> bodies) {
+        if (bodies == null || bodies.isEmpty()) {
+            throw new IllegalArgumentException("firstSuccess needs at least one body, got "
+                    + (bodies == null ? "null" : "none") + "; pass the alternatives to race");
+        }
+        for (int i = 0; i < bodies.size(); i++) {
+            if (bodies.get(i) == null) {
+                throw new NullPointerException("firstSuccess body " + i + " is null; pass a lambda: () -> fetch(a)");
+            }
+        }
+        int n = bodies.size();
+        AtomicBoolean won = new AtomicBoolean();
+        Object[] winner = new Object[1];      // written by the winning child before it cancels the scope
+        Throwable[] failures = new Throwable[n]; // slot i written by child i only; read after the scope joined them
+        TaskScope.run(scope -> {
+            for (int i = 0; i < n; i++) {
+                int index = i;
+                ThrowingCallable<? extends T, ? extends Exception> body = bodies.get(i);
+                scope.spawn("firstSuccess-" + i, () -> {
+                    T value;
+                    try {
+                        value = body.call();
+                    } catch (Exception e) {
+                        failures[index] = e; // a loser's failure (or its InterruptedException once cancelled)
+                        return;
+                    }
+                    if (won.compareAndSet(false, true)) {
+                        winner[0] = value;
+                        scope.cancel(); // absorbed by this scope: the others stop, their cleanup runs
+                    }
+                });
+            }
+        });
+        if (won.get()) {
+            @SuppressWarnings("unchecked")
+            T value = (T) winner[0];
+            return value;
+        }
+        TaskFailedException all = null;
+        for (int i = 0; i < n; i++) {
+            Throwable f = failures[i];
+            if (f == null) {
+                continue;
+            }
+            if (all == null) {
+                all = new TaskFailedException("firstSuccess-" + i, "every one of the " + n + " bodies of firstSuccess"
+                        + " failed; the first failure (body " + i + ") is the cause, the others are suppressed", f);
+            } else {
+                all.addSuppressed(f);
+            }
+        }
+        assert all != null : "firstSuccess ended with no winner and no failure";
+        throw all;
+    }
+
+    private static <T, X extends Throwable> Object openRaw(ScopeBody<T, X> body, boolean supervising,
             BiConsumer<Task<?>, Throwable> onFailure) throws X {
         if (body == null) {
             throw new NullPointerException("body is null; pass a lambda: TaskScope.run(scope -> { ...; return x; })");
@@ -111,7 +197,7 @@ final class TaskScopeImpl implements TaskScope, TaskHandle.Scope {
         if (cancelled != null && !absorbed) {
             throw cancelled;
         }
-        return bodyCancelled != null ? null : result;
+        return bodyCancelled != null ? ABSORBED : result;
     }
 
     /** Builds the exception run() throws: the first failure, later ones suppressed; null if none. */
@@ -244,6 +330,184 @@ final class TaskScopeImpl implements TaskScope, TaskHandle.Scope {
     @Override
     public <T> Task<T> spawn(String name, ThrowingCallable<T, ? extends Exception> body) {
         return spawnInternal(null, name, body);
+    }
+
+    @Override
+    public Task<Void> spawn(ThrowingRunnable<? extends Exception> body) {
+        return spawnInternal(null, null, voidBody(body));
+    }
+
+    @Override
+    public Task<Void> spawn(String name, ThrowingRunnable<? extends Exception> body) {
+        return spawnInternal(null, name, voidBody(body));
+    }
+
+    @Override
+    public Task<Void> spawnOn(Loop loop, String name, ThrowingRunnable<? extends Exception> body) {
+        if (loop == null) {
+            throw new NullPointerException("loop is null; pass one of Weft.loops() or Weft.stealingPool()");
+        }
+        return spawnInternal(runtime.schedulerOf(loop), name, voidBody(body));
+    }
+
+    private static ThrowingCallable<Void, Exception> voidBody(ThrowingRunnable<? extends Exception> body) {
+        if (body == null) {
+            throw new NullPointerException("body is null; pass a lambda: scope.spawn(() -> work())");
+        }
+        return () -> {
+            body.run();
+            return null;
+        };
+    }
+
+    @Override
+    public <T> T start(String name, StartBody<T, ? extends Exception> body) {
+        if (body == null) {
+            throw new NullPointerException("body is null; pass a lambda: scope.start(\"server\", status -> {"
+                    + " listen(); status.started(port); serve(); })");
+        }
+        TaskImpl<?> me = TaskImpl.currentOrThrow("TaskScope.start");
+        Startup<T> status = new Startup<>(me);
+        TaskImpl<?> child = (TaskImpl<?>) spawnInternal(null, name, () -> {
+            status.child = TaskImpl.current();
+            Throwable failure = null;
+            try {
+                body.run(status);
+            } catch (Throwable t) {
+                failure = t;
+                throw t;
+            } finally {
+                status.childEnded(failure);
+            }
+            return null;
+        });
+        return status.await(child);
+    }
+
+    /**
+     * The {@link TaskStatus} of one {@link #start}: the starter waits until the child reports ready or ends.
+     *
+     * <p>State table ({@link #state}, guarded by {@code this}):
+     * <pre>
+     *   state \ event   started(v) (child)        child ended (child)          starter cancelled (starter)
+     *   SU_WAITING      SU_STARTED, wake starter  SU_ENDED, wake starter        cancel the child
+     *   SU_STARTED      IllegalStateException     -                             -
+     *   SU_ENDED        -                         -                             -
+     * </pre>
+     */
+    static final class Startup<T> implements TaskStatus<T> {
+        /** The child has not reported yet. */
+        static final int SU_WAITING = 0;
+        /** The child called started(value). */
+        static final int SU_STARTED = 1;
+        /** The child ended without calling started. */
+        static final int SU_ENDED = 2;
+
+        private final TaskImpl<?> starter;
+        /** The child's task; written by the child before its body runs, read by the child. */
+        TaskImpl<?> child;
+        /** See the state table. Guarded by this. */
+        private int state = SU_WAITING;
+        /** The value passed to started. Written by the child under this, read by the starter after SU_STARTED. */
+        private T value;
+        /** The starter's node while it waits, or null. Guarded by this. */
+        private WaitQueue.Node waiter;
+        /** What ended the child before it called started (null: it returned). Guarded by this. */
+        private Throwable endedBy;
+
+        Startup(TaskImpl<?> starter) {
+            this.starter = starter;
+        }
+
+        @Override
+        public void started(T v) {
+            if (TaskImpl.current() != child) {
+                throw new IllegalStateException("started() must be called by the started task itself ('"
+                        + (child == null ? "not running yet" : child.name()) + "'), not by '"
+                        + (TaskImpl.current() == null ? Thread.currentThread().getName() : TaskImpl.current().name())
+                        + "'; pass the status to no other task");
+            }
+            WaitQueue.Node wake;
+            synchronized (this) {
+                if (state != SU_WAITING) {
+                    throw new IllegalStateException("started() called twice by task '" + child.name()
+                            + "'; report ready once");
+                }
+                value = v;
+                state = SU_STARTED;
+                wake = waiter;
+                waiter = null;
+            }
+            if (wake != null) {
+                Park.signal(wake);
+            }
+        }
+
+        /** The child's body ended, by {@code failure} or normally (null). Child's thread. */
+        void childEnded(Throwable failure) {
+            WaitQueue.Node wake;
+            synchronized (this) {
+                if (state != SU_WAITING) {
+                    return;
+                }
+                state = SU_ENDED;
+                endedBy = failure;
+                wake = waiter;
+                waiter = null;
+            }
+            if (wake != null) {
+                Park.signal(wake);
+            }
+        }
+
+        /** The starter's wait: a cancellation point; cancels the child if the starter is cancelled first. */
+        T await(TaskImpl<?> childTask) {
+            assert TaskImpl.current() == starter : "start() waits on the starter's thread";
+            WaitQueue.Node node = new WaitQueue.Node();
+            boolean done = false;
+            try {
+                while (true) {
+                    synchronized (this) {
+                        if (state == SU_STARTED) {
+                            done = true;
+                            return value;
+                        }
+                        if (state == SU_ENDED) {
+                            done = true;
+                            break;
+                        }
+                        waiter = node;
+                    }
+                    Park.await(starter, node, Park.NO_DEADLINE, Park.CANCELLABLE);
+                    synchronized (this) {
+                        waiter = null;
+                    }
+                    node.reset();
+                }
+            } finally {
+                if (!done) {
+                    synchronized (this) {
+                        waiter = null;
+                    }
+                    childTask.cancel(); // started for a caller that left: Trio cancels it too
+                }
+            }
+            // ended without calling started: report how
+            Throwable failure;
+            synchronized (this) {
+                failure = endedBy;
+            }
+            String name = childTask.name();
+            if (failure instanceof Cancelled) {
+                throw new CancellationException("task '" + name + "' was cancelled before it called started()");
+            }
+            if (failure != null) {
+                throw new TaskFailedException(name, "task '" + name + "' failed before it called started(): "
+                        + failure, failure);
+            }
+            throw new IllegalStateException("task '" + name + "' returned without calling status.started(); call"
+                    + " it once the task is ready (Trio's task_status.started())");
+        }
     }
 
     @Override

@@ -147,9 +147,32 @@ public final class Weft {
         return new Options();
     }
 
-    /** Runs {@code main} as the root task with default options. */
+    /** Runs {@code main} as the root task with default options and returns its result. */
     public static <T, X extends Throwable> T run(ThrowingCallable<T, X> main) throws X {
         return run(options(), main);
+    }
+
+    /**
+     * Runs {@code main}, a body with no result, as the root task with default options: {@code Weft.run(() -> {
+     * ... })} needs no {@code return null;}. A lambda whose body returns a value selects
+     * {@link #run(ThrowingCallable)} instead.
+     *
+     * @throws Cancelled if the root task was cancelled (Ctrl-C, timeout)
+     * @throws X         the root task's own failure
+     */
+    public static <X extends Throwable> void run(ThrowingRunnable<X> main) throws X {
+        run(options(), main);
+    }
+
+    /** As {@link #run(Options, ThrowingCallable)}, for a body with no result. */
+    public static <X extends Throwable> void run(Options options, ThrowingRunnable<X> main) throws X {
+        if (main == null) {
+            throw new NullPointerException("main is null; pass the program body: Weft.run(() -> { ... })");
+        }
+        run(options, () -> {
+            main.run();
+            return null;
+        });
     }
 
     /**

@@ -16,4 +16,16 @@ final class Runs {
     static <T, X extends Throwable> T loops(int n, ThrowingCallable<T, X> main) throws X {
         return Weft.run(Weft.options().loops(n).handleSigint(false), main);
     }
+
+    static <X extends Throwable> void oneLoop(ThrowingRunnable<X> main) throws X {
+        Weft.run(Weft.options().loops(1).handleSigint(false), main);
+    }
+
+    static <X extends Throwable> void oneLoop(VirtualClock clock, ThrowingRunnable<X> main) throws X {
+        Weft.run(Weft.options().loops(1).clock(clock).handleSigint(false), main);
+    }
+
+    static <X extends Throwable> void loops(int n, ThrowingRunnable<X> main) throws X {
+        Weft.run(Weft.options().loops(n).handleSigint(false), main);
+    }
 }

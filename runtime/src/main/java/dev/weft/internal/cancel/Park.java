@@ -178,7 +178,11 @@ public final class Park {
         }
     }
 
-    /** Signals a node that is in no queue (one waiter, one waker: a job's completion) and unparks its thread. */
+    /**
+     * Signals a node that is in no queue and unparks its thread: one waiter and one waker (a job's completion), or
+     * one waiter and several wakers that each may signal it (a select's node, signalled by every channel it waits
+     * on; a second mark is harmless and the waiter re-checks its condition).
+     */
     public static void signal(WaitQueue.Node node) {
         node.markSignalled();
         LockSupport.unpark(node.thread);
