@@ -7,9 +7,7 @@ import dev.weft.internal.cancel.Park;
  * {@code synchronized} code) on a separate bounded pool of platform threads, while the task waits,
  * cancellably.
  *
- * {@snippet :
- * byte[] data = Blocking.call(() -> Files.readAllBytes(path));
- * }
+ * {@snippet class=dev.weft.snippets.RuntimeSnippets region=blocking}
  *
  * <h2>Cancellation</h2>
  * A cancellation point. If the task is cancelled while the call runs, the pool thread is interrupted

@@ -7,13 +7,7 @@ import java.util.Optional;
  * A region of code that can be cancelled as a unit, explicitly or by a deadline; Trio's cancel scopes
  * in Java.
  *
- * {@snippet :
- * // Give up on the fetch after 2 s and continue with a fallback.
- * CancelScope scope = CancelScope.withTimeout(Duration.ofSeconds(2));
- * String page = scope.call(() -> fetch(url));       // null if the deadline cancelled it
- * if (scope.cancelledCaught()) {
- *     page = cachedCopy(url);
- * }
+ * {@snippet class=dev.weft.snippets.CancelScopeSnippets region=cancel-scope}
  *
  * // Raise instead of continuing:
  * String strict = CancelScope.failAfter(Duration.ofSeconds(2), () -> fetch(url));

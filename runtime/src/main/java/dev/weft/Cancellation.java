@@ -6,12 +6,7 @@ import dev.weft.internal.cancel.PendingCancels;
  * Static entry points to cancellation: explicit checkpoints and a cancellation query. (The checks the Weft agent
  * compiles into bytecode call {@code dev.weft.abi.AgentHooks}, which is not for application code.)
  *
- * {@snippet :
- * for (Row row : rows) {
- *     Cancellation.checkpoint();   // raises Cancelled here if the task was cancelled
- *     process(row);
- * }
- * }
+ * {@snippet class=dev.weft.snippets.RuntimeSnippets region=checkpoint}
  *
  * <p>The rule for cancellation points: an operation either always is one or never is. Checkpoints,
  * every Weft wait, and agent-compiled back-edges are; scope entry and exit, spawning and context

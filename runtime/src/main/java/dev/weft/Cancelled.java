@@ -4,17 +4,7 @@ package dev.weft;
  * Thrown at a cancellation point inside a cancelled {@link CancelScope}; the scope that was cancelled
  * catches it and execution continues after that scope.
  *
- * {@snippet :
- * CancelScope scope = CancelScope.withTimeout(Duration.ofMillis(50));
- * scope.run(() -> {
- *     try {
- *         Weft.sleep(Duration.ofSeconds(10));      // raises Cancelled after 50 ms
- *     } finally {
- *         System.out.println("cleanup runs");
- *     }
- * });
- * assert scope.cancelledCaught();                  // absorbed: we continue here
- * }
+ * {@snippet class=dev.weft.snippets.CancelScopeSnippets region=cancelled}
  *
  * <p>{@code Cancelled} extends {@link Error}, not {@link Exception}, for the reason Python made
  * {@code CancelledError} a {@code BaseException}: {@code catch (Exception e)} in library code must not

@@ -10,24 +10,7 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * A bounded FIFO channel between tasks; the way to hand work across tasks and loops.
  *
- * {@snippet :
- * Channel<String> jobs = Channel.create(16);
- * TaskScope.run(scope -> {
- *     scope.spawn("producer", () -> {
- *         for (String j : List.of("a", "b", "c")) jobs.send(j);   // waits while full
- *         jobs.close();
- *         return null;
- *     });
- *     scope.spawn("consumer", () -> {
- *         try {
- *             while (true) handle(jobs.receive());              // waits while empty
- *         } catch (ChannelClosedException done) {
- *             return null;
- *         }
- *     });
- *     return null;
- * });
- * }
+ * {@snippet class=dev.weft.snippets.PrimitiveSnippets region=channel}
  *
  * <h2>Cancellation</h2>
  * {@link #send} and {@link #receive} are cancellation points, always (also when they would not wait); a

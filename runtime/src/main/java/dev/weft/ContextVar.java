@@ -7,19 +7,7 @@ import java.util.Objects;
  * task starts with a snapshot of its parent's context taken at spawn; the value travels with the task
  * across loops and carrier threads.
  *
- * {@snippet :
- * static final ContextVar<String> REQUEST_ID = ContextVar.withDefault("request-id", "-");
- *
- * try (var binding = REQUEST_ID.bind("r-42")) {      // scoped: restored when the block ends
- *     TaskScope.run(scope -> {
- *         scope.spawn(() -> log(REQUEST_ID.get()));  // "r-42": the child got a snapshot at spawn
- *         return null;
- *     });
- * }
- *
- * ContextVar.Token<String> token = REQUEST_ID.set("r-43");   // or set and reset by token
- * try { handle(); } finally { REQUEST_ID.reset(token); }
- * }
+ * {@snippet class=dev.weft.snippets.RuntimeSnippets region=context-var}
  *
  * <h2>Semantics</h2>
  * Setting a variable changes only the current task's context; siblings and the parent never see it, and

@@ -7,14 +7,7 @@ import java.util.ArrayList;
  * A contextlib-style exit stack: resources and callbacks registered while the stack is open are closed
  * in reverse order when it closes, also when the block ends by failure or cancellation.
  *
- * {@snippet :
- * try (ExitStack stack = ExitStack.shielded(Duration.ofSeconds(5))) {
- *     Connection c = stack.push(pool.open());
- *     Path tmp = Files.createTempFile("weft", ".tmp");
- *     stack.callback(() -> Files.deleteIfExists(tmp));
- *     work(c, tmp);
- * }   // tmp deleted, then c closed: even if work() was cancelled
- * }
+ * {@snippet class=dev.weft.snippets.RuntimeSnippets region=exit-stack}
  *
  * <h2>Cancellation</h2>
  * A plain stack closes its entries in the current cancel state: in a cancelled scope, an entry whose

@@ -4,18 +4,7 @@ package dev.weft;
  * A place where tasks run: one of the runtime's loops (one carrier thread, many tasks), or the opt-in
  * work-stealing pool.
  *
- * {@snippet :
- * Weft.run(() -> {
- *     Loop other = Weft.loops().get(1);
- *     TaskScope.run(scope -> {
- *         scope.spawnOn(other, "on-loop-1", () -> work());             // start there
- *         scope.spawnOn(Weft.stealingPool(), "parallel", () -> crunch()); // or anywhere
- *         return null;
- *     });
- *     Weft.moveTo(other);   // move the current task; its stack, context and scopes come along
- *     return null;
- * });
- * }
+ * {@snippet class=dev.weft.snippets.RuntimeSnippets region=loops}
  *
  * <p>Tasks on one loop never run in parallel with each other: code that shares state only among tasks of
  * one loop needs no locks (it still needs them across cancellation points if invariants span them).

@@ -3,13 +3,7 @@ package dev.weft;
 /**
  * A handle to a child task spawned into a {@link TaskScope}.
  *
- * {@snippet :
- * int total = TaskScope.run(scope -> {
- *     Task<Integer> a = scope.spawn("count-a", () -> count("a"));
- *     Task<Integer> b = scope.spawn("count-b", () -> count("b"));
- *     return a.join() + b.join();
- * });
- * }
+ * {@snippet class=dev.weft.snippets.ScopeSnippets region=join}
  *
  * <h2>Cancellation</h2>
  * {@link #join()} is a cancellation point. {@link #cancel()} cancels the task's own root scope: the task

@@ -8,13 +8,7 @@ import java.util.function.BiConsumer;
  * A nursery: the only way to start concurrent work in Weft. Children spawned into a scope never outlive
  * it: {@link #run} returns only after every child has finished.
  *
- * {@snippet :
- * List<String> pages = TaskScope.run(scope -> {
- *     Task<String> a = scope.spawn("fetch-a", () -> fetch("https://a.example"));
- *     Task<String> b = scope.spawn("fetch-b", () -> fetch("https://b.example"));
- *     return List.of(a.join(), b.join());
- * });
- * }
+ * {@snippet class=dev.weft.snippets.ScopeSnippets region=nursery}
  *
  * <h2>Failure</h2>
  * In a scope opened with {@link #run}, the first failure (a child's or the body's) cancels the scope: the

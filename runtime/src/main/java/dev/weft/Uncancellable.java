@@ -11,18 +11,7 @@ import java.lang.annotation.Target;
  * critical section that must run to its end once started, typically one guarded by a
  * {@link java.util.concurrent.locks.Lock} (the agent already leaves {@code synchronized} regions alone).
  *
- * {@snippet :
- * @Uncancellable
- * void transfer(Account from, Account to, long amountCents) {
- *     lock.lock();
- *     try {
- *         from.withdraw(amountCents);   // no compiled check between these two lines
- *         to.deposit(amountCents);
- *     } finally {
- *         lock.unlock();
- *     }
- * }
- * }
+ * {@snippet class=dev.weft.snippets.RuntimeSnippets region=uncancellable}
  *
  * <h2>Cancellation</h2>
  * The annotation removes the checks the agent would compile into the annotated code itself; a cancellation that

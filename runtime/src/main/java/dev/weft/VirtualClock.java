@@ -9,18 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * A clock that only moves when told to: deterministic tests of deadlines and {@link Weft#sleep}, like
  * Trio's {@code MockClock}.
  *
- * {@snippet :
- * VirtualClock clock = VirtualClock.create();
- * Weft.run(Weft.options().clock(clock), () -> {
- *     CancelScope scope = CancelScope.withTimeout(Duration.ofSeconds(30));
- *     TaskScope.run(s -> {
- *         s.spawn(() -> { clock.advance(Duration.ofSeconds(31)); return null; });
- *         scope.run(() -> Weft.sleep(Duration.ofHours(1)));   // cancelled at virtual 30 s
- *         return null;
- *     });
- *     return scope.cancelledCaught();                          // true, at once
- * });
- * }
+ * {@snippet class=dev.weft.snippets.RuntimeSnippets region=virtual-clock}
  *
  * <p>It drives Weft's deadlines and sleeps only; JDK timed waits ({@code Thread.sleep}) keep real time.
  *

@@ -10,17 +10,7 @@ import java.util.List;
  * Entry point: runs a program's body as the root task of a Weft runtime, and the operations a task
  * performs on itself (sleep, move, query).
  *
- * {@snippet :
- * public static void main(String[] args) {
- *     int status = Weft.exitStatus(() -> Weft.run(() -> {
- *         TaskScope.run(scope -> {
- *             scope.spawn("tick", () -> { Weft.sleep(Duration.ofSeconds(1)); return null; });
- *             return null;
- *         });
- *         return null;
- *     }));
- *     System.exit(status);       // 0, 1 (failure) or 130 (Ctrl-C)
- * }
+ * {@snippet class=dev.weft.snippets.ScopeSnippets region=weft-main}
  * }
  *
  * <h2>Cancellation</h2>

@@ -9,20 +9,7 @@ import java.lang.invoke.MethodHandles;
  * these owners, names and descriptors, and a test in the agent's build checks every call it emits against this
  * class.
  *
- * {@snippet :
- * // what the agent makes of a loop in a class it compiles, written as Java
- * while (running) {
- *     work();
- *     AgentHooks.poll();          // the back-edge check: one volatile read while nothing is cancelled
- * }
- * synchronized (lock) {
- *     AgentHooks.monitorEntered(); // no check throws while the monitor is held
- *     update();
- *     AgentHooks.monitorExited();
- * }
- * // lookup.defineHiddenClass(bytes, true) becomes:
- * AgentHooks.defineHiddenClass(lookup, bytes, true); // the hidden class gets its checks too
- * }
+ * {@snippet class=dev.weft.snippets.RuntimeSnippets region=agent-loop}
  *
  * <table class="striped">
  *   <caption>The ABI</caption>
