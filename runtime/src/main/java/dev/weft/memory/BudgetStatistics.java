@@ -3,11 +3,7 @@ package dev.weft.memory;
 /**
  * An immutable snapshot of a {@link MemoryBudget}'s counters.
  *
- * {@snippet :
- * BudgetStatistics s = MemoryBudget.root().statistics();
- * log.info("{} uses {} of {} (peak {}, {} refusals)", s.name(), s.usedBytes(), s.limitBytesSoft(),
- *         s.peakBytes(), s.refusals());
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=budget-statistics}
  *
  * @param name           the budget's name
  * @param limitBytesSoft the soft limit

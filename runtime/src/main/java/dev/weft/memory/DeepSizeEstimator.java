@@ -21,15 +21,7 @@ import java.util.TreeSet;
  * Measures the deep size of an arbitrary object graph on the {@linkplain ObjectLayout layout} in force: the
  * per-object fallback behind {@link Sized}.
  *
- * {@snippet :
- * DeepSizeEstimator estimator = new DeepSizeEstimator();    // reuse it: it keeps its work tables
- * Map<String, List<Integer>> index = loadIndex();
- * long bytes = estimator.deepSizeBytes(index);
- * SizeEstimate estimate = estimator.estimate(index, sharedCache); // sharedCache is not counted
- * if (!estimate.complete()) {
- *     // some objects could only be modelled: open their packages to dev.weft for an exact size
- * }
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=deep-size}
  *
  * <h2>What is counted</h2>
  * Every object reachable from the root through instance fields and array elements, once, however many

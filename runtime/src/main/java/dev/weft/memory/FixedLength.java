@@ -10,14 +10,7 @@ import java.lang.annotation.Target;
  * Fixes the length of a final array field (or record component) of a {@link StaticSize} class, so that the
  * array's size is part of the compile-time footprint.
  *
- * {@snippet :
- * @StaticSize
- * record Matrix(@FixedLength({4, 4}) double[][] cells) {
- *     Matrix {
- *         Sizes.requireLength(cells, 4, "cells");
- *     }
- * }
- * }
+ * {@snippet class=dev.weft.snippets.Matrix region=matrix}
  *
  * <p>One length per array dimension, outermost first; every length must be {@code >= 0}. The processor
  * cannot see constructors, so the class must allocate exactly these lengths; {@link Sizes#requireLength} is a

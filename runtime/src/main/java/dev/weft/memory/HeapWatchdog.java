@@ -8,13 +8,7 @@ import dev.weft.internal.budget.HeapMonitor;
  * for its cleanup; an emergency reserve is dropped when memory runs out, and a real
  * {@link OutOfMemoryError} in a task is contained to that task.
  *
- * {@snippet :
- * try (HeapWatchdog watchdog = HeapWatchdog.install()) {         // soft limit: the root budget's
- *     Weft.run(() -> serve());
- * } catch (MemoryLimitError e) {
- *     System.err.println(e.getMessage());                        // which task, the limit, the live heap
- * }
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=heap-watchdog}
  *
  * <h2>How the error reaches the task</h2>
  * The watchdog runs on its own thread; it cannot throw into another thread. It cancels the blamed task (reason

@@ -8,19 +8,7 @@ import dev.weft.ContextVar;
  * on the way raises {@link MemoryLimitError} in the reserving task and lends that task a grace allowance above
  * the limit for its cleanup.
  *
- * {@snippet :
- * MemoryBudget cache = MemoryBudget.root().child("cache", 256L << 20);   // 256 MiB soft limit, 32 MiB grace
- * TaskScope.run(scope -> {
- *     for (Request rq : requests) {
- *         scope.spawn(rq.id(), () -> {
- *             try (Reservation r = cache.reserve(rq.sizeBytes())) {   // released on every path
- *                 return load(rq);
- *             }
- *         });
- *     }
- *     return null;
- * });
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=memory-budget}
  *
  * <h2>Soft limit and grace</h2>
  * {@link #reserve} succeeds while the budget and each ancestor stay within their soft limits. When one would

@@ -9,15 +9,7 @@ import dev.weft.internal.budget.OutOfMemoryKind;
  * it. Unlike {@link OutOfMemoryError}, it lands in the task that caused it, while there is still memory for
  * its cleanup: the task is lent a grace allowance above the limit until its scope exits.
  *
- * {@snippet :
- * try (Reservation r = MemoryBudget.current().reserve(requestBytes)) {
- *     return handle(request);
- * } catch (MemoryLimitError e) {
- *     // Cleanup and the error reply may allocate: the grace covers it.
- *     reply.status(503).body("overloaded: " + e.budgetName() + " is full").send();
- *     throw e;                          // the scope sees the failure and cancels siblings (reason MEMORY)
- * }
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=memory-limit-error}
  *
  * <h2>Kinds</h2>
  * <ul>

@@ -13,17 +13,7 @@ import java.util.Map;
  * table; if it fits, the memory is reserved for the life of the process and pools can be preallocated from
  * it ({@link ObjectPool#fromPlan}).
  *
- * {@snippet :
- * MemoryPlan plan = MemoryPlan.builder("server")
- *         .component("handlers", 64, new Handler(config))          // RuntimeStaticSized: deepSizeBytesMax()
- *         .component("sessions", 10_000, SessionStaticSize.DEEP_BYTES)
- *         .component("response cache", 1, 64L << 20)
- *         .build();
- * try (MemoryPlan.Commitment c = plan.commit(MemoryBudget.root())) {   // or MemoryPlanException + table
- *     ObjectPool<Handler> handlers = ObjectPool.fromPlan(c, "handlers", () -> new Handler(config));
- *     serve(handlers);
- * }
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=memory-plan}
  *
  * <h2>Exceptions</h2>
  * {@link MemoryPlanException} from {@link #commit} when the plan does not fit the budget's free room (its
@@ -38,11 +28,7 @@ public final class MemoryPlan {
     /**
      * One line of the plan.
      *
-     * {@snippet :
-     * for (MemoryPlan.Component c : plan.components()) {
-     *     System.out.println(c.name() + ": " + c.count() + " x " + c.sizeBytesEach() + " = " + c.totalBytes());
-     * }
-     * }
+     * {@snippet class=dev.weft.snippets.MemorySnippets region=plan-components}
      *
      * @param name          the component
      * @param count         how many (the bound)
@@ -73,9 +59,7 @@ public final class MemoryPlan {
     /**
      * Builds a {@link MemoryPlan}: one line per component, in declaration order.
      *
-     * {@snippet :
-     * MemoryPlan plan = MemoryPlan.builder("server").component("handlers", 64, 32 << 10).build();
-     * }
+     * {@snippet class=dev.weft.snippets.MemorySnippets region=plan-builder}
      */
     public static final class Builder {
         private final String name;
@@ -208,12 +192,7 @@ public final class MemoryPlan {
     /**
      * A committed plan: its reservations, held until {@link #close()}.
      *
-     * {@snippet :
-     * try (MemoryPlan.Commitment c = plan.commit(MemoryBudget.root())) {
-     *     long handlerBytes = c.reservation("handlers").bytes();
-     *     serve(ObjectPool.fromPlan(c, "handlers", Handler::new));
-     * }
-     * }
+     * {@snippet class=dev.weft.snippets.MemorySnippets region=plan-commit}
      */
     public static final class Commitment implements AutoCloseable {
         private final MemoryPlan plan;

@@ -4,14 +4,7 @@ package dev.weft.memory;
  * A {@link MemoryPlan} does not fit its budget. The message is the plan's table: component, count, size
  * each, total, against the available room, and the verdict.
  *
- * {@snippet :
- * try {
- *     commitment = plan.commit(MemoryBudget.root());
- * } catch (MemoryPlanException e) {
- *     System.err.println(e.getMessage());   // the table
- *     System.exit(2);
- * }
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=plan-exception}
  */
 public final class MemoryPlanException extends IllegalStateException {
     private static final long serialVersionUID = 1L;

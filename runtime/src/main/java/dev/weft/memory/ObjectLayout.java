@@ -11,11 +11,7 @@ import dev.weft.internal.memory.LayoutDetection;
  * {@link #select(long, long, long, long)} picks the one in force; the estimator applies the rules of
  * {@link #current()}.
  *
- * {@snippet :
- * ObjectLayout layout = ObjectLayout.current();           // detected once per JVM
- * long bufferBytes = layout.arraySizeBytes(byte.class, 4096);   // 4112 with 12-byte headers
- * long headerBytes = layout.headerBytes();                 // 12, 8, 12 or 8
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=object-layout}
  *
  * <h2>The layouts</h2>
  * <table class="striped">
@@ -129,9 +125,7 @@ public enum ObjectLayout {
      * Picks the value generated for this layout; generated compile-time sizes call this once per constant.
      * The parameters follow the declaration order of the constants.
      *
-     * {@snippet :
-     * static final long DEEP_BYTES = ObjectLayout.current().select(40, 32, 48, 40);
-     * }
+     * {@snippet class=dev.weft.snippets.MemorySnippets region=layout-select}
      */
     public long select(long compressedOops, long compactHeaders, long uncompressedOops,
             long compactHeadersUncompressedOops) {

@@ -15,15 +15,7 @@ import java.util.function.Supplier;
  * A bounded pool of objects, all created up front (typically from a committed {@link MemoryPlan}), so its
  * memory is known at startup and taking an object allocates nothing.
  *
- * {@snippet :
- * ObjectPool<ByteBuffer> buffers = ObjectPool.fromPlan(commitment, "buffers", () -> ByteBuffer.allocate(16 << 10));
- * ByteBuffer b = buffers.acquire(Duration.ofMillis(100));   // cancellation point, deadline
- * try {
- *     read(channel, b);
- * } finally {
- *     buffers.release(b.clear());
- * }
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=object-pool}
  *
  * <h2>Cancellation</h2>
  * {@link #acquire} is a cancellation point: it raises {@link dev.weft.Cancelled} on entry and while waiting

@@ -6,14 +6,7 @@ import dev.weft.internal.budget.Leaks;
  * Bytes held on a {@link MemoryBudget} (and its ancestors) until closed. Close it on every path, including
  * cancellation: try-with-resources, or {@link dev.weft.TaskScope#closeOnExit}.
  *
- * {@snippet :
- * try (Reservation r = budget.reserve(Sizes.arraySizeBytes(byte.class, n))) {
- *     byte[] buffer = new byte[n];
- *     fill(buffer);
- *     r.resize(Sizes.arraySizeBytes(byte.class, n / 2));   // give back what is no longer needed
- *     return summarize(buffer);
- * }
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=reservation}
  *
  * <h2>Leaks</h2>
  * A reservation that becomes unreachable while held is a leak: with leak detection on ({@code -ea}, or

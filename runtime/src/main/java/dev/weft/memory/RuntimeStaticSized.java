@@ -7,23 +7,7 @@ package dev.weft.memory;
  * <p>Build such objects by preallocating everything they will ever hold as soon as the configuration is
  * known, and report the committed total. {@link Sizes} does the arithmetic with overflow checks.
  *
- * {@snippet :
- * final class RingBuffer implements RuntimeStaticSized {
- *     private final long[] slots;
- *     private final long sizeBytesMax;
- *     private int head; // written and read by the owner thread only
- *
- *     RingBuffer(int capacity) {
- *         slots = new long[capacity];
- *         sizeBytesMax = Sizes.add(Sizes.shallowSizeBytes(RingBuffer.class), Sizes.arraySizeBytes(long.class, capacity));
- *     }
- *
- *     @Override
- *     public long deepSizeBytesMax() {
- *         return sizeBytesMax;
- *     }
- * }
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=ring-buffer}
  *
  * <h2>Contract</h2>
  * {@link #deepSizeBytesMax()} returns the same value for the life of the object, and at every moment

@@ -3,10 +3,7 @@ package dev.weft.memory;
 /**
  * The result of {@link DeepSizeEstimator#estimate(Object, Object...)}.
  *
- * {@snippet :
- * SizeEstimate estimate = new DeepSizeEstimator().estimate(graph);
- * budget.reserve(estimate.sizeBytes());
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=size-estimate}
  *
  * @param sizeBytes   deep size in bytes, as defined in {@link Sized}
  * @param objectCount how many objects the size covers (modelled internals included)

@@ -8,18 +8,7 @@ package dev.weft.memory;
  * (measured now, may change) the fallback. Each stricter trait extends the broader ones, so a budget that
  * accepts a {@code Sized} accepts all three.
  *
- * {@snippet :
- * final class Inbox implements Sized {
- *     private final ArrayDeque<byte[]> messages = new ArrayDeque<>();
- *     private final DeepSizeEstimator estimator = new DeepSizeEstimator();
- *
- *     @Override
- *     public long deepSizeBytes() {
- *         // Inbox, the deque, its array and every message; the estimator's own tables are not the inbox's
- *         return estimator.estimate(this, estimator).sizeBytes();
- *     }
- * }
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=inbox}
  *
  * <h2>What "deep" counts</h2>
  * The deep size is the retained footprint this object is responsible for: its own shallow size plus every

@@ -8,14 +8,7 @@ import java.lang.reflect.Array;
  * preallocated buffers by element type and length, shallow sizes of classes, and sums and products that fail
  * loudly on overflow instead of wrapping.
  *
- * {@snippet :
- * // A server with 64 handlers, each owning a 16 KiB buffer and a 256-slot long[] table:
- * long handlerBytes = Sizes.sum(
- *         Sizes.shallowSizeBytes(Handler.class),
- *         Sizes.byteBufferSizeBytes(16 * 1024),
- *         Sizes.arraySizeBytes(long.class, 256));
- * long serverBytes = Sizes.multiply(64, handlerBytes); // "N handlers x footprint", overflow-checked
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=sizes}
  *
  * <h2>Exceptions</h2>
  * {@link ArithmeticException} when a sum or product exceeds {@code Long.MAX_VALUE} bytes;

@@ -10,15 +10,7 @@ import java.lang.annotation.Target;
  * Asks {@code weft-processor} to compute this class's footprint at compile time and to reject the class if
  * the footprint cannot be a constant.
  *
- * {@snippet :
- * @StaticSize
- * final class Slot {
- *     long sequence;
- *     final @FixedLength(64) byte[] payload = new byte[64];
- *     final Header header = new Header(); // Header is a final @StaticSize class
- * }
- * // generated: SlotStaticSize.SHALLOW_BYTES, SlotStaticSize.DEEP_BYTES (and one constant per layout)
- * }
+ * {@snippet class=dev.weft.snippets.Slot region=slot}
  *
  * <h2>What may be in a static-size class</h2>
  * <ul>

@@ -10,15 +10,7 @@ package dev.weft.memory;
  * {@code Outer_InnerStaticSize}) with one constant per layout, plus {@code SHALLOW_BYTES} and
  * {@code DEEP_BYTES} for the layout in force, which a JIT folds to a constant. Return the latter:
  *
- * {@snippet :
- * @StaticSize
- * record Sample(long timeNs, double value, @FixedLength(4) int[] tags) implements StaticSized {
- *     @Override
- *     public long deepSizeBytesMax() {
- *         return SampleStaticSize.DEEP_BYTES; // 64 with 12-byte headers: 32 for Sample, 32 for int[4]
- *     }
- * }
- * }
+ * {@snippet class=dev.weft.snippets.Sample region=sample}
  *
  * <h2>Contract</h2>
  * {@link #deepSizeBytesMax()} returns the generated {@code DEEP_BYTES}: the footprint of the object when every

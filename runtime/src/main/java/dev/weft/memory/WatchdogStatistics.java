@@ -3,12 +3,7 @@ package dev.weft.memory;
 /**
  * An immutable snapshot of a {@link HeapWatchdog}.
  *
- * {@snippet :
- * WatchdogStatistics s = watchdog.statistics();
- * System.err.printf("live %d of %d soft limit (peak %d, heap in use peaked at %d); %d raised, %d OOM contained%n",
- *         s.lastLiveBytes(), s.limitBytesSoft(), s.peakLiveBytes(), s.peakHeapUsedBytes(), s.raises(),
- *         s.oomsContained());
- * }
+ * {@snippet class=dev.weft.snippets.MemorySnippets region=watchdog-statistics}
  *
  * <p>"Live" figures come from full collections only (forced by the watchdog or the JVM's own), without the
  * watchdog's reserve: a young collection's "after" still counts old garbage. The heap in use is the collector's
