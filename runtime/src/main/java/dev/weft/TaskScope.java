@@ -151,6 +151,10 @@ public sealed interface TaskScope permits TaskScopeImpl {
      * Spawns a child running {@code body}, which returns nothing, on the current task's loop:
      * {@code scope.spawn(() -> work())} needs no {@code return null;}. A body that returns a value selects
      * {@link #spawn(ThrowingCallable)}.
+     *
+     * @apiNote A method reference to an overloaded method ({@code event::await}, which also takes a
+     * {@code Duration}) fits both forms and javac reports the call as ambiguous: write a lambda
+     * ({@code () -> event.await()}).
      */
     Task<Void> spawn(ThrowingRunnable<? extends Exception> body);
 
