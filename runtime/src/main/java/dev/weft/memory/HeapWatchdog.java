@@ -64,6 +64,20 @@ public final class HeapWatchdog implements AutoCloseable {
 
     private final HeapMonitor monitor;
 
+    /** What the monitor does to the task it blames, and when memory is plentiful again. */
+    private static final HeapMonitor.Blame BLAME = new HeapMonitor.Blame() {
+        @Override
+        public boolean raise(dev.weft.internal.task.TaskHandle task, long limitBytesSoft, long graceBytes,
+                long allocatedBytes, long liveBytes) {
+            return TaskMemory.blame(task, limitBytesSoft, graceBytes, allocatedBytes, liveBytes);
+        }
+
+        @Override
+        public void memoryPlentiful() {
+            TaskMemory.refillSpares();
+        }
+    };
+
     private HeapWatchdog(HeapMonitor monitor) {
         this.monitor = monitor;
     }
@@ -95,7 +109,7 @@ public final class HeapWatchdog implements AutoCloseable {
         for (MemoryLimitError.Kind kind : MemoryLimitError.Kind.values()) {
             new MemoryLimitError(kind, "heap", limitBytesSoft, graceBytes, 1, 1, "warm-up", null, null).getMessage();
         }
-        return new HeapWatchdog(HeapMonitor.install(limitBytesSoft, graceBytes, reserveBytes, TaskMemory::blame));
+        return new HeapWatchdog(HeapMonitor.install(limitBytesSoft, graceBytes, reserveBytes, BLAME));
     }
 
     /** The default emergency reserve for this JVM's maximum heap. */

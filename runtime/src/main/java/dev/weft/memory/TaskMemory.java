@@ -59,6 +59,11 @@ final class TaskMemory implements TaskHandle.Attachment {
         }
 
         @Override
+        public void outOfMemory() {
+            HeapMonitor.releaseReserve();
+        }
+
+        @Override
         public String toString() {
             return "memory budgets";
         }
@@ -70,6 +75,7 @@ final class TaskMemory implements TaskHandle.Attachment {
     /** Registers memory budgets with the runtime's task hooks; idempotent, cheap after the first call. */
     static void install() {
         if (TaskHooks.extension() != EXTENSION) {
+            refillSpares(); // while memory is plentiful: the containment path takes them
             TaskHooks.install(EXTENSION);
         }
     }
@@ -233,7 +239,8 @@ final class TaskMemory implements TaskHandle.Attachment {
 
     /**
      * Contains a real {@link OutOfMemoryError} that ended a task: drops the reserve and returns the task's
-     * {@link MemoryLimitError} (cause {@code oom}).
+     * {@link MemoryLimitError} (cause {@code oom}). Allocates nothing when a spare is left ({@link #takeSpare}): the
+     * heap may still be full here.
      */
     static MemoryLimitError contain(OutOfMemoryError oom, String taskName) {
         HeapMonitor m = HeapMonitor.containOutOfMemory();
@@ -241,24 +248,97 @@ final class TaskMemory implements TaskHandle.Attachment {
         long grace = m != null ? m.graceBytes() : 0;
         Runtime rt = Runtime.getRuntime();
         long used = rt.totalMemory() - rt.freeMemory();
-        MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.OUT_OF_MEMORY, "heap", limit, grace, 0,
-                used, taskName, null, oom);
+        MemoryLimitError e = error(MemoryLimitError.Kind.OUT_OF_MEMORY, limit, grace, 0, used, taskName, oom);
         lastError = e;
         return e;
     }
 
     /**
-     * The watchdog's {@link HeapMonitor.Blame}: raises a HEAP memory error in {@code task}. The notification or
-     * watchdog thread.
+     * The watchdog's {@link HeapMonitor.Blame}: raises a HEAP memory error in {@code task}. The watchdog thread,
+     * while the heap is above the soft limit: the error is a spare when one is left.
      */
     static boolean blame(TaskHandle task, long limitBytesSoft, long graceBytes, long allocatedBytes, long liveBytes) {
-        MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.HEAP, "heap", limitBytesSoft, graceBytes,
-                allocatedBytes, liveBytes, task.name(), null, null);
+        MemoryLimitError e = error(MemoryLimitError.Kind.HEAP, limitBytesSoft, graceBytes, allocatedBytes, liveBytes,
+                task.name(), null);
         if (!of(task).raise(e)) {
             return false;
         }
         lastError = e;
         return true;
+    }
+
+    // ---------------------------------------------------------------- spares
+    // Things that don't work: making the memory error where it is needed. The containment path runs while the heap
+    // is full; a new error with a formatted message threw OutOfMemoryError itself, which escaped the task's end:
+    // the task never completed and its scope waited for it forever. Solution: errors made beforehand, their
+    // message rendered from their fields when read; the path allocates nothing while a spare is left.
+
+    /** Spares kept (each a few dozen bytes); more than a burst of tasks running out at once needs. */
+    static final int SPARES = 32;
+    /** Spares for the containment path and the watchdog; a slot is null once taken. Any thread. */
+    private static final java.util.concurrent.atomic.AtomicReferenceArray<MemoryLimitError> SPARE =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(SPARES);
+    /**
+     * The error when no spare is left and making one fails too: shared, so it names no task and carries no cause
+     * (it would keep the first one forever); its suppression is off (tasks share it).
+     */
+    private static final MemoryLimitError LAST_RESORT = lastResort();
+    /** Spares taken since the start (their count is {@link #sparesTaken()}); any thread. */
+    private static final java.util.concurrent.atomic.AtomicLong SPARES_TAKEN = new java.util.concurrent.atomic.AtomicLong();
+
+    private static MemoryLimitError lastResort() {
+        MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.OUT_OF_MEMORY, "heap", 0, 0, 0, 0, null,
+                "(Weft had no memory left to make this task's own error: the task and the figures are unknown)", null);
+        e.setStackTrace(new StackTraceElement[0]);
+        return e;
+    }
+
+    /** Makes the missing spares; allocation failures leave the slot for next time. Any thread, memory plentiful. */
+    static void refillSpares() {
+        try {
+            for (int i = 0; i < SPARES; i++) {
+                if (SPARE.get(i) == null) {
+                    SPARE.compareAndSet(i, null, new MemoryLimitError());
+                }
+            }
+        } catch (OutOfMemoryError notNow) {
+            // not now: the next collection below the limit tries again
+        }
+    }
+
+    /** Takes a spare, or null if none is left. Allocation-free. */
+    private static MemoryLimitError takeSpare() {
+        for (int i = 0; i < SPARES; i++) {
+            MemoryLimitError e = SPARE.getAndSet(i, null);
+            if (e != null) {
+                SPARES_TAKEN.incrementAndGet();
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** The spares taken so far (statistics, tests). */
+    static long sparesTaken() {
+        return SPARES_TAKEN.get();
+    }
+
+    /**
+     * A HEAP or OUT_OF_MEMORY error: a spare if one is left, else a new one, else (the heap full and no spare) the
+     * shared last resort. Never throws.
+     */
+    private static MemoryLimitError error(MemoryLimitError.Kind kind, long limitBytesSoft, long graceBytes,
+            long requestedBytes, long usedBytes, String taskName, Throwable cause) {
+        MemoryLimitError e = takeSpare();
+        if (e != null) {
+            return e.fill(kind, limitBytesSoft, graceBytes, requestedBytes, usedBytes, taskName, cause);
+        }
+        try {
+            return new MemoryLimitError(kind, "heap", limitBytesSoft, graceBytes, requestedBytes, usedBytes, taskName,
+                    null, cause);
+        } catch (OutOfMemoryError | StackOverflowError none) {
+            return LAST_RESORT;
+        }
     }
 
     /** The last memory error raised or contained in the process, or null. */

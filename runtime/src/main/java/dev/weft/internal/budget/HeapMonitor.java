@@ -71,6 +71,12 @@ public final class HeapMonitor {
          * there already. The watchdog thread.
          */
         boolean raise(TaskHandle task, long limitBytesSoft, long graceBytes, long allocatedBytes, long liveBytes);
+
+        /**
+         * A collection left the heap in use below the soft limit and the reserve is armed: the time to make again
+         * what the containment path used up (the watchdog's spare errors). The watchdog thread; must not throw.
+         */
+        default void memoryPlentiful() {}
     }
 
     /** Diagnostics on stderr ({@code -Dweft.debug.watchdog=true}). */
@@ -336,6 +342,9 @@ public final class HeapMonitor {
             releaseReserve();
         } else if (usedAfterBytes < limitBytesSoft) {
             armReserve(reserveBytes);
+            if (reserve != null) {
+                blame.memoryPlentiful();
+            }
         }
         if (usedAfterBytes <= limitBytesSoft) {
             TaskAllocation.closeWindow(); // below the limit: the next blame counts from here
