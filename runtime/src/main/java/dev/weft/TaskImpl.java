@@ -102,6 +102,11 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
     private boolean graceMode;
     /** Whether the program's cancellation has been delivered to this task in the grace. Task thread or carrier. */
     private volatile boolean graceDelivered;
+    /**
+     * Whether the task is parked in a scope's wait for its children ({@link TaskScopeImpl}). Written by the task's
+     * thread around the wait; read by any (the heap watchdog).
+     */
+    volatile boolean awaitingChildren;
     /** An extension's state for this task (memory budgets: grace, the watchdog's error), or null. Any thread. */
     private volatile TaskHandle.Attachment attachment;
 
@@ -646,6 +651,11 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
     @Override
     public boolean isRunning() {
         return !isDone();
+    }
+
+    @Override
+    public boolean isAwaitingChildren() {
+        return awaitingChildren;
     }
 
     @Override

@@ -181,18 +181,24 @@ final class TaskScopeImpl implements TaskScope, TaskHandle.Scope {
     private void awaitChildren() {
         assert TaskImpl.current() == owner : "awaitChildren off the owner's thread";
         WaitQueue.Node node = new WaitQueue.Node();
-        while (true) {
-            synchronized (this) {
-                if (live == 0) {
-                    state = ST_CLOSED;
-                    joinNode = null;
-                    return;
+        assert !owner.awaitingChildren : "a task waits for the children of one scope at a time";
+        owner.awaitingChildren = true;
+        try {
+            while (true) {
+                synchronized (this) {
+                    if (live == 0) {
+                        state = ST_CLOSED;
+                        joinNode = null;
+                        return;
+                    }
+                    state = ST_JOINING;
+                    joinNode = node;
                 }
-                state = ST_JOINING;
-                joinNode = node;
+                Park.await(owner, node, Park.NO_DEADLINE, Park.SHIELDED);
+                node.reset();
             }
-            Park.await(owner, node, Park.NO_DEADLINE, Park.SHIELDED);
-            node.reset();
+        } finally {
+            owner.awaitingChildren = false;
         }
     }
 

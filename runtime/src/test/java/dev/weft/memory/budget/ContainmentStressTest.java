@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Containment that cannot fail: the hog-plus-busy-workers scenario ({@link ContainmentStress}) in a forked JVM with
@@ -132,5 +134,20 @@ class ContainmentStressTest {
         assertThat(r.out()).contains("RESULT ", "run=OOM", " soe=SOE", " join=SOE", " failed=the_body's_failure",
                 " handlerTold=2", " state=FAILED", " giveBacks=yes");
         assertThat(r.err()).doesNotContain("Exception in thread");
+    }
+
+    /**
+     * Nobody is blamed for a heap they did not fill: with the live heap above the soft limit (104 MiB held by a
+     * thread that is not a task, against 96 MiB), a supervising root parked waiting for its children (which allocated
+     * 1 MiB at its start: before, it was blamed, and the whole program failed) and two quiet workers (a few KiB:
+     * negligible) all finish normally.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"before", "during"})
+    void aTaskWaitingForItsChildrenOrAllocatingNextToNothingIsNeverBlamed(String when) throws Exception {
+        Run r = fork(0, 0, List.of("-Xmx128m", "-XX:+UseG1GC", "-Dweft.memory.leakDetection=off"),
+                BlameRules.class.getName(), when, Long.toString(104L << 20));
+        assertThat(r.status()).as("stderr:\n" + r.err()).isZero();
+        assertThat(r.out()).contains("RESULT failures={} raises=0 peakLive=above");
     }
 }
