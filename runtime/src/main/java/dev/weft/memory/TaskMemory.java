@@ -112,6 +112,11 @@ final class TaskMemory implements TaskHandle.Attachment {
     private TaskHandle.Scope graceScope;
     /** The task overran its grace. Task thread only. */
     private boolean overrun;
+    /**
+     * The first grace overrun of the task, kept until it ends (the grace itself may end before): the task fails with
+     * it, or its failure carries it. Task thread only.
+     */
+    private MemoryLimitError graceError;
     /** A memory error the watchdog raised in this task, or null. Written by the watchdog, read by the task. */
     private volatile MemoryLimitError pending;
     /** Whether {@link #pending} was already thrown from a reservation. Task thread only. */
@@ -158,6 +163,9 @@ final class TaskMemory implements TaskHandle.Attachment {
     /** Marks the grace overrun and cancels the task (it fails hard). */
     void overrun(MemoryLimitError e) {
         overrun = true;
+        if (graceError == null) {
+            graceError = e;
+        }
         task.cancelForMemory(e);
     }
 
@@ -231,10 +239,48 @@ final class TaskMemory implements TaskHandle.Attachment {
             MemoryLimitError e = memory.pending;
             result = e;
         }
+        if (memory != null && memory.graceError != null) {
+            result = failsHard(result, memory.graceError);
+        }
         if (memory != null) {
             memory.endGrace();
         }
         return result;
+    }
+
+    /**
+     * A grace overrun fails hard: a task that caught the overrun and returned, or was cancelled by it, fails with it;
+     * a task that failed otherwise (typically with the soft-limit error it was cleaning up after) carries it as a
+     * suppressed exception, unless it is that failure already or one of its causes or suppressed exceptions.
+     */
+    private static Throwable failsHard(Throwable result, MemoryLimitError overrun) {
+        if (result == null) {
+            return overrun;
+        }
+        if (!carries(result, overrun, 0)) {
+            try {
+                result.addSuppressed(overrun);
+            } catch (Throwable ignored) {
+                // out of memory: the task still fails, with its own failure
+            }
+        }
+        return result;
+    }
+
+    /** Whether {@code e} is {@code t}, its cause or suppressed, a few levels deep. */
+    private static boolean carries(Throwable t, Throwable e, int depth) {
+        if (t == null || depth > 4) {
+            return false;
+        }
+        if (t == e) {
+            return true;
+        }
+        for (Throwable s : t.getSuppressed()) {
+            if (carries(s, e, depth + 1)) {
+                return true;
+            }
+        }
+        return t.getCause() != t && carries(t.getCause(), e, depth + 1);
     }
 
     /**
