@@ -85,6 +85,7 @@ public final class MemoryLimitError extends Error {
         this.usedBytes = usedBytes;
         this.taskName = taskName;
         this.note = note;
+        this.shared = false;
     }
 
     /**
@@ -93,10 +94,22 @@ public final class MemoryLimitError extends Error {
      * when it is taken. Suppression stays enabled: a scope that rethrows it may add the failures of others.
      */
     MemoryLimitError() {
-        super(null, null, true, false);
+        this(false);
+    }
+
+    /**
+     * A spare ({@code shared} false), or the one error shared by every task when no spare is left and none can be
+     * made ({@code shared}): its suppression is off, so tasks that share it do not pile up in it.
+     */
+    MemoryLimitError(boolean shared) {
+        super(null, null, !shared, false);
         this.kind = Kind.OUT_OF_MEMORY;
         this.budgetName = "heap";
+        this.shared = shared;
     }
+
+    /** Whether this is the error shared by tasks when none of their own could be made. Immutable. */
+    private final boolean shared;
 
     /** Sets a spare's fields; allocates nothing. The taking thread, before it publishes the error. */
     MemoryLimitError fill(Kind kind, long limitBytesSoft, long graceBytes, long requestedBytes, long usedBytes,
@@ -118,6 +131,11 @@ public final class MemoryLimitError extends Error {
      */
     @Override
     public String getMessage() {
+        if (shared) {
+            return "the JVM ran out of memory in a Weft task, and no memory was left to make that task's own error:"
+                    + " which task, and the figures, are unknown; Weft contained it to that task and released the"
+                    + " emergency reserve; bound what the tasks hold with a MemoryBudget, or raise the heap";
+        }
         return message(kind, budgetName, limitBytesSoft, graceBytes, requestedBytes, usedBytes, taskName, note,
                 getCause());
     }

@@ -212,13 +212,27 @@ final class TaskMemory implements TaskHandle.Attachment {
     }
 
     private void endGrace() {
+        RuntimeException failedRuntime = null;
+        Error failedError = null;
         for (int i = 0; i < lenderCount; i++) {
-            lenders[i].repayGrace();
+            try {
+                lenders[i].repayGrace();
+            } catch (RuntimeException e) {
+                failedRuntime = failedRuntime == null ? e : failedRuntime;
+            } catch (Error e) {
+                failedError = failedError == null ? e : failedError; // the others are repaid all the same
+            }
             lenders[i] = null;
         }
         lenderCount = 0;
         graceScope = null;
         overrun = false;
+        if (failedError != null) {
+            throw failedError;
+        }
+        if (failedRuntime != null) {
+            throw failedRuntime;
+        }
     }
 
     /**
@@ -231,21 +245,23 @@ final class TaskMemory implements TaskHandle.Attachment {
      * @param cancelled the body's {@link Cancelled}, or null
      */
     private static Throwable onTaskEnd(TaskHandle task, TaskMemory memory, Throwable fail, Throwable cancelled) {
-        Throwable result = fail;
-        if (fail instanceof OutOfMemoryError oom) {
-            result = contain(oom, task.name());
-        } else if (fail == null && cancelled instanceof Cancelled c && memory != null && memory.pending != null
-                && c.reason() == CancelReason.MEMORY) {
-            MemoryLimitError e = memory.pending;
-            result = e;
+        try {
+            Throwable result = fail;
+            if (fail instanceof OutOfMemoryError oom) {
+                result = contain(oom, task.name());
+            } else if (fail == null && cancelled instanceof Cancelled c && memory != null && memory.pending != null
+                    && c.reason() == CancelReason.MEMORY) {
+                result = memory.pending;
+            }
+            if (memory != null && memory.graceError != null) {
+                result = failsHard(result, memory.graceError);
+            }
+            return result;
+        } finally {
+            if (memory != null) {
+                memory.endGrace(); // whatever happened above: the budgets that lent grace are repaid
+            }
         }
-        if (memory != null && memory.graceError != null) {
-            result = failsHard(result, memory.graceError);
-        }
-        if (memory != null) {
-            memory.endGrace();
-        }
-        return result;
     }
 
     /**
@@ -333,10 +349,7 @@ final class TaskMemory implements TaskHandle.Attachment {
     private static final java.util.concurrent.atomic.AtomicLong SPARES_TAKEN = new java.util.concurrent.atomic.AtomicLong();
 
     private static MemoryLimitError lastResort() {
-        MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.OUT_OF_MEMORY, "heap", 0, 0, 0, 0, null,
-                "(Weft had no memory left to make this task's own error: the task and the figures are unknown)", null);
-        e.setStackTrace(new StackTraceElement[0]);
-        return e;
+        return new MemoryLimitError(true);
     }
 
     /** Makes the missing spares; allocation failures leave the slot for next time. Any thread, memory plentiful. */
