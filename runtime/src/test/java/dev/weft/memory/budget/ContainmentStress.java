@@ -34,6 +34,9 @@ public final class ContainmentStress {
         boolean tight = args.length > 1 ? args[1].equals("tight") : random.nextBoolean();
         int hogChunkBytes = 1 << (12 + random.nextInt(6)); // 4 KiB to 128 KiB
         int[] workerInts = {256 + random.nextInt(2048), 256 + random.nextInt(8192), 256 + random.nextInt(16384)};
+        if (args.length > 2) {
+            java.util.Arrays.fill(workerInts, Integer.parseInt(args[2])); // the workers' array size, in ints
+        }
         Map<String, String> ends = new ConcurrentHashMap<>();
         String result;
         try (HeapWatchdog dog = HeapWatchdog.install()) {
