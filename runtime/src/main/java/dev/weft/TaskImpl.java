@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  *   ST_NEW        created by the spawner; root scope entered, thread not started
  *   ST_RUNNING    thread started (spawner, {@link #start}); body running or waiting
  *   ST_SUCCEEDED  body returned (task's thread, {@link #complete})
- *   ST_FAILED     body threw, not a Cancelled (task's thread)
+ *   ST_FAILED     body threw, not a Cancelled, or its end threw ({@link #runBody}'s epilogue; task's thread)
  *   ST_CANCELLED  body ended by a Cancelled: absorbed by the task's own scope ({@link #cancel()}), or
  *                 propagating from an enclosing scope ({@link #cancelPropagates}), which the nursery re-raises
  * </pre>
