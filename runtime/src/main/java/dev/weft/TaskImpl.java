@@ -28,7 +28,7 @@ import java.util.function.Supplier;
  *   ST_NEW        created by the spawner; root scope entered, thread not started
  *   ST_RUNNING    thread started (spawner, {@link #start}); body running or waiting
  *   ST_SUCCEEDED  body returned (task's thread, {@link #complete})
- *   ST_FAILED     body threw, not a Cancelled (task's thread)
+ *   ST_FAILED     body threw, not a Cancelled, or its end threw ({@link #runBody}'s epilogue; task's thread)
  *   ST_CANCELLED  body ended by a Cancelled: absorbed by the task's own scope ({@link #cancel()}), or
  *                 propagating from an enclosing scope ({@link #cancelPropagates}), which the nursery re-raises
  * </pre>
@@ -102,6 +102,11 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
     private boolean graceMode;
     /** Whether the program's cancellation has been delivered to this task in the grace. Task thread or carrier. */
     private volatile boolean graceDelivered;
+    /**
+     * Whether the task is parked in a scope's wait for its children ({@link TaskScopeImpl}). Written by the task's
+     * thread around the wait; read by any (the heap watchdog).
+     */
+    volatile boolean awaitingChildren;
     /** An extension's state for this task (memory budgets: grace, the watchdog's error), or null. Any thread. */
     private volatile TaskHandle.Attachment attachment;
 
@@ -303,22 +308,47 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
                 cancelPropagates = true; // an enclosing scope's: the nursery re-raises it
             }
         }
+        // The epilogue. Whatever it throws (an OutOfMemoryError while the heap is still full, a StackOverflowError),
+        // the task is completed: otherwise its scope waits for it forever. Each step is tried on its own; the first
+        // throwable of the epilogue becomes the task's failure if the body had none.
+        Throwable epilogue = null;
         // Memory budgets: end the task's grace; a real OutOfMemoryError, or the heap watchdog's
         // cancellation, becomes the task's MemoryLimitError.
         if (attachment != null || fail instanceof OutOfMemoryError) {
-            Throwable f = taskEnded(fail, cancelled);
-            if (f != fail) {
-                fail = f;
-                cancelled = null;
+            try {
+                Throwable f = taskEnded(fail, cancelled);
+                if (f != fail) {
+                    fail = f;
+                    cancelled = null;
+                }
+            } catch (Throwable t) {
+                epilogue = t;
             }
         }
         current = null;
-        rootCancel.exitTaskRootDetached(this);
-        clearOnEnd();
+        try {
+            rootCancel.exitTaskRootDetached(this);
+        } catch (Throwable t) {
+            epilogue = epilogue == null ? t : epilogue;
+        }
+        try {
+            clearOnEnd();
+        } catch (Throwable t) {
+            epilogue = epilogue == null ? t : epilogue;
+        }
         bodyEnded = true;
+        if (epilogue != null && fail == null) {
+            fail = epilogue; // a body that returned, or was cancelled, did not end cleanly: the task fails
+            cancelled = null;
+        }
         complete(value, fail, cancelled);
     }
 
+    /**
+     * Marks the task done and tells its joiners and its scope. Cannot fail to do so: the state is written first
+     * (no allocation); if waking the joiners throws (out of memory), the extension gives back memory and they are
+     * woken one at a time, which allocates nothing; the scope's {@link TaskScopeImpl#onChildDone} never throws.
+     */
     private void complete(T value, Throwable fail, Cancelled cancelled) {
         assert state == ST_RUNNING : "task '" + name() + "' completed twice (state " + state + ")";
         assert isCurrentThread() || bodyEnded : "completion off the task's thread";
@@ -335,12 +365,37 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
         }
         WaitQueue j = joiners; // read after the state write: a joiner that adds later re-checks the state
         if (j != null) {
-            WaitQueue.wakeAll(j.signalAll());
+            try {
+                WaitQueue.wakeAll(j.signalAll());
+            } catch (Throwable t) {
+                outOfMemoryInEpilogue(t);
+                WaitQueue.Node n;
+                for (int i = 0; i < WAKE_ONE_BY_ONE_MAX && (n = j.signalOne()) != null; i++) {
+                    Park.signal(n);
+                }
+            }
         }
         runtime.releaseAdmission(scheduler, this);
         if (parentScope != null) {
-            parentScope.onChildDone(this);
+            parentScope.onChildDone(this); // never throws: it counts the child as finished whatever happens
         } // the root: Weft.run's thread wakes through the waiter list above
+    }
+
+    /** Bound on the allocation-free wake-up of joiners (a thread joins at most once at a time). */
+    private static final int WAKE_ONE_BY_ONE_MAX = 1 << 20;
+
+    /** A step of the epilogue threw {@code t}: if memory ran out, the extension gives some back (the reserve). */
+    static void outOfMemoryInEpilogue(Throwable t) {
+        if (t instanceof OutOfMemoryError) {
+            TaskExtension e = TaskHooks.extension();
+            if (e != null) {
+                try {
+                    e.outOfMemory();
+                } catch (Throwable ignored) {
+                    // nothing more to give back
+                }
+            }
+        }
     }
 
     boolean isDone() {
@@ -596,6 +651,11 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
     @Override
     public boolean isRunning() {
         return !isDone();
+    }
+
+    @Override
+    public boolean isAwaitingChildren() {
+        return awaitingChildren;
     }
 
     @Override

@@ -56,6 +56,11 @@ final class TaskScopeImpl implements TaskScope, TaskHandle.Scope {
     private Cancelled childCancelled;
     /** The owner's node while it waits for the children; null otherwise. Guarded by this. */
     private WaitQueue.Node joinNode;
+    /**
+     * The first failed child whose failure could not be recorded (out of memory in {@link #onChildDone}), or null.
+     * Guarded by this; written by children's threads, read by the owner after the children finished.
+     */
+    private TaskImpl<?> unrecorded;
 
     private TaskScopeImpl(TaskImpl<?> owner, boolean supervising, BiConsumer<Task<?>, Throwable> onFailure) {
         this.runtime = owner.runtime();
@@ -175,6 +180,7 @@ final class TaskScopeImpl implements TaskScope, TaskHandle.Scope {
             }
         }
         ts.awaitChildren();
+        ts.handOverUnrecorded();
         Cancelled cancelled = bodyCancelled;
         synchronized (ts) {
             if (cancelled == null && ts.childCancelled != null) {
@@ -205,6 +211,11 @@ final class TaskScopeImpl implements TaskScope, TaskHandle.Scope {
         ArrayList<Throwable> list;
         ArrayList<String> names;
         synchronized (this) {
+            if (unrecorded != null && !supervising) {
+                TaskImpl<?> lost = unrecorded;
+                unrecorded = null;
+                addFailureHeld(lost.exception(), lost.name());
+            }
             if (failures == null) {
                 return null;
             }
@@ -246,12 +257,7 @@ final class TaskScopeImpl implements TaskScope, TaskHandle.Scope {
 
     private void recordFailure(Throwable t, String taskName) {
         synchronized (this) {
-            if (failures == null) {
-                failures = new ArrayList<>(2);
-                failureTasks = new ArrayList<>(2);
-            }
-            failures.add(t);
-            failureTasks.add(taskName);
+            addFailureHeld(t, taskName);
         }
         // Memory budgets: a memory failure cancels the siblings with reason MEMORY.
         cancelScope.cancel(TaskImpl.isMemoryFailure(t) ? CancelReason.MEMORY : CancelReason.FAILED_SIBLING, null);
@@ -261,36 +267,99 @@ final class TaskScopeImpl implements TaskScope, TaskHandle.Scope {
     private void awaitChildren() {
         assert TaskImpl.current() == owner : "awaitChildren off the owner's thread";
         WaitQueue.Node node = new WaitQueue.Node();
-        while (true) {
-            synchronized (this) {
-                if (live == 0) {
-                    state = ST_CLOSED;
-                    joinNode = null;
-                    return;
+        assert !owner.awaitingChildren : "a task waits for the children of one scope at a time";
+        owner.awaitingChildren = true;
+        try {
+            while (true) {
+                synchronized (this) {
+                    if (live == 0) {
+                        state = ST_CLOSED;
+                        joinNode = null;
+                        return;
+                    }
+                    state = ST_JOINING;
+                    joinNode = node;
                 }
-                state = ST_JOINING;
-                joinNode = node;
+                Park.await(owner, node, Park.NO_DEADLINE, Park.SHIELDED);
+                node.reset();
             }
-            Park.await(owner, node, Park.NO_DEADLINE, Park.SHIELDED);
-            node.reset();
+        } finally {
+            owner.awaitingChildren = false;
         }
     }
 
-    /** Called on a child's thread when it finished. */
+    /**
+     * Called on a child's thread when it finished. Never throws, and always counts the child as finished: recording
+     * its failure may run out of memory (the child may have failed because the heap is full), and a child never
+     * counted leaves {@link #awaitChildren} waiting forever. A failure that could not be recorded is kept in
+     * {@link #unrecorded} (no allocation) and reported by {@link #primaryFailure}.
+     */
     void onChildDone(TaskImpl<?> child) {
         TaskState end = child.state();
-        if (end == TaskState.FAILED) {
-            // Record (or hand over) before the child counts as finished, so run() sees every failure.
-            if (supervising) {
-                try {
-                    onFailure.accept(child, child.exception());
-                } catch (Throwable handlerFailure) {
-                    runtime.errors().report("failure handler of " + cancelScope.name(), handlerFailure);
+        try {
+            if (end == TaskState.FAILED) {
+                recordOrHandOver(child);
+            }
+        } catch (Throwable t) {
+            TaskImpl.outOfMemoryInEpilogue(t); // gives back the emergency reserve, if memory ran out
+            try {
+                recordOrHandOver(child); // again, with the reserve's room
+            } catch (Throwable again) {
+                synchronized (this) {
+                    if (unrecorded == null) {
+                        unrecorded = child;
+                    }
                 }
-            } else {
-                recordFailure(child.exception(), child.name());
+                if (!supervising) {
+                    try {
+                        cancelScope.cancel(CancelReason.MEMORY, null);
+                    } catch (Throwable ignored) {
+                        // the siblings run on; the failure is still reported when the scope exits
+                    }
+                }
+            }
+        } finally {
+            counted(child, end);
+        }
+    }
+
+    /** A supervisor's handler that could not be told of a child's failure (out of memory) is told now. Owner. */
+    private void handOverUnrecorded() {
+        TaskImpl<?> lost;
+        synchronized (this) {
+            lost = supervising ? unrecorded : null;
+            if (lost != null) {
+                unrecorded = null;
             }
         }
+        if (lost != null) {
+            try {
+                onFailure.accept(lost, lost.exception());
+            } catch (Throwable handlerFailure) {
+                runtime.errors().report("failure handler of " + cancelScope.name(), handlerFailure);
+            }
+        }
+    }
+
+    /** Records the failed child's failure, or hands it to the supervisor's handler. The child's thread. */
+    private void recordOrHandOver(TaskImpl<?> child) {
+        // Record (or hand over) before the child counts as finished, so run() sees every failure.
+        if (supervising) {
+            try {
+                onFailure.accept(child, child.exception());
+            } catch (Throwable handlerFailure) {
+                if (handlerFailure instanceof OutOfMemoryError) {
+                    throw handlerFailure; // the handler ran out of memory: it is tried again
+                }
+                runtime.errors().report("failure handler of " + cancelScope.name(), handlerFailure);
+            }
+        } else {
+            recordFailure(child.exception(), child.name());
+        }
+    }
+
+    /** Counts the child as finished and wakes the owner after the last one. Allocation-free. */
+    private void counted(TaskImpl<?> child, TaskState end) {
         WaitQueue.Node wake = null;
         synchronized (this) {
             if (end == TaskState.CANCELLED && child.cancelPropagates() && childCancelled == null) {
@@ -306,6 +375,22 @@ final class TaskScopeImpl implements TaskScope, TaskHandle.Scope {
         if (wake != null) {
             Park.signal(wake);
         }
+    }
+
+    /** Adds a failure once (a retry after running out of memory may add it again). Holding this. */
+    private void addFailureHeld(Throwable t, String taskName) {
+        assert Thread.holdsLock(this);
+        if (failures == null) {
+            failures = new ArrayList<>(2);
+            failureTasks = new ArrayList<>(2);
+        }
+        for (Throwable f : failures) {
+            if (f == t) {
+                return;
+            }
+        }
+        failures.add(t);
+        failureTasks.add(taskName);
     }
 
     private void closeExits() {

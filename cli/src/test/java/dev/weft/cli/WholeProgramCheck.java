@@ -83,6 +83,9 @@ class WholeProgramCheck {
         // (main's join may return before the cancellation reaches it: the hog thread has ended by then)
         assertThat(o.output()).contains("Exception in thread \"hog\" java.lang.OutOfMemoryError", "main finally ran",
                 "weft: memory limit:", "Weft exits with status 122");
+        // the report names the thread and its own allocation counter, not the root task that rethrew its error
+        assertThat(o.output()).contains("weft: memory limit: thread 'hog' (a platform thread the program started; it"
+                + " allocated ", " MiB over its life) ran out of Java heap").doesNotContain("task 'main'");
     }
 
     @Test

@@ -18,7 +18,10 @@ import dev.weft.internal.budget.HeapMonitor;
  * {@link MemoryLimitError}, which its scope sees like any failure. A task with no cancellation point (a tight
  * loop in code the agent did not instrument) runs on until the real heap is exhausted; then the reserve is
  * dropped and its {@link OutOfMemoryError} becomes its {@link MemoryLimitError} (kind {@code OUT_OF_MEMORY}).
- * One blamed task at a time: the next is chosen only after it has ended.
+ * One blamed task at a time: the next is chosen only after it has ended and a full collection counted after its end
+ * still finds the live heap above the limit. A task parked waiting for its children is never blamed, nor one whose
+ * allocation since the last check is negligible (under a 256th of the limit, at least 64 KiB). The errors it raises,
+ * and those that contain a real {@link OutOfMemoryError}, are made beforehand: containing allocates nothing.
  *
  * <h2>When it looks</h2>
  * Only a full collection gives the live heap; between collections the watchdog estimates it from the heap pools
@@ -58,6 +61,20 @@ public final class HeapWatchdog implements AutoCloseable {
 
     private final HeapMonitor monitor;
 
+    /** What the monitor does to the task it blames, and when memory is plentiful again. */
+    private static final HeapMonitor.Blame BLAME = new HeapMonitor.Blame() {
+        @Override
+        public boolean raise(dev.weft.internal.task.TaskHandle task, long limitBytesSoft, long graceBytes,
+                long allocatedBytes, long liveBytes) {
+            return TaskMemory.blame(task, limitBytesSoft, graceBytes, allocatedBytes, liveBytes);
+        }
+
+        @Override
+        public void memoryPlentiful() {
+            TaskMemory.refillSpares();
+        }
+    };
+
     private HeapWatchdog(HeapMonitor monitor) {
         this.monitor = monitor;
     }
@@ -89,7 +106,7 @@ public final class HeapWatchdog implements AutoCloseable {
         for (MemoryLimitError.Kind kind : MemoryLimitError.Kind.values()) {
             new MemoryLimitError(kind, "heap", limitBytesSoft, graceBytes, 1, 1, "warm-up", null, null).getMessage();
         }
-        return new HeapWatchdog(HeapMonitor.install(limitBytesSoft, graceBytes, reserveBytes, TaskMemory::blame));
+        return new HeapWatchdog(HeapMonitor.install(limitBytesSoft, graceBytes, reserveBytes, BLAME));
     }
 
     /** The default emergency reserve for this JVM's maximum heap. */

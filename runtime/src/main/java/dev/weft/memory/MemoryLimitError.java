@@ -31,7 +31,8 @@ import dev.weft.internal.budget.OutOfMemoryKind;
  * {@link dev.weft.CancelReason#MEMORY}, and {@code run} rethrows it.
  *
  * <h2>Thread safety</h2>
- * Immutable apart from {@link Throwable}'s own state.
+ * Immutable once published, apart from {@link Throwable}'s own state. The message is rendered from the fields on
+ * each {@link #getMessage()}.
  */
 public final class MemoryLimitError extends Error {
     private static final long serialVersionUID = 1L;
@@ -48,13 +49,18 @@ public final class MemoryLimitError extends Error {
         OUT_OF_MEMORY
     }
 
-    private final Kind kind;
-    private final String budgetName;
-    private final long limitBytesSoft;
-    private final long graceBytes;
-    private final long requestedBytes;
-    private final long usedBytes;
-    private final String taskName;
+    // Written once before the error is published: by the constructor, or by {@link #fill} on a spare, by the thread
+    // that takes it; read by any thread after that (a task's end, a cancellation, the watchdog's statistics).
+    private Kind kind;
+    private String budgetName;
+    private long limitBytesSoft;
+    private long graceBytes;
+    private long requestedBytes;
+    private long usedBytes;
+    private String taskName;
+    private String note;
+    /** The cause of a spare (whose {@link Throwable} cause is fixed at null), or null. Written as the fields. */
+    private Throwable spareCause;
 
     /**
      * Creates the error; the message is derived from the fields ({@code note}, if non-null, is appended).
@@ -62,8 +68,7 @@ public final class MemoryLimitError extends Error {
      */
     public MemoryLimitError(Kind kind, String budgetName, long limitBytesSoft, long graceBytes,
             long requestedBytes, long usedBytes, String taskName, String note, Throwable cause) {
-        super(message(kind, budgetName, limitBytesSoft, graceBytes, requestedBytes, usedBytes, taskName, note, cause),
-                cause);
+        super(null, cause);
         this.kind = kind;
         this.budgetName = budgetName;
         this.limitBytesSoft = limitBytesSoft;
@@ -71,6 +76,65 @@ public final class MemoryLimitError extends Error {
         this.requestedBytes = requestedBytes;
         this.usedBytes = usedBytes;
         this.taskName = taskName;
+        this.note = note;
+        this.shared = false;
+    }
+
+    /**
+     * A spare, made while memory is plentiful for the containment path, which must not allocate: no stack trace
+     * (the cause, the real {@link OutOfMemoryError}, has the one that matters), its fields set by {@link #fill}
+     * when it is taken. Suppression stays enabled: a scope that rethrows it may add the failures of others.
+     */
+    MemoryLimitError() {
+        this(false);
+    }
+
+    /**
+     * A spare ({@code shared} false), or the one error shared by every task when no spare is left and none can be
+     * made ({@code shared}): its suppression is off, so tasks that share it do not pile up in it.
+     */
+    MemoryLimitError(boolean shared) {
+        super(null, null, !shared, false);
+        this.kind = Kind.OUT_OF_MEMORY;
+        this.budgetName = "heap";
+        this.shared = shared;
+    }
+
+    /** Whether this is the error shared by tasks when none of their own could be made. Immutable. */
+    private final boolean shared;
+
+    /** Sets a spare's fields; allocates nothing. The taking thread, before it publishes the error. */
+    MemoryLimitError fill(Kind kind, long limitBytesSoft, long graceBytes, long requestedBytes, long usedBytes,
+            String taskName, Throwable cause) {
+        this.kind = kind;
+        this.budgetName = "heap";
+        this.limitBytesSoft = limitBytesSoft;
+        this.graceBytes = graceBytes;
+        this.requestedBytes = requestedBytes;
+        this.usedBytes = usedBytes;
+        this.taskName = taskName;
+        this.spareCause = cause;
+        return this;
+    }
+
+    /**
+     * The message, rendered from the fields when asked (a report, a log line): making the error allocates no
+     * text, so it can be made while the heap is full.
+     */
+    @Override
+    public String getMessage() {
+        if (shared) {
+            return "the JVM ran out of memory in a Weft task, and no memory was left to make that task's own error:"
+                    + " which task, and the figures, are unknown; Weft contained it to that task and released the"
+                    + " emergency reserve; bound what the tasks hold with a MemoryBudget, or raise the heap";
+        }
+        return message(kind, budgetName, limitBytesSoft, graceBytes, requestedBytes, usedBytes, taskName, note,
+                getCause());
+    }
+
+    @Override
+    public Throwable getCause() {
+        return spareCause != null ? spareCause : super.getCause();
     }
 
     private static String message(Kind kind, String budget, long limit, long grace, long asked, long used,

@@ -59,6 +59,11 @@ final class TaskMemory implements TaskHandle.Attachment {
         }
 
         @Override
+        public void outOfMemory() {
+            HeapMonitor.releaseReserve();
+        }
+
+        @Override
         public String toString() {
             return "memory budgets";
         }
@@ -70,6 +75,7 @@ final class TaskMemory implements TaskHandle.Attachment {
     /** Registers memory budgets with the runtime's task hooks; idempotent, cheap after the first call. */
     static void install() {
         if (TaskHooks.extension() != EXTENSION) {
+            refillSpares(); // while memory is plentiful: the containment path takes them
             TaskHooks.install(EXTENSION);
         }
     }
@@ -106,6 +112,11 @@ final class TaskMemory implements TaskHandle.Attachment {
     private TaskHandle.Scope graceScope;
     /** The task overran its grace. Task thread only. */
     private boolean overrun;
+    /**
+     * The first grace overrun of the task, kept until it ends (the grace itself may end before): the task fails with
+     * it, or its failure carries it. Task thread only.
+     */
+    private MemoryLimitError graceError;
     /** A memory error the watchdog raised in this task, or null. Written by the watchdog, read by the task. */
     private volatile MemoryLimitError pending;
     /** Whether {@link #pending} was already thrown from a reservation. Task thread only. */
@@ -152,6 +163,9 @@ final class TaskMemory implements TaskHandle.Attachment {
     /** Marks the grace overrun and cancels the task (it fails hard). */
     void overrun(MemoryLimitError e) {
         overrun = true;
+        if (graceError == null) {
+            graceError = e;
+        }
         task.cancelForMemory(e);
     }
 
@@ -198,13 +212,27 @@ final class TaskMemory implements TaskHandle.Attachment {
     }
 
     private void endGrace() {
+        RuntimeException failedRuntime = null;
+        Error failedError = null;
         for (int i = 0; i < lenderCount; i++) {
-            lenders[i].repayGrace();
+            try {
+                lenders[i].repayGrace();
+            } catch (RuntimeException e) {
+                failedRuntime = failedRuntime == null ? e : failedRuntime;
+            } catch (Error e) {
+                failedError = failedError == null ? e : failedError; // the others are repaid all the same
+            }
             lenders[i] = null;
         }
         lenderCount = 0;
         graceScope = null;
         overrun = false;
+        if (failedError != null) {
+            throw failedError;
+        }
+        if (failedRuntime != null) {
+            throw failedRuntime;
+        }
     }
 
     /**
@@ -217,23 +245,64 @@ final class TaskMemory implements TaskHandle.Attachment {
      * @param cancelled the body's {@link Cancelled}, or null
      */
     private static Throwable onTaskEnd(TaskHandle task, TaskMemory memory, Throwable fail, Throwable cancelled) {
-        Throwable result = fail;
-        if (fail instanceof OutOfMemoryError oom) {
-            result = contain(oom, task.name());
-        } else if (fail == null && cancelled instanceof Cancelled c && memory != null && memory.pending != null
-                && c.reason() == CancelReason.MEMORY) {
-            MemoryLimitError e = memory.pending;
-            result = e;
+        try {
+            Throwable result = fail;
+            if (fail instanceof OutOfMemoryError oom) {
+                result = contain(oom, task.name());
+            } else if (fail == null && cancelled instanceof Cancelled c && memory != null && memory.pending != null
+                    && c.reason() == CancelReason.MEMORY) {
+                result = memory.pending;
+            }
+            if (memory != null && memory.graceError != null) {
+                result = failsHard(result, memory.graceError);
+            }
+            return result;
+        } finally {
+            if (memory != null) {
+                memory.endGrace(); // whatever happened above: the budgets that lent grace are repaid
+            }
         }
-        if (memory != null) {
-            memory.endGrace();
+    }
+
+    /**
+     * A grace overrun fails hard: a task that caught the overrun and returned, or was cancelled by it, fails with it;
+     * a task that failed otherwise (typically with the soft-limit error it was cleaning up after) carries it as a
+     * suppressed exception, unless it is that failure already or one of its causes or suppressed exceptions.
+     */
+    private static Throwable failsHard(Throwable result, MemoryLimitError overrun) {
+        if (result == null) {
+            return overrun;
+        }
+        if (!carries(result, overrun, 0)) {
+            try {
+                result.addSuppressed(overrun);
+            } catch (Throwable ignored) {
+                // out of memory: the task still fails, with its own failure
+            }
         }
         return result;
     }
 
+    /** Whether {@code e} is {@code t}, its cause or suppressed, a few levels deep. */
+    private static boolean carries(Throwable t, Throwable e, int depth) {
+        if (t == null || depth > 4) {
+            return false;
+        }
+        if (t == e) {
+            return true;
+        }
+        for (Throwable s : t.getSuppressed()) {
+            if (carries(s, e, depth + 1)) {
+                return true;
+            }
+        }
+        return t.getCause() != t && carries(t.getCause(), e, depth + 1);
+    }
+
     /**
      * Contains a real {@link OutOfMemoryError} that ended a task: drops the reserve and returns the task's
-     * {@link MemoryLimitError} (cause {@code oom}).
+     * {@link MemoryLimitError} (cause {@code oom}). Allocates nothing when a spare is left ({@link #takeSpare}): the
+     * heap may still be full here.
      */
     static MemoryLimitError contain(OutOfMemoryError oom, String taskName) {
         HeapMonitor m = HeapMonitor.containOutOfMemory();
@@ -241,24 +310,94 @@ final class TaskMemory implements TaskHandle.Attachment {
         long grace = m != null ? m.graceBytes() : 0;
         Runtime rt = Runtime.getRuntime();
         long used = rt.totalMemory() - rt.freeMemory();
-        MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.OUT_OF_MEMORY, "heap", limit, grace, 0,
-                used, taskName, null, oom);
+        MemoryLimitError e = error(MemoryLimitError.Kind.OUT_OF_MEMORY, limit, grace, 0, used, taskName, oom);
         lastError = e;
         return e;
     }
 
     /**
-     * The watchdog's {@link HeapMonitor.Blame}: raises a HEAP memory error in {@code task}. The notification or
-     * watchdog thread.
+     * The watchdog's {@link HeapMonitor.Blame}: raises a HEAP memory error in {@code task}. The watchdog thread,
+     * while the heap is above the soft limit: the error is a spare when one is left.
      */
     static boolean blame(TaskHandle task, long limitBytesSoft, long graceBytes, long allocatedBytes, long liveBytes) {
-        MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.HEAP, "heap", limitBytesSoft, graceBytes,
-                allocatedBytes, liveBytes, task.name(), null, null);
+        MemoryLimitError e = error(MemoryLimitError.Kind.HEAP, limitBytesSoft, graceBytes, allocatedBytes, liveBytes,
+                task.name(), null);
         if (!of(task).raise(e)) {
             return false;
         }
         lastError = e;
         return true;
+    }
+
+    // ---------------------------------------------------------------- spares
+    // Things that don't work: making the memory error where it is needed. The containment path runs while the heap
+    // is full; a new error with a formatted message threw OutOfMemoryError itself, which escaped the task's end:
+    // the task never completed and its scope waited for it forever. Solution: errors made beforehand, their
+    // message rendered from their fields when read; the path allocates nothing while a spare is left.
+
+    /** Spares kept (each a few dozen bytes); more than a burst of tasks running out at once needs. */
+    static final int SPARES = 32;
+    /** Spares for the containment path and the watchdog; a slot is null once taken. Any thread. */
+    private static final java.util.concurrent.atomic.AtomicReferenceArray<MemoryLimitError> SPARE =
+            new java.util.concurrent.atomic.AtomicReferenceArray<>(SPARES);
+    /**
+     * The error when no spare is left and making one fails too: shared, so it names no task and carries no cause
+     * (it would keep the first one forever); its suppression is off (tasks share it).
+     */
+    private static final MemoryLimitError LAST_RESORT = lastResort();
+    /** Spares taken since the start (their count is {@link #sparesTaken()}); any thread. */
+    private static final java.util.concurrent.atomic.AtomicLong SPARES_TAKEN = new java.util.concurrent.atomic.AtomicLong();
+
+    private static MemoryLimitError lastResort() {
+        return new MemoryLimitError(true);
+    }
+
+    /** Makes the missing spares; allocation failures leave the slot for next time. Any thread, memory plentiful. */
+    static void refillSpares() {
+        try {
+            for (int i = 0; i < SPARES; i++) {
+                if (SPARE.get(i) == null) {
+                    SPARE.compareAndSet(i, null, new MemoryLimitError());
+                }
+            }
+        } catch (OutOfMemoryError notNow) {
+            // not now: the next collection below the limit tries again
+        }
+    }
+
+    /** Takes a spare, or null if none is left. Allocation-free. */
+    private static MemoryLimitError takeSpare() {
+        for (int i = 0; i < SPARES; i++) {
+            MemoryLimitError e = SPARE.getAndSet(i, null);
+            if (e != null) {
+                SPARES_TAKEN.incrementAndGet();
+                return e;
+            }
+        }
+        return null;
+    }
+
+    /** The spares taken so far (statistics, tests). */
+    static long sparesTaken() {
+        return SPARES_TAKEN.get();
+    }
+
+    /**
+     * A HEAP or OUT_OF_MEMORY error: a spare if one is left, else a new one, else (the heap full and no spare) the
+     * shared last resort. Never throws.
+     */
+    private static MemoryLimitError error(MemoryLimitError.Kind kind, long limitBytesSoft, long graceBytes,
+            long requestedBytes, long usedBytes, String taskName, Throwable cause) {
+        MemoryLimitError e = takeSpare();
+        if (e != null) {
+            return e.fill(kind, limitBytesSoft, graceBytes, requestedBytes, usedBytes, taskName, cause);
+        }
+        try {
+            return new MemoryLimitError(kind, "heap", limitBytesSoft, graceBytes, requestedBytes, usedBytes, taskName,
+                    null, cause);
+        } catch (OutOfMemoryError | StackOverflowError none) {
+            return LAST_RESORT;
+        }
     }
 
     /** The last memory error raised or contained in the process, or null. */

@@ -115,6 +115,7 @@ public final class RunMain {
             System.err.print("Exception in thread \"" + t.getName() + "\" "); // as ThreadGroup does without one
             e.printStackTrace(System.err);
             if (e instanceof OutOfMemoryError oom && ProgramCancel.isProgramThread(t) && programThreadOom == null) {
+                SoftLimitRun.programThreadRanOutOfMemory(t, oom); // the report names this thread, not the root
                 programThreadOom = oom;
                 ProgramCancel.cancel(CancelReason.MEMORY);
             }

@@ -33,8 +33,9 @@ import javax.management.openmbean.CompositeData;
  * a full collection (forced or the JVM's own) that leaves the live heap above the limit means it "stays above",
  * and the task that allocated the most since the previous check ({@link TaskAllocation#closeWindow()}) is
  * blamed: it gets a {@code MemoryLimitError} of kind HEAP ({@link Blame#raise}). At most one raised task is
- * outstanding: no collection is forced and nobody else is blamed until it has finished, so one hog does not
- * take its neighbours down. The thread sleeps {@link HeapEvidence#pollIntervalNs} between steps (1 to 50 ms:
+ * outstanding: no collection is forced and nobody else is blamed until it has finished and a full collection
+ * counted after its end has decided again, so one hog does not take its neighbours down; a task waiting for its
+ * children, or whose allocation is negligible, is never blamed ({@link #blameTop}). The thread sleeps {@link HeapEvidence#pollIntervalNs} between steps (1 to 50 ms:
  * half the time the heap needs to reach the limit at its growth rate). The old generation's usage and
  * collection-usage thresholds (at the soft limit) and the GC notifications only wake it early and keep the
  * peak: HotSpot checks the thresholds at the end of a collection and delivers both kinds of notification on
@@ -71,6 +72,12 @@ public final class HeapMonitor {
          * there already. The watchdog thread.
          */
         boolean raise(TaskHandle task, long limitBytesSoft, long graceBytes, long allocatedBytes, long liveBytes);
+
+        /**
+         * A collection left the heap in use below the soft limit and the reserve is armed: the time to make again
+         * what the containment path used up (the watchdog's spare errors). The watchdog thread; must not throw.
+         */
+        default void memoryPlentiful() {}
     }
 
     /** Diagnostics on stderr ({@code -Dweft.debug.watchdog=true}). */
@@ -108,6 +115,13 @@ public final class HeapMonitor {
     private final AtomicLong checks = new AtomicLong();
     /** The task raised last, until it finishes. Watchdog thread only. */
     private TaskHandle outstanding;
+    /**
+     * After a blamed task ended: the full collections counted so far may have run before its memory was freed, so
+     * nobody is blamed until one counted after this ({@link #fullSeen} then). -1: none pending. Watchdog thread only.
+     */
+    private long blameAfterFullCount = -1;
+    /** A task that allocated less than this in the window is never blamed. Immutable. */
+    private final long negligibleBytes;
     /** When the last collection read ended, in ms of JVM uptime ({@link GcInfo#getEndTime}), or -1. Watchdog thread only. */
     private long previousCollectionEndMs = -1;
     /** Collection counts the watchdog thread has looked at. Watchdog thread only. */
@@ -141,7 +155,17 @@ public final class HeapMonitor {
         this.survivorPool = Collector.pool(collector.survivorPool());
         this.oldPool = Collector.pool(collector.oldPool());
         this.evidence = new HeapEvidence(limitBytesSoft);
+        this.negligibleBytes = negligibleBytes(limitBytesSoft);
     }
+
+    /** Smallest allocation that can be blamed: a 256th of the soft limit (384 KiB of 96 MiB), at least 64 KiB. */
+    static long negligibleBytes(long limitBytesSoft) {
+        return Math.max(NEGLIGIBLE_BYTES_MIN, limitBytesSoft / NEGLIGIBLE_FRACTION_INVERSE);
+    }
+
+    /** See {@link #negligibleBytes(long)}. */
+    static final long NEGLIGIBLE_BYTES_MIN = 64 << 10;
+    static final long NEGLIGIBLE_FRACTION_INVERSE = 256;
 
     /**
      * Installs the process's monitor; {@code blame} raises the memory error in the task it blames. The caller
@@ -260,7 +284,7 @@ public final class HeapMonitor {
             debug("estimate " + ByteSizes.format(debugEstimateBytes) + " (eden x " + evidence.survival() + ")");
         }
         if (outstanding != null && !outstanding.isRunning()) {
-            outstanding = null; // the blamed task has ended: the next check may blame again
+            blamedTaskEnded(); // the next collection decides again
         }
         long now = System.nanoTime();
         if (outstanding == null && evidence.wantsFullCollection(now)) {
@@ -336,6 +360,9 @@ public final class HeapMonitor {
             releaseReserve();
         } else if (usedAfterBytes < limitBytesSoft) {
             armReserve(reserveBytes);
+            if (reserve != null) {
+                blame.memoryPlentiful();
+            }
         }
         if (usedAfterBytes <= limitBytesSoft) {
             TaskAllocation.closeWindow(); // below the limit: the next blame counts from here
@@ -343,19 +370,35 @@ public final class HeapMonitor {
     }
 
     /**
-     * The live heap stays above the limit: blames the task that allocated the most since the last check.
-     * Returns whether a task is now blamed (this one or one still outstanding). Watchdog thread only.
+     * The live heap stays above the limit: blames the task that allocated the most since the last check. Returns
+     * whether a task is now blamed (this one or one still outstanding). Watchdog thread only.
+     *
+     * <p>Whom not to blame: a task parked waiting for its children (a supervising root that allocated 120 B was
+     * blamed, failing the whole program); a task whose allocation in the window is negligible
+     * ({@link #negligibleBytes}: it did not fill the heap); anyone, after a blamed task ended, until a full
+     * collection counted after its end (the one that decided may have run before its memory was freed). A check
+     * that blames nobody leaves the window open, so the counts grow until the culprit stands out.
      */
     private boolean blameTop(long liveBytes) {
-        if (outstanding != null && outstanding.isRunning()) {
-            return true; // one raised task at a time: let it unwind first
+        if (outstanding != null) {
+            if (outstanding.isRunning()) {
+                return true; // one raised task at a time: let it unwind first
+            }
+            blamedTaskEnded();
         }
-        outstanding = null;
-        TaskAllocation.Top top = TaskAllocation.closeWindow();
+        if (blameAfterFullCount >= 0 && fullSeen <= blameAfterFullCount) {
+            return false; // this collection may predate the end of the task blamed last
+        }
+        TaskAllocation.Top top = TaskAllocation.leader();
         TaskHandle t = top.task();
-        if (t == null || !t.isRunning()) {
+        if (t == null || !t.isRunning() || t.isAwaitingChildren() || top.bytes() < negligibleBytes) {
+            if (DEBUG && t != null) {
+                debug("not blaming '" + t.name() + "' (" + ByteSizes.format(top.bytes())
+                        + (t.isAwaitingChildren() ? ", waiting for its children)" : ")"));
+            }
             return false;
         }
+        TaskAllocation.closeWindow();
         if (DEBUG) {
             debug("raise in '" + t.name() + "' (" + ByteSizes.format(top.bytes()) + ")");
         }
@@ -365,6 +408,12 @@ public final class HeapMonitor {
             return true;
         }
         return false;
+    }
+
+    /** The blamed task has ended: nobody is blamed before a full collection counted after now. Watchdog thread. */
+    private void blamedTaskEnded() {
+        outstanding = null;
+        blameAfterFullCount = fullSeen;
     }
 
     private static void debug(String what) {

@@ -160,11 +160,20 @@ public final class TaskAllocation {
      * unmounts). The watchdog thread only.
      */
     public static synchronized Top closeWindow() {
-        TaskHandle bestTask = top;
-        long best = topBytes;
+        Top leader = leader();
         window = (window + 1) & 0xFFFF;
         top = null;
         topBytes = 0;
+        return leader;
+    }
+
+    /**
+     * The current window's top allocator (task may be null), counting tasks still mounted, without closing the
+     * window: a check that blames nobody lets the counts grow. The watchdog thread only.
+     */
+    public static synchronized Top leader() {
+        TaskHandle bestTask = top;
+        long best = topBytes;
         for (Mount m : MOUNTS) {
             TaskHandle t = (TaskHandle) Mount.TASK.getOpaque(m);
             long before = (long) Mount.LAST_BYTES.getOpaque(m);

@@ -49,10 +49,13 @@ public final class EventLoop implements Scheduler, CarrierSlot {
 
     /** Where a continuation that threw (a JDK or Weft bug) and late submissions are reported. */
     private final ErrorSink errors;
+    /** Where {@link #errors} says a continuation threw: made once, as reporting may happen with the heap full. */
+    private final String continuationThrew;
 
     public EventLoop(String name, int index, int queueCapacity, ErrorSink errors) {
         this.errors = errors;
         this.name = name;
+        this.continuationThrew = "loop " + name + ": continuation threw";
         this.index = index;
         this.queue = new RunQueue(queueCapacity);
         this.carrier = OwnThreads.daemon(name).unstarted(this::runCarrier);
@@ -140,8 +143,14 @@ public final class EventLoop implements Scheduler, CarrierSlot {
                         r.run();
                     }
                 } catch (Throwable t) {
-                    // A continuation never throws; anything here is a JDK or Weft bug.
-                    errors.report("loop " + name + ": continuation threw", t);
+                    // A continuation never throws; anything here is a JDK or Weft bug, or the JDK ran out of memory
+                    // around a switch. The carrier survives it whatever reporting throws: a dead carrier strands
+                    // every task of the loop.
+                    try {
+                        errors.report(continuationThrew, t);
+                    } catch (Throwable reportFailed) {
+                        // nothing left to report with
+                    }
                 }
             }
             if (ran == BATCH_MAX) {

@@ -159,6 +159,44 @@ public final class SoftLimitRun {
         }
     }
 
+    /**
+     * A thread the program started itself (not a Weft task) that an {@link OutOfMemoryError} ended: the report names
+     * it, not the root task that rethrows its error.
+     *
+     * @param name           the thread's name
+     * @param virtual        whether it is a virtual thread (whose own allocation counter the JDK does not keep)
+     * @param allocatedBytes what the thread allocated over its life ({@code ThreadMXBean.getThreadAllocatedBytes};
+     *                       a platform thread's own counter), or -1 if unknown (a virtual thread)
+     * @param oom            the error that ended it
+     */
+    record ProgramThreadOom(String name, boolean virtual, long allocatedBytes, OutOfMemoryError oom) {}
+
+    /** The first program thread ended by an OutOfMemoryError, or null. Written once by that thread; read by the report. */
+    private static volatile ProgramThreadOom programThreadOom;
+
+    /**
+     * Records that an {@link OutOfMemoryError} ended {@code thread}, a thread the program started itself; called by
+     * {@code weft run}'s uncaught-exception handler on that thread, before the program is cancelled. The first one
+     * counts. The error is then contained as the root task's (the root rethrows it), and the report names this
+     * thread and its allocation instead of the root task.
+     */
+    public static void programThreadRanOutOfMemory(Thread thread, OutOfMemoryError oom) {
+        if (programThreadOom != null) {
+            return;
+        }
+        long allocated = -1;
+        if (!thread.isVirtual()) {
+            try {
+                var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+                allocated = thread == Thread.currentThread() ? threads.getCurrentThreadAllocatedBytes()
+                        : threads.getThreadAllocatedBytes(thread.threadId());
+            } catch (RuntimeException | OutOfMemoryError unknown) {
+                allocated = -1;
+            }
+        }
+        programThreadOom = new ProgramThreadOom(thread.getName(), thread.isVirtual(), allocated, oom);
+    }
+
     /** The memory error in {@code t}, its causes or suppressed exceptions, or null. */
     static MemoryLimitError memoryError(Throwable t) {
         Set<Throwable> seen = Collections.newSetFromMap(new IdentityHashMap<>());
@@ -192,9 +230,26 @@ public final class SoftLimitRun {
 
     /** The one-paragraph report: what happened, every figure, whether the cleanup is known to have completed. */
     static String report(Throwable failure, MemoryLimitError e, WatchdogStatistics s, ProcessMemory process) {
+        return report(failure, e, s, process, programThreadOom);
+    }
+
+    static String report(Throwable failure, MemoryLimitError e, WatchdogStatistics s, ProcessMemory process,
+            ProgramThreadOom thread) {
         String task = e == null || e.taskName() == null ? "an unknown task" : "task '" + e.taskName() + "'";
         OutOfMemoryError oom = outOfMemory(failure, e);
-        String how = e == null && oom == null ? "hit the limit" : e == null ? "ran out of "
+        if (thread != null && (oom == null || oom == thread.oom())) {
+            // the root task rethrew the error of a thread the program started: name that thread
+            oom = thread.oom();
+            e = null;
+            task = "thread '" + thread.name() + "' (" + (thread.virtual() ? "a virtual thread the program started; the"
+                    + " JDK counts no allocation per virtual thread" : "a platform thread the program started; it"
+                    + " allocated " + (thread.allocatedBytes() < 0 ? "an unknown amount"
+                            : ByteSizes.format(thread.allocatedBytes())) + " over its life") + ")";
+        }
+        String how = thread != null && e == null && oom == thread.oom() ? "ran out of "
+                + OutOfMemoryKind.of(oom).what() + " (the error ended that thread; the program was cancelled, its"
+                + " cleanup ran, and the root task failed with it)"
+                : e == null && oom == null ? "hit the limit" : e == null ? "ran out of "
                 + OutOfMemoryKind.of(oom).what() + " (the OutOfMemoryError was not contained to a task)"
                 : switch (e.kind()) {
                     case SOFT_LIMIT -> "was refused by memory budget '" + e.budgetName() + "'";
@@ -220,7 +275,10 @@ public final class SoftLimitRun {
                 .append(ByteSizes.format(process.directBytesMax())).append(", mapped buffers ")
                 .append(ByteSizes.format(process.mappedBytes())).append(" (not counted); process RSS ")
                 .append(process.rss()).append("; ").append(s.raises()).append(" memory error(s) raised, ")
-                .append(s.oomsContained()).append(" OutOfMemoryError(s) contained. ").append(cleanup(failure, e, oom))
+                .append(s.oomsContained()).append(" OutOfMemoryError(s) contained. ")
+                .append(e == null && thread != null && oom == thread.oom() ? "Whether the thread's cleanup completed is"
+                        + " not known: the OutOfMemoryError may have been thrown inside a finally block."
+                        : cleanup(failure, e, oom))
                 .append(" Weft exits with status ").append(EXIT_MEMORY).append('.');
         if (e != null) {
             r.append(" Details: ").append(e.getMessage());

@@ -31,6 +31,12 @@ public interface TaskExtension {
     boolean isMemoryFailure(Throwable failure);
 
     /**
+     * A task's epilogue (its completion, after its body ended) ran out of memory: give some back (memory budgets
+     * drop the emergency reserve) so that a retry can succeed. Any thread; must not allocate or throw.
+     */
+    default void outOfMemory() {}
+
+    /**
      * Told when a carrier mounts and unmounts a task, while an extension observes mounts
      * ({@link TaskHooks#observeMounts}). Both calls run on the carrier, around every switch to the task: they
      * must not allocate, block or throw.

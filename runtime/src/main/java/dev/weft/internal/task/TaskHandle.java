@@ -24,6 +24,12 @@ public interface TaskHandle {
     /** Whether the task has not ended yet (its state is {@code RUNNING}). Any thread. */
     boolean isRunning();
 
+    /**
+     * Whether the task is parked at the end of a {@code TaskScope}, waiting for its children: it allocates nothing
+     * meanwhile, so the heap watchdog never blames it. Any thread (a racy snapshot).
+     */
+    boolean isAwaitingChildren();
+
     /** The extension's state for this task, or null before the first {@link #attachIfAbsent}. Any thread. */
     Attachment attachment();
 

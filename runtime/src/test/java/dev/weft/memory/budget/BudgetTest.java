@@ -191,8 +191,8 @@ class BudgetTest {
         assertThat(second.get().getMessage()).contains("'strict'", "fails hard");
         assertThat(cancelled.get().reason()).isEqualTo(CancelReason.MEMORY);
         assertThat(cancelled.get().getCause()).isSameAs(second.get());
-        assertThat(outcome).as("the task ended cancelled: the scope absorbs nothing and reports no failure")
-                .isNull();
+        assertThat(outcome).as("the task fails hard: it ends failed with the overrun, which the scope rethrows")
+                .isSameAs(second.get());
         assertThat(b.usedBytes()).isZero();
     }
 

@@ -1,0 +1,54 @@
+package dev.weft.internal.softlimit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.weft.memory.MemoryLimitError;
+import dev.weft.memory.WatchdogStatistics;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The report of {@code weft run --soft-limit} when a thread the program started ran out of memory: the root task
+ * rethrew that thread's error (and so failed with it, contained), but the report names the thread, with what its own
+ * allocation counter says for a platform thread, not the root task.
+ */
+class ProgramThreadReportTest {
+    private static final long MIB = 1 << 20;
+    private static final WatchdogStatistics STATS = new WatchdogStatistics(32 * MIB, 4 * MIB, 3 * MIB, false,
+            94 * MIB, 94 * MIB, 2, 0, 1, 1, null, 95 * MIB, 2, 0, "G1");
+    private static final SoftLimitRun.ProcessMemory PROCESS = new SoftLimitRun.ProcessMemory(0, 32 * MIB, 0,
+            "133.4 MiB (peak 133.4 MiB)");
+
+    @Test
+    void platformThreadIsNamedWithItsOwnAllocationInsteadOfTheRootTask() {
+        OutOfMemoryError oom = new OutOfMemoryError("Java heap space");
+        MemoryLimitError rootsError = new MemoryLimitError(MemoryLimitError.Kind.OUT_OF_MEMORY, "heap", 32 * MIB,
+                4 * MIB, 0, 94 * MIB, "main", null, oom);
+        String r = SoftLimitRun.report(rootsError, rootsError, STATS, PROCESS,
+                new SoftLimitRun.ProgramThreadOom("hog", false, 43 * MIB, oom));
+        assertThat(r).startsWith("weft: memory limit: thread 'hog' (a platform thread the program started; it"
+                + " allocated 43.0 MiB over its life) ran out of Java heap").doesNotContain("task 'main'")
+                .contains("Whether the thread's cleanup completed is not known", "status 122",
+                        "Details: java.lang.OutOfMemoryError: Java heap space");
+    }
+
+    @Test
+    void virtualThreadIsNamedAndItsAllocationSaidToBeUncounted() {
+        OutOfMemoryError oom = new OutOfMemoryError("Java heap space");
+        MemoryLimitError rootsError = new MemoryLimitError(MemoryLimitError.Kind.OUT_OF_MEMORY, "heap", 32 * MIB,
+                4 * MIB, 0, 94 * MIB, "main", null, oom);
+        String r = SoftLimitRun.report(rootsError, rootsError, STATS, PROCESS,
+                new SoftLimitRun.ProgramThreadOom("worker-7", true, -1, oom));
+        assertThat(r).contains("thread 'worker-7' (a virtual thread the program started; the JDK counts no allocation"
+                + " per virtual thread)").doesNotContain("task 'main'");
+    }
+
+    @Test
+    void anotherTasksOwnErrorIsStillReportedAsThatTasks() {
+        OutOfMemoryError threads = new OutOfMemoryError("Java heap space");
+        OutOfMemoryError tasks = new OutOfMemoryError("Java heap space");
+        MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.OUT_OF_MEMORY, "heap", 32 * MIB, 4 * MIB, 0,
+                94 * MIB, "hog-task", null, tasks);
+        String r = SoftLimitRun.report(e, e, STATS, PROCESS, new SoftLimitRun.ProgramThreadOom("hog", false, 1, threads));
+        assertThat(r).startsWith("weft: memory limit: task 'hog-task' ran out of Java heap").doesNotContain("thread 'hog'");
+    }
+}
