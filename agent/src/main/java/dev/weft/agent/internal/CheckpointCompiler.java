@@ -81,6 +81,31 @@ public final class CheckpointCompiler {
      * @throws RuntimeException if the class cannot be parsed or transformed; the caller loads it unchanged
      */
     public Result compile(byte[] classBytes, ClassLoader loader, boolean applicationClass) {
+        ClassScan.Scan scan = ClassScan.scan(classBytes, options.recursionEntries());
+        if (scan.verdict() == ClassScan.Verdict.UNCHANGED && scan.internalName() != null) {
+            String className = scan.internalName().replace('/', '.');
+            String refused = PolicyRules.refusalReason(className);
+            if (refused != null) {
+                return new Result(null, "none", refused);
+            }
+            PolicyRules rules = options.rules();
+            Policy classPolicy = rules.classPolicy(className, applicationClass);
+            if (!classPolicy.instruments() && !rules.anyMethodRuleInstruments(className)) {
+                return new Result(null, "none", "no rule selects it");
+            }
+            if (!classPolicy.atEntry() && !rules.anyMethodRuleInstruments(className)) {
+                return new Result(null, classPolicy.toString(), PRESCAN_UNCHANGED);
+            }
+        }
+        return compileFully(classBytes, loader, applicationClass);
+    }
+
+    /** The report's detail for a class the pre-scan ({@link ClassScan}) found nothing to instrument in. */
+    static final String PRESCAN_UNCHANGED = "nothing to instrument (pre-scan: no loop, recursion, monitor or"
+            + " hidden-class definition)";
+
+    /** {@link #compile} without the pre-scan: the full compiler, which {@code ClassScanTest} checks the scan against. */
+    Result compileFully(byte[] classBytes, ClassLoader loader, boolean applicationClass) {
         ClassModel model = ClassFile.of().parse(classBytes);
         String className = model.thisClass().asInternalName().replace('/', '.');
         String refused = PolicyRules.refusalReason(className);
