@@ -55,8 +55,11 @@ final class ClassScan {
      * @param internalName the class's name ({@code com/example/Foo}), or {@code null} if the bytes could not be read
      *                     that far
      * @param verdict      whether the compiler may change the class
+     * @param loopsOrMonitors for each method in class-file order, whether its body has a backward branch, a monitor
+     *                     instruction, {@code jsr} or {@code ret} (a method without either, not recursive, gets no check under {@code backedge});
+     *                     {@code null} when the scan could not read every method
      */
-    record Scan(String internalName, Verdict verdict) {}
+    record Scan(String internalName, Verdict verdict, boolean[] loopsOrMonitors) {}
 
     /**
      * Decides whether the compiler may change {@code bytes} under a {@code backedge} policy.
@@ -67,9 +70,9 @@ final class ClassScan {
         Reader r = new Reader(bytes);
         try {
             Verdict v = r.scan(recursion);
-            return new Scan(r.self, v);
+            return new Scan(r.self, v, r.busy);
         } catch (RuntimeException malformed) {
-            return new Scan(r.self, Verdict.MAY_CHANGE); // truncated or unknown: the compiler decides
+            return new Scan(r.self, Verdict.MAY_CHANGE, null); // truncated or unknown: the compiler decides
         }
     }
 
@@ -79,6 +82,7 @@ final class ClassScan {
         private int[] cpOffset;  // offset of each constant's tag byte; 0 for the unusable slot after a long/double
         private int afterPool;    // offset of access_flags
         private String self;      // this class's internal name, once read
+        private boolean[] busy;   // per method: a backward branch or a monitor instruction; set once all are walked
 
         Reader(byte[] bytes) {
             this.b = bytes;
@@ -204,6 +208,7 @@ final class ClassScan {
             int[] nameIndex = new int[methodCount];
             int[] descIndex = new int[methodCount];
             int bodies = 0;
+            boolean synchronizedBody = false;
             for (int m = 0; m < methodCount; m++) {
                 int flags = u2(p);
                 nameIndex[m] = u2(p + 2);
@@ -220,9 +225,7 @@ final class ClassScan {
                     }
                     p += 6 + length;
                 }
-                if (codeAt[m] >= 0 && (flags & ACC_SYNCHRONIZED) != 0) {
-                    return Verdict.MAY_CHANGE; // its monitor is counted
-                }
+                synchronizedBody |= codeAt[m] >= 0 && (flags & ACC_SYNCHRONIZED) != 0; // its monitor is counted
             }
             if (bodies == 0 && (classFlags & ACC_INTERFACE) != 0) {
                 return Verdict.UNCHANGED;
@@ -256,15 +259,23 @@ final class ClassScan {
                 }
             }
             int[][] callees = new int[methodCount][];
+            boolean[] loopsOrMonitors = new boolean[methodCount];
+            boolean any = synchronizedBody;
             for (int m = 0; m < methodCount; m++) {
                 callees[m] = new int[0];
                 if (codeAt[m] >= 0) {
                     int[] out = walk(codeAt[m], codeLength[m], target);
                     if (out == null) {
-                        return Verdict.MAY_CHANGE; // a back-edge or a monitor
+                        loopsOrMonitors[m] = true; // a back-edge or a monitor
+                        any = true;
+                    } else {
+                        callees[m] = out;
                     }
-                    callees[m] = out;
                 }
+            }
+            busy = loopsOrMonitors;
+            if (any) {
+                return Verdict.MAY_CHANGE;
             }
             if (recursion) {
                 for (int m = 0; m < methodCount; m++) {
@@ -306,8 +317,8 @@ final class ClassScan {
 
         /**
          * Walks one code array. Returns the methods of this class it may call ({@code target} maps a constant to a
-         * method, or is null when recursion does not matter), or {@code null} at the first backward branch or
-         * monitor instruction.
+         * method, or is null when recursion does not matter), or {@code null} at the first backward branch, monitor
+         * instruction, {@code jsr} or {@code ret} (the compiler reports such bodies as left unchanged).
          */
         private int[] walk(int start, int length, int[] target) {
             int[] out = new int[4];
@@ -319,16 +330,16 @@ final class ClassScan {
                 int op = u1(at);
                 int len = LENGTH[op];
                 switch (op) {
-                    case 0xc2, 0xc3 -> { // monitorenter, monitorexit
+                    case 0xc2, 0xc3, 0xa8, 0xa9, 0xc9 -> { // monitorenter, monitorexit; jsr, ret, jsr_w (left as they are)
                         return null;
                     }
                     case 0x99, 0x9a, 0x9b, 0x9c, 0x9d, 0x9e, 0x9f, 0xa0, 0xa1, 0xa2, 0xa3, 0xa4, 0xa5, 0xa6,
-                         0xa7, 0xa8, 0xc6, 0xc7 -> { // if*, goto, jsr, ifnull, ifnonnull
+                         0xa7, 0xc6, 0xc7 -> { // if*, goto, ifnull, ifnonnull
                         if ((short) u2(at + 1) <= 0) {
                             return null;
                         }
                     }
-                    case 0xc8, 0xc9 -> { // goto_w, jsr_w
+                    case 0xc8 -> { // goto_w
                         if (s4(at + 1) <= 0) {
                             return null;
                         }
@@ -361,7 +372,12 @@ final class ClassScan {
                         }
                         len = q + 8 + 8 * pairs - at;
                     }
-                    case 0xc4 -> len = u1(at + 1) == 0x84 ? 6 : 4; // wide iinc, wide load/store/ret
+                    case 0xc4 -> { // wide iinc, wide load/store/ret
+                        if (u1(at + 1) == 0xa9) {
+                            return null;
+                        }
+                        len = u1(at + 1) == 0x84 ? 6 : 4;
+                    }
                     case 0xb6, 0xb7, 0xb8, 0xb9 -> { // invokevirtual, invokespecial, invokestatic, invokeinterface
                         if (target != null) {
                             int w = target[u2(at + 1)];

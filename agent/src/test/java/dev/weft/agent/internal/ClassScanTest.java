@@ -118,11 +118,34 @@ class ClassScanTest {
                     missed.add(s.source() + " " + dotted + ": " + full.detail());
                 }
             }
+            // the compiler as the agent runs it (methods with nothing to add pass through, only changed methods
+            // verified) does the same to the class, and what it writes verifies whole
+            CheckpointCompiler.Result fast = compiler.compile(s.bytes(), s.loader(), true);
+            assertThat(fast.bytes() != null).as(dotted).isEqualTo(full.bytes() != null);
+            if (fast.bytes() != null) {
+                assertThat(fast.detail()).as(dotted).isEqualTo(full.detail());
+                if (changed % 4 == 0) {
+                    assertThat(verifyWhole(fast.bytes(), s.loader())).as(dotted).isEmpty();
+                }
+            }
         }
         System.out.printf("ClassScan (%s): %d classes, %d changed by the compiler, %d skipped by the scan%n",
                 what, samples.size(), changed, skipped);
         assertThat(missed).as("classes the scan skipped although the compiler changes them (" + what + ")").isEmpty();
         assertThat(changed).isGreaterThan(samples.size() / 10);
+    }
+
+    private static List<VerifyError> verifyWhole(byte[] bytes, ClassLoader loader) {
+        java.lang.classfile.ClassHierarchyResolver r = loader == null
+                ? java.lang.classfile.ClassHierarchyResolver.defaultResolver()
+                : java.lang.classfile.ClassHierarchyResolver.ofResourceParsing(loader)
+                        .orElse(java.lang.classfile.ClassHierarchyResolver.defaultResolver());
+        java.lang.classfile.ClassModel m = java.lang.classfile.ClassFile.of().parse(bytes);
+        if (m.majorVersion() < java.lang.classfile.ClassFile.JAVA_6_VERSION) {
+            return List.of(); // checked as a copy with stack maps by the compiler itself (OLD_VERIFIED_AS)
+        }
+        return java.lang.classfile.ClassFile.of(java.lang.classfile.ClassFile.ClassHierarchyResolverOption.of(r))
+                .verify(bytes);
     }
 
     private static List<Sample> jdk(String module, String... prefixes) throws IOException {
