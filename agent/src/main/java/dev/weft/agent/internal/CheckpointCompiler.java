@@ -55,9 +55,40 @@ public final class CheckpointCompiler {
 
     private final AgentOptions options;
     private final Map<ClassLoader, ClassHierarchyResolver> resolvers = Collections.synchronizedMap(new WeakHashMap<>());
+    private final TransformCache cache; // null: compile every class
 
+    /** A compiler without a cross-run cache. */
     public CheckpointCompiler(AgentOptions options) {
+        this(options, (TransformCache) null);
+    }
+
+    CheckpointCompiler(AgentOptions options, TransformCache cache) {
         this.options = options;
+        this.cache = cache;
+    }
+
+    /**
+     * The agent's compiler: with the cross-run cache of {@code options} ({@link TransformCache}), keyed by the bytes
+     * of {@code agentJar}. Without a cache when the options turn it off or the agent does not run from a jar (a
+     * build's classes folder changes without a jar to fingerprint).
+     */
+    public static CheckpointCompiler forAgent(AgentOptions options, java.nio.file.Path agentJar) {
+        if (options.cacheDir() == null || agentJar == null || !java.nio.file.Files.isRegularFile(agentJar)) {
+            return new CheckpointCompiler(options);
+        }
+        byte[] identity;
+        try {
+            identity = TransformCache.sha256().digest(java.nio.file.Files.readAllBytes(agentJar));
+        } catch (java.io.IOException | RuntimeException e) {
+            return new CheckpointCompiler(options);
+        }
+        return new CheckpointCompiler(options, new TransformCache(options.cacheDir(),
+                TransformCache.fingerprint(identity, options), options.cacheBytesMax()));
+    }
+
+    /** The cross-run cache, or {@code null}. */
+    TransformCache cache() {
+        return cache;
     }
 
     public AgentOptions options() {
@@ -97,7 +128,17 @@ public final class CheckpointCompiler {
                 return new Result(null, classPolicy.toString(), PRESCAN_UNCHANGED);
             }
         }
-        return compile(classBytes, loader, applicationClass, scan.loopsOrMonitors());
+        if (cache == null) {
+            return compile(classBytes, loader, applicationClass, scan.loopsOrMonitors(), null);
+        }
+        Result hit = cache.lookup(classBytes, applicationClass, loader);
+        if (hit != null) {
+            return hit;
+        }
+        Set<ClassDesc> asked = new java.util.HashSet<>();
+        Result r = compile(classBytes, loader, applicationClass, scan.loopsOrMonitors(), asked);
+        cache.store(classBytes, applicationClass, r, asked, scan.internalName(), loader);
+        return r;
     }
 
     /** The report's detail for a class the pre-scan ({@link ClassScan}) found nothing to instrument in. */
@@ -106,16 +147,18 @@ public final class CheckpointCompiler {
 
     /** {@link #compile} without the pre-scan: the full compiler, which {@code ClassScanTest} checks the scan against. */
     Result compileFully(byte[] classBytes, ClassLoader loader, boolean applicationClass) {
-        return compile(classBytes, loader, applicationClass, null);
+        return compile(classBytes, loader, applicationClass, null, null);
     }
 
     /**
      * The compiler proper. {@code loopsOrMonitors} (from {@link ClassScan}, in class-file order, or {@code null} to
      * treat every method as having them) lets a method with neither a loop nor a monitor, and no entry check, pass
      * through as it is: without it every method of a class with one loop was rebuilt, given new stack maps and
-     * verified, to come out the same.
+     * verified, to come out the same. {@code asked}, if not null, collects the classes whose place in the hierarchy
+     * the stack-map generator and the verifier asked about (what a cached result depends on besides the bytes).
      */
-    private Result compile(byte[] classBytes, ClassLoader loader, boolean applicationClass, boolean[] loopsOrMonitors) {
+    private Result compile(byte[] classBytes, ClassLoader loader, boolean applicationClass, boolean[] loopsOrMonitors,
+                           Set<ClassDesc> asked) {
         ClassModel model = ClassFile.of().parse(classBytes);
         String className = model.thisClass().asInternalName().replace('/', '.');
         String refused = PolicyRules.refusalReason(className);
@@ -187,6 +230,13 @@ public final class CheckpointCompiler {
             return new Result(null, classPolicy.toString(), "no method to instrument; " + stats);
         }
         ClassHierarchyResolver resolver = resolverFor(model, loader);
+        if (asked != null) {
+            ClassHierarchyResolver answering = resolver;
+            resolver = desc -> {
+                asked.add(desc);
+                return answering.getClassInfo(desc);
+            };
+        }
         ClassFile cf = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(resolver));
         Set<String> changed = new java.util.HashSet<>(); // name + descriptor of each method given to the chain
         ClassTransform transform = (cb, ce) -> {

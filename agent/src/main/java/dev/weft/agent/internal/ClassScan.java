@@ -76,6 +76,24 @@ final class ClassScan {
         }
     }
 
+    /**
+     * What a class file says about its class's place in the hierarchy, as the stack-map generator asks it:
+     * {@code "I"} for an interface, else {@code "C"} followed by the superclass's internal name (none for
+     * {@code java/lang/Object}).
+     *
+     * @throws RuntimeException if the bytes are not a class file
+     */
+    static String hierarchy(byte[] bytes) {
+        Reader r = new Reader(bytes);
+        r.readConstantPool();
+        int flags = r.u2(r.afterPool);
+        if ((flags & ACC_INTERFACE) != 0) {
+            return "I";
+        }
+        int superIndex = r.u2(r.afterPool + 4);
+        return superIndex == 0 ? "C" : "C" + r.classNameAt(superIndex);
+    }
+
     /** One pass over one class file. */
     private static final class Reader {
         private final byte[] b;
