@@ -76,9 +76,9 @@ public final class CheckpointCompiler {
         if (options.cacheDir() == null || agentJar == null || !java.nio.file.Files.isRegularFile(agentJar)) {
             return new CheckpointCompiler(options);
         }
-        byte[] identity;
+        String identity;
         try {
-            identity = TransformCache.sha256().digest(java.nio.file.Files.readAllBytes(agentJar));
+            identity = TransformCache.jarIdentity(java.nio.file.Files.readAllBytes(agentJar));
         } catch (java.io.IOException | RuntimeException e) {
             return new CheckpointCompiler(options);
         }

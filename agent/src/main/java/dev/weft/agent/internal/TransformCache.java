@@ -14,11 +14,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.FileTime;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.Collection;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
@@ -34,18 +31,23 @@ import java.util.zip.CRC32;
  * {@code java.lang.classfile}, its stack-map generator and the verifier, interpreted at first) is most of the agent's
  * cost.
  *
- * <p>An entry is keyed by the SHA-256 of everything that decides the output: the class bytes, whether the class is
- * the application's, and the {@linkplain #fingerprint fingerprint} of the agent jar's bytes, the options that change
- * what is compiled ({@code report} does not) and the JDK. One thing outside the class also decides it: the class
+ * <p>An entry is found by a CRC-32 of the class bytes, in a folder named for a hash of the
+ * {@linkplain #fingerprint fingerprint}: the agent jar (its CRC-32 and size), the options that change what is
+ * compiled ({@code report} does not) and the JDK. Neither hash is trusted: the entry holds the fingerprint's text and
+ * the original class bytes, and a hit compares both exactly, so a collision is a miss, never another class's output.
+ * Things that don't work: a SHA-256 key. Classes load before the JIT has compiled anything, and the interpreted
+ * digest of a first Jackson round trip's 1.5 MB of class files cost more than the compiler it was saving; the
+ * JDK's CRC-32 is native. One thing outside the class also decides the output: the class
  * hierarchy the stack-map generator and the verifier asked about (the common superclass of two types at a join).
  * Each entry records the classes they asked about with the superclass and interface flag read at the time, and a hit
  * reads them again through the defining loader: if any differs (a library on the class path changed underneath), the
  * entry is a miss and the class is compiled again. A class whose hierarchy question could not be answered from a
- * class file is not cached.
+ * class file is not cached. Classes in {@code java.*} are not recorded: only the JDK may define them, and its build
+ * is in the fingerprint (reading them again through the loader was a third of a hit's cost).
  *
- * <p>On disk: {@code DIR/xx/rest-of-the-hex-key}, each file written whole to a temporary name in the same folder and
+ * <p>On disk: {@code ROOT/fingerprint-hash/xx/rest-of-the-crc-length-a}, each file written whole to a temporary name in the same folder and
  * renamed over the entry, so that a reader sees a whole entry or none, and several JVMs may write the same entry at
- * once (they write the same bytes). Each file carries a magic number, its key and a CRC-32 of its contents; a file
+ * once (they write the same bytes). Each file carries a magic number and a CRC-32 of its contents; a file
  * that fails any of them (truncated, corrupt, another version's) is ignored and deleted. Bounded: after it wrote, at
  * most once per {@link #TRIM_INTERVAL_MS} across JVMs (a marker file's time) or whenever one JVM wrote an eighth of the
  * bound, a JVM walks the folder and deletes the least recently written entries until the total is under three
@@ -58,7 +60,7 @@ import java.util.zip.CRC32;
  * Any thread may look up and store; the counters are atomic and the hierarchy memo is a concurrent map per loader.
  */
 final class TransformCache {
-    /** Default bound on the folder's size. */
+    /** Default bound on the size of one fingerprint's folder. */
     static final long SIZE_BYTES_DEFAULT = 256L << 20;
     /** Trims are at most this far apart (across JVMs), unless one JVM writes an eighth of the bound. */
     static final long TRIM_INTERVAL_MS = 10 * 60_000L;
@@ -70,8 +72,8 @@ final class TransformCache {
     private static final long MAGIC = 0x5745_4654_5443_0001L; // "WEFTTC" and the format version
     private static final String MARKER = "last-trim";
 
-    private final Path dir;
-    private final byte[] fingerprint;
+    private final Path dir;          // the fingerprint's folder
+    private final String fingerprint;
     private final long sizeBytesMax;
     /** Bytes this JVM wrote; any thread. */
     private final AtomicLong writtenBytes = new AtomicLong();
@@ -88,13 +90,15 @@ final class TransformCache {
     private final Map<String, String> bootMemo = new ConcurrentHashMap<>();
 
     /**
-     * @param dir          the folder (created if missing)
+     * @param root         the cache's folder (created if missing); entries go in a sub-folder per fingerprint
      * @param fingerprint  what besides the class decides the output ({@link #fingerprint})
-     * @param sizeBytesMax the bound on the folder's size
+     * @param sizeBytesMax the bound on the size of the fingerprint's folder
      */
-    TransformCache(Path dir, byte[] fingerprint, long sizeBytesMax) {
-        this.dir = dir;
-        this.fingerprint = fingerprint.clone();
+    TransformCache(Path root, String fingerprint, long sizeBytesMax) {
+        CRC32 crc = new CRC32();
+        crc.update(fingerprint.getBytes(StandardCharsets.UTF_8));
+        this.dir = root.resolve(String.format("%08x%08x", fingerprint.hashCode(), crc.getValue()));
+        this.fingerprint = fingerprint;
         this.sizeBytesMax = sizeBytesMax;
     }
 
@@ -108,16 +112,19 @@ final class TransformCache {
     }
 
     /**
-     * The fingerprint of an agent: a digest of the agent's own identity (its jar's bytes), the options that change
-     * the output, and the JDK whose class-file library writes it.
+     * The fingerprint of an agent, as text: its own identity (for a jar, the CRC-32 and size of its bytes), the
+     * options that change the output, and the JDK whose class-file library writes it.
      */
-    static byte[] fingerprint(byte[] agentIdentity, AgentOptions options) {
-        MessageDigest d = sha256();
-        d.update(agentIdentity);
-        d.update(optionsText(options).getBytes(StandardCharsets.UTF_8));
-        d.update((System.getProperty("java.vm.vendor") + " " + System.getProperty("java.vm.version"))
-                .getBytes(StandardCharsets.UTF_8));
-        return d.digest();
+    static String fingerprint(String agentIdentity, AgentOptions options) {
+        return "agent=" + agentIdentity + " jdk=" + System.getProperty("java.vm.vendor") + " "
+                + System.getProperty("java.vm.version") + " " + optionsText(options);
+    }
+
+    /** The identity of an agent jar: the CRC-32 and the size of its bytes. */
+    static String jarIdentity(byte[] jarBytes) {
+        CRC32 crc = new CRC32();
+        crc.update(jarBytes);
+        return String.format("%08x-%d", crc.getValue(), jarBytes.length);
     }
 
     /** The options that change what the compiler writes, as text: everything but the report. */
@@ -133,8 +140,7 @@ final class TransformCache {
 
     /** The cached result for this class, or {@code null} (no entry, a bad one, or a hierarchy that changed). */
     CheckpointCompiler.Result lookup(byte[] classBytes, boolean application, ClassLoader loader) {
-        byte[] key = key(classBytes, application);
-        Path file = fileOf(key);
+        Path file = fileOf(classBytes, application);
         byte[] data;
         try {
             data = Files.readAllBytes(file);
@@ -142,15 +148,25 @@ final class TransformCache {
             return null;
         }
         try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
-            if (data.length < 8 + key.length + 8 || in.readLong() != MAGIC) {
+            if (data.length < 16 || in.readLong() != MAGIC) {
                 throw new IOException("not an entry of this version");
             }
             CRC32 crc = new CRC32();
             crc.update(data, 0, data.length - 8);
             long stored = java.nio.ByteBuffer.wrap(data, data.length - 8, 8).getLong();
-            byte[] k = in.readNBytes(key.length);
-            if (crc.getValue() != stored || !MessageDigest.isEqual(k, key)) {
+            if (crc.getValue() != stored) {
                 throw new IOException("corrupt entry");
+            }
+            if (!in.readUTF().equals(fingerprint) || in.readBoolean() != application) {
+                return null; // two fingerprints in one folder (a hash collision): a miss
+            }
+            int originalLength = in.readInt();
+            if (originalLength != classBytes.length) {
+                return null; // another class with the same CRC-32: a miss
+            }
+            byte[] original = in.readNBytes(originalLength);
+            if (!java.util.Arrays.equals(original, classBytes)) {
+                return null;
             }
             String policy = in.readUTF();
             String detail = in.readUTF();
@@ -187,19 +203,22 @@ final class TransformCache {
         if (writeFailures.get() >= WRITE_FAILURES_MAX) {
             return;
         }
-        byte[] key = key(classBytes, application);
         ByteArrayOutputStream buf = new ByteArrayOutputStream(
-                256 + (result.bytes() == null ? 0 : result.bytes().length));
+                256 + classBytes.length + (result.bytes() == null ? 0 : result.bytes().length));
         try (DataOutputStream out = new DataOutputStream(buf)) {
             out.writeLong(MAGIC);
-            out.write(key);
+            out.writeUTF(fingerprint);
+            out.writeBoolean(application);
+            out.writeInt(classBytes.length);
+            out.write(classBytes);
             out.writeUTF(result.policy());
             out.writeUTF(result.detail());
             List<String> names = new ArrayList<>();
             for (ClassDesc d : asked) {
                 if (d.isClassOrInterface()) {
                     String n = internalName(d);
-                    if (!n.equals(selfInternalName) && !names.contains(n)) {
+                    // java.* can only be the JDK's (no other loader may define it), whose build is in the fingerprint
+                    if (!n.equals(selfInternalName) && !n.startsWith("java/") && !names.contains(n)) {
                         names.add(n);
                     }
                 }
@@ -225,7 +244,7 @@ final class TransformCache {
         crc.update(body);
         byte[] data = java.util.Arrays.copyOf(body, body.length + 8);
         java.nio.ByteBuffer.wrap(data, body.length, 8).putLong(crc.getValue());
-        Path file = fileOf(key);
+        Path file = fileOf(classBytes, application);
         try {
             Files.createDirectories(file.getParent());
             Path tmp = file.resolveSibling(".tmp-" + ProcessHandle.current().pid() + "-"
@@ -359,24 +378,12 @@ final class TransformCache {
         return s.substring(1, s.length() - 1);
     }
 
-    private byte[] key(byte[] classBytes, boolean application) {
-        MessageDigest d = sha256();
-        d.update(fingerprint);
-        d.update((byte) (application ? 1 : 0));
-        d.update(classBytes);
-        return d.digest();
-    }
-
-    private Path fileOf(byte[] key) {
-        String hex = HexFormat.of().formatHex(key);
-        return dir.resolve(hex.substring(0, 2)).resolve(hex.substring(2));
-    }
-
-    static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("the JDK has no SHA-256 (" + e + ")", e);
-        }
+    /** {@code DIR/xx/crc-length-a}: found by the CRC-32 of the bytes (two hex digits a bucket), checked exactly. */
+    Path fileOf(byte[] classBytes, boolean application) {
+        CRC32 crc = new CRC32();
+        crc.update(classBytes);
+        String hex = Long.toHexString(crc.getValue() | 1L << 32).substring(1); // eight digits; no String.format,
+        return dir.resolve(hex.substring(0, 2)).resolve(hex.substring(2) + "-" + classBytes.length // slow uncompiled
+                + (application ? "-a" : "-j"));
     }
 }
