@@ -35,7 +35,8 @@ import java.util.stream.Stream;
  * @implNote The program runs in a child JVM (the JDK running this command) with {@code -javaagent}, on the class
  * path of the program, the runtime jar and the agent jar (not this command line's jar), with the agent's
  * {@value #CHILD_MAIN} as its main class. This JVM ignores Ctrl-C, which the terminal delivers to the child too,
- * and forwards termination if it is killed alone.
+ * and forwards termination if it is killed alone. The {@code ./weft} script keeps the child's command line
+ * ({@link CommandCache}) and execs it directly the next time the same invocation is made.
  */
 final class RunCommand {
     /** The child's main class, in the agent jar: runs the program as the root task, under the soft limit if asked. */
@@ -92,6 +93,10 @@ final class RunCommand {
         } catch (IllegalArgumentException e) {
             err.println("weft run: " + e.getMessage());
             return ExitStatus.USAGE.code();
+        }
+        String commandFile = System.getProperty(CommandCache.FILE_PROPERTY);
+        if (commandFile != null && !commandFile.isBlank()) {
+            CommandCache.write(Path.of(commandFile), command); // the next identical run execs the child directly
         }
         Runnable restore = Signals.onInterrupt(sig -> { }); // the child gets Ctrl-C from the terminal too
         Runnable restoreTerm = null;
