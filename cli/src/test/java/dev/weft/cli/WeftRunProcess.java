@@ -61,12 +61,18 @@ final class WeftRunProcess {
 
     /** Waits for a run {@link #start} started, within {@link #RUN_BOUND_SECONDS}. */
     static Outcome await(Process p, Path dir, String... args) throws IOException, InterruptedException {
+        return await(p, dir, RUN_BOUND_SECONDS, args);
+    }
+
+    /** Waits for a run {@link #start} started, within {@code boundSeconds}. */
+    static Outcome await(Process p, Path dir, long boundSeconds, String... args) throws IOException,
+            InterruptedException {
         long t0 = System.nanoTime();
         Path out = dir.resolve("output.txt");
-        if (!p.waitFor(RUN_BOUND_SECONDS, TimeUnit.SECONDS)) {
+        if (!p.waitFor(boundSeconds, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            throw new AssertionError("weft " + String.join(" ", args) + " did not end within " + RUN_BOUND_SECONDS
+            throw new AssertionError("weft " + String.join(" ", args) + " did not end within " + boundSeconds
                     + "s; output so far:\n" + Files.readString(out));
         }
         return new Outcome(p.exitValue(), Files.readString(out), (System.nanoTime() - t0) / 1_000_000);
