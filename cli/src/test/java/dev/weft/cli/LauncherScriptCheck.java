@@ -18,7 +18,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code ./weft run} as a user types it: the launcher script keeps the child JVM's command line and execs the child
  * directly on the next identical invocation, and the program behaves the same either way: its output, its exit
- * status, SIGTERM reaching it, usage errors and {@code --help}. Runs after package (the script needs the jars).
+ * status, SIGTERM reaching it, usage errors and {@code --help}; a program on jars starts from the JDK's AOT cache
+ * after its first run. Runs after package (the script needs the jars).
  */
 class LauncherScriptCheck {
     private static final Pattern PID = Pattern.compile("pid=(\\d+) parent=(-?\\d+)");
@@ -39,6 +40,7 @@ class LauncherScriptCheck {
         String cp = WeftRunProcess.codeSource(PidProgram.class).toString();
         Run first = run("run", "-cp", cp, PidProgram.class.getName());
         assertThat(first.status()).as(first.output()).isZero();
+        assertThat(first.output()).contains("aot-use=false aot-record=false thread-daemon=false"); // a folder: no AOT
         long[] firstPids = pids(first.output());
         // through the command line's JVM: the program runs in its child
         assertThat(firstPids[0]).isNotEqualTo(first.pid());
@@ -53,6 +55,32 @@ class LauncherScriptCheck {
         assertThat(pids(otherArgs.output())[0]).as("other arguments: another entry, computed anew")
                 .isNotEqualTo(otherArgs.pid());
         assertThat(entries()).hasSize(2);
+    }
+
+    @Test
+    void aProgramOnJarsStartsFromTheJdksAotCacheAfterItsFirstRun() throws Exception {
+        Path jar = dir.resolve("pid.jar");
+        String entry = PidProgram.class.getName().replace('.', '/') + ".class";
+        try (var out = new java.util.jar.JarOutputStream(Files.newOutputStream(jar))) {
+            out.putNextEntry(new java.util.jar.JarEntry(entry));
+            out.write(Files.readAllBytes(WeftRunProcess.codeSource(PidProgram.class).resolve(entry)));
+            out.closeEntry();
+        }
+        Run first = run("run", "-cp", jar.toString(), PidProgram.class.getName());
+        assertThat(first.status()).as(first.output()).isZero();
+        assertThat(first.output()).contains("aot-use=false aot-record=true");
+        Path aot = cacheHome().resolve("weft").resolve("aot");
+        try (Stream<Path> s = Files.list(aot)) {
+            assertThat(s.map(p -> p.getFileName().toString()).toList()).as("the cache made after the first run")
+                    .anyMatch(n -> n.endsWith(".aot")).noneMatch(n -> n.endsWith(".failed"));
+        }
+        for (int round = 0; round < 2; round++) { // through the launcher (which keeps the command), then exec'd
+            Run later = run("run", "-cp", jar.toString(), PidProgram.class.getName());
+            assertThat(later.status()).as(later.output()).isZero();
+            // and Thread is still patched when the JVM starts from the cache: threads from main are not daemons
+            assertThat(later.output()).contains("aot-use=true aot-record=false thread-daemon=false");
+            assertThat(pids(later.output())[0] == later.pid()).as("exec'd in round " + round).isEqualTo(round == 1);
+        }
     }
 
     @Test
@@ -120,6 +148,7 @@ class LauncherScriptCheck {
         pb.environment().put("XDG_CACHE_HOME", cacheHome().toString());
         pb.environment().put("WEFT_JAVA_HOME", System.getProperty("java.home"));
         pb.environment().remove("WEFT_NO_COMMAND_CACHE");
+        pb.environment().remove("WEFT_NO_AOT");
         return pb.start();
     }
 

@@ -44,7 +44,19 @@ final class WeftRunProcess {
         return startWeft(dir, all.toArray(String[]::new));
     }
 
+    /** Starts {@code weft run ARGS} with these environment variables added. */
+    static Process start(Path dir, java.util.Map<String, String> env, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("run"));
+        all.addAll(List.of(args));
+        return startWeft(dir, env, all.toArray(String[]::new));
+    }
+
     private static Process startWeft(Path dir, String... commandAndArgs) throws IOException {
+        return startWeft(dir, java.util.Map.of(), commandAndArgs);
+    }
+
+    private static Process startWeft(Path dir, java.util.Map<String, String> env, String... commandAndArgs)
+            throws IOException {
         Path agentJar = codeSource(WeftAgent.class);
         assertThat(agentJar).as("the packaged agent jar (run with mvn verify, after the agent module's package)")
                 .isRegularFile();
@@ -56,7 +68,9 @@ final class WeftRunProcess {
                 "-cp", classPath, Main.class.getName()));
         cmd.addAll(List.of(commandAndArgs));
         Path out = dir.resolve("output.txt");
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     /** Waits for a run {@link #start} started, within {@link #RUN_BOUND_SECONDS}. */

@@ -35,15 +35,15 @@ import java.util.zip.CRC32;
  * {@linkplain #fingerprint fingerprint}: the agent jar (its CRC-32 and size), the options that change what is
  * compiled ({@code report} does not) and the JDK. Neither hash is trusted: the entry holds the fingerprint's text and
  * the original class bytes, and a hit compares both exactly, so a collision is a miss, never another class's output.
- * Things that don't work: a SHA-256 key. Classes load before the JIT has compiled anything, and the interpreted
- * digest of a first Jackson round trip's 1.5 MB of class files cost more than the compiler it was saving; the
- * JDK's CRC-32 is native. One thing outside the class also decides the output: the class
+ * Things that don't work: a SHA-256 key. Classes load before the JIT has compiled anything, so the digest runs
+ * interpreted, while the JDK's CRC-32 is native; the exact comparison makes the weaker hash safe. One thing outside the class also decides the output: the class
  * hierarchy the stack-map generator and the verifier asked about (the common superclass of two types at a join).
  * Each entry records the classes they asked about with the superclass and interface flag read at the time, and a hit
  * reads them again through the defining loader: if any differs (a library on the class path changed underneath), the
  * entry is a miss and the class is compiled again. A class whose hierarchy question could not be answered from a
  * class file is not cached. Classes in {@code java.*} are not recorded: only the JDK may define them, and its build
- * is in the fingerprint (reading them again through the loader was a third of a hit's cost).
+ * is in the fingerprint (reading the hierarchy again had taken about a third of the lookups' time on a Jackson round
+ * trip).
  *
  * <p>On disk: {@code ROOT/fingerprint-hash/xx/rest-of-the-crc-length-a}, each file written whole to a temporary name in the same folder and
  * renamed over the entry, so that a reader sees a whole entry or none, and several JVMs may write the same entry at
