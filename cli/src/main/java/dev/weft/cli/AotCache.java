@@ -34,6 +34,8 @@ import java.util.stream.Stream;
  * daemons in the {@code VirtualThreads} group.
  */
 final class AotCache {
+    /** The agent's {@code RunMain.AOT_TRAINING_PROPERTY} (the agent jar is not a module this one reads). */
+    static final String TRAINING_PROPERTY = "weft.aot.training";
     /** Caches kept (each tens of megabytes). */
     static final int CACHES_MAX = 8;
     /** The bound on creating one cache. */
@@ -131,7 +133,7 @@ final class AotCache {
         }
         Path config = dir.resolve(key + ".conf-" + ProcessHandle.current().pid());
         command.addAll(1, List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + config,
-                "-D" + dev.weft.agent.internal.RunMain.AOT_TRAINING_PROPERTY + "=true", "-Xlog:aot*=off",
+                "-D" + TRAINING_PROPERTY + "=true", "-Xlog:aot*=off",
                 "-Xlog:cds*=off"));
         return new Plan(Mode.RECORD, cache, config);
     }
