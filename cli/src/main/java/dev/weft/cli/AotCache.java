@@ -31,7 +31,8 @@ import java.util.stream.Stream;
  *
  * <p>The run that records does not retransform {@code java.lang.Thread} (the archive builder of JDK 25.0.3 crashes on
  * it; {@code RunMain.AOT_TRAINING_PROPERTY}): in that one run, threads the program creates from {@code main} are
- * daemons in the {@code VirtualThreads} group.
+ * daemons in the {@code VirtualThreads} group. Its JVM messages are hidden ({@code -XX:-DisplayVMOutput}): the JVM
+ * prints the recording's path on standard output, which is the program's.
  */
 final class AotCache {
     /** The agent's {@code RunMain.AOT_TRAINING_PROPERTY} (the agent jar is not a module this one reads). */
@@ -133,8 +134,9 @@ final class AotCache {
         }
         Path config = dir.resolve(key + ".conf-" + ProcessHandle.current().pid());
         command.addAll(1, List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + config,
-                "-D" + TRAINING_PROPERTY + "=true", "-Xlog:aot*=off",
-                "-Xlog:cds*=off"));
+                "-D" + TRAINING_PROPERTY + "=true", "-Xlog:aot*=off", "-Xlog:cds*=off",
+                // the JVM prints where it recorded on standard output, into the program's own output
+                "-XX:+UnlockDiagnosticVMOptions", "-XX:-DisplayVMOutput"));
         return new Plan(Mode.RECORD, cache, config);
     }
 
