@@ -109,7 +109,8 @@ public final class WeftAgent {
         if (options.rules().optsInJdk()) {
             hookModule = bootReach(inst, report);
         }
-        WeftTransformer transformer = new WeftTransformer(new CheckpointCompiler(options), report, inst, hookModule);
+        WeftTransformer transformer = new WeftTransformer(CheckpointCompiler.forAgent(options, ownJar()), report, inst,
+                hookModule);
         // loads the hooks the transformer calls before it runs (after bootReach: the copy the application links to)
         AgentChecks.exitAgentCode(AgentChecks.enterAgentCode());
         AgentChecks.installHiddenClassCompiler(transformer::compileHidden);
@@ -159,6 +160,16 @@ public final class WeftAgent {
                 }
                 report.warn("cannot retransform already-loaded " + c.getName() + " (" + t + "); it stays unchanged");
             }
+        }
+    }
+
+    /** The agent's jar, or {@code null} when it runs from a folder of classes. */
+    private static Path ownJar() {
+        try {
+            Path p = Path.of(WeftAgent.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            return Files.isRegularFile(p) ? p : null;
+        } catch (URISyntaxException | RuntimeException e) {
+            return null;
         }
     }
 

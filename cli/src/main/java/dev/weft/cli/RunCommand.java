@@ -35,7 +35,9 @@ import java.util.stream.Stream;
  * @implNote The program runs in a child JVM (the JDK running this command) with {@code -javaagent}, on the class
  * path of the program, the runtime jar and the agent jar (not this command line's jar), with the agent's
  * {@value #CHILD_MAIN} as its main class. This JVM ignores Ctrl-C, which the terminal delivers to the child too,
- * and forwards termination if it is killed alone.
+ * and forwards termination if it is killed alone. The {@code ./weft} script keeps the child's command line
+ * ({@link CommandCache}) and execs it directly the next time the same invocation is made. A program on a class path of
+ * jars gets the JDK's AOT cache ({@link AotCache}), created after its first run.
  */
 final class RunCommand {
     /** The child's main class, in the agent jar: runs the program as the root task, under the soft limit if asked. */
@@ -93,6 +95,13 @@ final class RunCommand {
             err.println("weft run: " + e.getMessage());
             return ExitStatus.USAGE.code();
         }
+        int mainIndex = command.indexOf(CHILD_MAIN);
+        AotCache.Plan aot = AotCache.apply(command, mainIndex, command.get(mainIndex - 1));
+        mainIndex = command.indexOf(CHILD_MAIN);
+        String commandFile = System.getProperty(CommandCache.FILE_PROPERTY);
+        if (commandFile != null && !commandFile.isBlank() && aot.mode() != AotCache.Mode.RECORD) {
+            CommandCache.write(Path.of(commandFile), command); // the next identical run execs the child directly
+        }
         Runnable restore = Signals.onInterrupt(sig -> { }); // the child gets Ctrl-C from the terminal too
         Runnable restoreTerm = null;
         try {
@@ -103,7 +112,9 @@ final class RunCommand {
             Thread forward = new Thread(child::destroy, "weft-run-forward-termination");
             Runtime.getRuntime().addShutdownHook(forward);
             try {
-                return child.waitFor();
+                int status = child.waitFor();
+                AotCache.create(aot, command, mainIndex); // after the first run of a program: its AOT cache
+                return status;
             } finally {
                 try {
                     Runtime.getRuntime().removeShutdownHook(forward);

@@ -44,7 +44,19 @@ final class WeftRunProcess {
         return startWeft(dir, all.toArray(String[]::new));
     }
 
+    /** Starts {@code weft run ARGS} with these environment variables added. */
+    static Process start(Path dir, java.util.Map<String, String> env, String... args) throws IOException {
+        List<String> all = new ArrayList<>(List.of("run"));
+        all.addAll(List.of(args));
+        return startWeft(dir, env, all.toArray(String[]::new));
+    }
+
     private static Process startWeft(Path dir, String... commandAndArgs) throws IOException {
+        return startWeft(dir, java.util.Map.of(), commandAndArgs);
+    }
+
+    private static Process startWeft(Path dir, java.util.Map<String, String> env, String... commandAndArgs)
+            throws IOException {
         Path agentJar = codeSource(WeftAgent.class);
         assertThat(agentJar).as("the packaged agent jar (run with mvn verify, after the agent module's package)")
                 .isRegularFile();
@@ -56,17 +68,25 @@ final class WeftRunProcess {
                 "-cp", classPath, Main.class.getName()));
         cmd.addAll(List.of(commandAndArgs));
         Path out = dir.resolve("output.txt");
-        return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());
+        pb.environment().putAll(env);
+        return pb.start();
     }
 
     /** Waits for a run {@link #start} started, within {@link #RUN_BOUND_SECONDS}. */
     static Outcome await(Process p, Path dir, String... args) throws IOException, InterruptedException {
+        return await(p, dir, RUN_BOUND_SECONDS, args);
+    }
+
+    /** Waits for a run {@link #start} started, within {@code boundSeconds}. */
+    static Outcome await(Process p, Path dir, long boundSeconds, String... args) throws IOException,
+            InterruptedException {
         long t0 = System.nanoTime();
         Path out = dir.resolve("output.txt");
-        if (!p.waitFor(RUN_BOUND_SECONDS, TimeUnit.SECONDS)) {
+        if (!p.waitFor(boundSeconds, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            throw new AssertionError("weft " + String.join(" ", args) + " did not end within " + RUN_BOUND_SECONDS
+            throw new AssertionError("weft " + String.join(" ", args) + " did not end within " + boundSeconds
                     + "s; output so far:\n" + Files.readString(out));
         }
         return new Outcome(p.exitValue(), Files.readString(out), (System.nanoTime() - t0) / 1_000_000);

@@ -28,11 +28,18 @@ import java.util.List;
  *       ({@code true}; {@code false} puts a check at every back-edge, for measurements);</li>
  *   <li>{@code recursion=true|false}: give methods that are recursive within their class an entry check under
  *       the {@code backedge} policies ({@code true}; {@link Recursion}), so recursion without loops can be
- *       cancelled.</li>
+ *       cancelled;</li>
+ *   <li>{@code cache=PATH} or {@code cache=off}: where compiled classes are kept across runs
+ *       ({@link TransformCache}; by default {@code $XDG_CACHE_HOME/weft/classes}, else
+ *       {@code ~/.cache/weft/classes});</li>
+ *   <li>{@code cachesize=SIZE}: the bound on that folder ({@code 256m}).</li>
  * </ul>
+ *
+ * @param cacheDir      the folder of the cross-run cache of compiled classes, or {@code null} for none
+ * @param cacheBytesMax the bound on its size
  */
 public record AgentOptions(PolicyRules rules, String report, Hook hook, int chunk, boolean verify,
-                           boolean stripMining, boolean recursionEntries) {
+                           boolean stripMining, boolean recursionEntries, Path cacheDir, long cacheBytesMax) {
     /** {@link #chunk()} when none is given: chunks sized by the body ({@link StripMining#chunkFor}). */
     public static final int CHUNK_BY_BODY = 0;
     /** The least chunk sized by the body, and what a body of {@link StripMining#WORK_FACTOR} instructions gets. */
@@ -42,7 +49,7 @@ public record AgentOptions(PolicyRules rules, String report, Hook hook, int chun
     /** The same options with checks calling {@code owner.poll()} instead of {@code AgentHooks.poll()}. */
     public AgentOptions withHookOwner(java.lang.constant.ClassDesc owner) {
         return new AgentOptions(rules, report, new Hook(hook.style(), owner), chunk, verify, stripMining,
-                recursionEntries);
+                recursionEntries, cacheDir, cacheBytesMax);
     }
 
     /** Options with no rules: application classes get {@code backedge}. */
@@ -65,6 +72,8 @@ public record AgentOptions(PolicyRules rules, String report, Hook hook, int chun
         boolean verify = true;
         boolean stripMining = true;
         boolean recursionEntries = true;
+        Path cacheDir = defaultCacheDir();
+        long cacheBytesMax = TransformCache.SIZE_BYTES_DEFAULT;
         if (args != null && !args.isBlank()) {
             for (String raw : args.split(",")) {
                 String item = raw.strip();
@@ -88,6 +97,8 @@ public record AgentOptions(PolicyRules rules, String report, Hook hook, int chun
                     case "stripmine" -> stripMining = parseBoolean("stripmine", value);
                     case "recursion" -> recursionEntries = parseBoolean("recursion", value);
                     case "config" -> readConfig(Path.of(value), rules);
+                    case "cache" -> cacheDir = value.equals("off") ? null : Path.of(value);
+                    case "cachesize" -> cacheBytesMax = parseCacheSize(value);
                     default -> rules.add(Rule.parse(item, rules.size(), "agent argument"));
                 }
             }
@@ -102,7 +113,36 @@ public record AgentOptions(PolicyRules rules, String report, Hook hook, int chun
             rules.add(Rule.of(glob, dflt.instruments() ? dflt : Policy.BACKEDGE, rules.size(), "instrument="));
         }
         return new AgentOptions(new PolicyRules(rules, dflt), report, hook, chunk, verify, stripMining,
-                recursionEntries);
+                recursionEntries, cacheDir, cacheBytesMax);
+    }
+
+    /** {@code $XDG_CACHE_HOME/weft/classes}, else {@code ~/.cache/weft/classes}, else none. */
+    static Path defaultCacheDir() {
+        try {
+            String xdg = System.getenv("XDG_CACHE_HOME");
+            if (xdg != null && !xdg.isBlank() && Path.of(xdg).isAbsolute()) {
+                return Path.of(xdg, "weft", "classes");
+            }
+            String home = System.getProperty("user.home");
+            return home == null || home.isBlank() ? null : Path.of(home, ".cache", "weft", "classes");
+        } catch (RuntimeException e) {
+            return null; // no usable folder: no cache
+        }
+    }
+
+    private static long parseCacheSize(String value) {
+        long v;
+        try {
+            v = dev.weft.internal.budget.ByteSizes.parse(value, "cachesize");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("bad cachesize=" + value + "; write a size such as 64m or 1g ("
+                    + e.getMessage() + ")", e);
+        }
+        if (v < 1 << 20) {
+            throw new IllegalArgumentException("cachesize=" + value + " is too small; give at least 1m, or cache=off"
+                    + " for no cache");
+        }
+        return v;
     }
 
     private static void readConfig(Path file, List<Rule> rules) {

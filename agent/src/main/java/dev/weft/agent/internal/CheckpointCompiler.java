@@ -55,9 +55,40 @@ public final class CheckpointCompiler {
 
     private final AgentOptions options;
     private final Map<ClassLoader, ClassHierarchyResolver> resolvers = Collections.synchronizedMap(new WeakHashMap<>());
+    private final TransformCache cache; // null: compile every class
 
+    /** A compiler without a cross-run cache. */
     public CheckpointCompiler(AgentOptions options) {
+        this(options, (TransformCache) null);
+    }
+
+    CheckpointCompiler(AgentOptions options, TransformCache cache) {
         this.options = options;
+        this.cache = cache;
+    }
+
+    /**
+     * The agent's compiler: with the cross-run cache of {@code options} ({@link TransformCache}), keyed by the bytes
+     * of {@code agentJar}. Without a cache when the options turn it off or the agent does not run from a jar (a
+     * build's classes folder changes without a jar to fingerprint).
+     */
+    public static CheckpointCompiler forAgent(AgentOptions options, java.nio.file.Path agentJar) {
+        if (options.cacheDir() == null || agentJar == null || !java.nio.file.Files.isRegularFile(agentJar)) {
+            return new CheckpointCompiler(options);
+        }
+        String identity;
+        try {
+            identity = TransformCache.jarIdentity(java.nio.file.Files.readAllBytes(agentJar));
+        } catch (java.io.IOException | RuntimeException e) {
+            return new CheckpointCompiler(options);
+        }
+        return new CheckpointCompiler(options, new TransformCache(options.cacheDir(),
+                TransformCache.fingerprint(identity, options), options.cacheBytesMax()));
+    }
+
+    /** The cross-run cache, or {@code null}. */
+    TransformCache cache() {
+        return cache;
     }
 
     public AgentOptions options() {
@@ -81,6 +112,53 @@ public final class CheckpointCompiler {
      * @throws RuntimeException if the class cannot be parsed or transformed; the caller loads it unchanged
      */
     public Result compile(byte[] classBytes, ClassLoader loader, boolean applicationClass) {
+        ClassScan.Scan scan = ClassScan.scan(classBytes, options.recursionEntries());
+        if (scan.verdict() == ClassScan.Verdict.UNCHANGED && scan.internalName() != null) {
+            String className = scan.internalName().replace('/', '.');
+            String refused = PolicyRules.refusalReason(className);
+            if (refused != null) {
+                return new Result(null, "none", refused);
+            }
+            PolicyRules rules = options.rules();
+            Policy classPolicy = rules.classPolicy(className, applicationClass);
+            if (!classPolicy.instruments() && !rules.anyMethodRuleInstruments(className)) {
+                return new Result(null, "none", "no rule selects it");
+            }
+            if (!classPolicy.atEntry() && !rules.anyMethodRuleInstruments(className)) {
+                return new Result(null, classPolicy.toString(), PRESCAN_UNCHANGED);
+            }
+        }
+        if (cache == null) {
+            return compile(classBytes, loader, applicationClass, scan.loopsOrMonitors(), null);
+        }
+        Result hit = cache.lookup(classBytes, applicationClass, loader);
+        if (hit != null) {
+            return hit;
+        }
+        Set<ClassDesc> asked = new java.util.HashSet<>();
+        Result r = compile(classBytes, loader, applicationClass, scan.loopsOrMonitors(), asked);
+        cache.store(classBytes, applicationClass, r, asked, scan.internalName(), loader);
+        return r;
+    }
+
+    /** The report's detail for a class the pre-scan ({@link ClassScan}) found nothing to instrument in. */
+    static final String PRESCAN_UNCHANGED = "nothing to instrument (pre-scan: no loop, recursion, monitor or"
+            + " hidden-class definition)";
+
+    /** {@link #compile} without the pre-scan: the full compiler, which {@code ClassScanTest} checks the scan against. */
+    Result compileFully(byte[] classBytes, ClassLoader loader, boolean applicationClass) {
+        return compile(classBytes, loader, applicationClass, null, null);
+    }
+
+    /**
+     * The compiler proper. {@code loopsOrMonitors} (from {@link ClassScan}, in class-file order, or {@code null} to
+     * treat every method as having them) lets a method with neither a loop nor a monitor, and no entry check, pass
+     * through as it is: without it every method of a class with one loop was rebuilt, given new stack maps and
+     * verified, to come out the same. {@code asked}, if not null, collects the classes whose place in the hierarchy
+     * the stack-map generator and the verifier asked about (what a cached result depends on besides the bytes).
+     */
+    private Result compile(byte[] classBytes, ClassLoader loader, boolean applicationClass, boolean[] loopsOrMonitors,
+                           Set<ClassDesc> asked) {
         ClassModel model = ClassFile.of().parse(classBytes);
         String className = model.thisClass().asInternalName().replace('/', '.');
         String refused = PolicyRules.refusalReason(className);
@@ -107,7 +185,13 @@ public final class CheckpointCompiler {
         Set<MethodModel> defining = Collections.newSetFromMap(new IdentityHashMap<>()); // define hidden classes
         Map<MethodModel, Recursion.Kind> recursive = options.recursionEntries() ? Recursion.find(model) : Map.of();
         MethodStats stats = new MethodStats();
-        for (MethodModel m : model.methods()) {
+        Set<MethodModel> plain = Collections.newSetFromMap(new IdentityHashMap<>()); // checked, but nothing to add
+        List<MethodModel> all = model.methods();
+        if (loopsOrMonitors != null && loopsOrMonitors.length != all.size()) {
+            loopsOrMonitors = null; // not this class's scan: treat every method as busy
+        }
+        for (int index = 0; index < all.size(); index++) {
+            MethodModel m = all.get(index);
             if (m.code().isEmpty()) {
                 continue;
             }
@@ -116,6 +200,9 @@ public final class CheckpointCompiler {
             String excluded = excludedReason(m);
             if (p.instruments() && excluded == null) {
                 policies.put(m, p);
+                if (loopsOrMonitors != null && !loopsOrMonitors[index] && !p.atEntry() && !recursive.containsKey(m)) {
+                    plain.add(m);
+                }
             } else {
                 stats.methodsSkipped++;
                 Recursion.Kind r = recursive.get(m);
@@ -125,7 +212,9 @@ public final class CheckpointCompiler {
                     stats.recursion.add(recursionNote(m, r, "none:" + why));
                 }
             }
-            for (CodeElement e : m.code().get()) {
+            // the scan found no monitor instruction and no hidden-class definition here: no need to inflate the body
+            for (CodeElement e : loopsOrMonitors != null && !loopsOrMonitors[index] ? List.<CodeElement>of()
+                    : m.code().get()) {
                 // every method of a transformed class counts its monitors, checked or not: its callees may be checked
                 if (e instanceof MonitorInstruction) {
                     counted.add(m);
@@ -141,9 +230,18 @@ public final class CheckpointCompiler {
             return new Result(null, classPolicy.toString(), "no method to instrument; " + stats);
         }
         ClassHierarchyResolver resolver = resolverFor(model, loader);
+        if (asked != null) {
+            ClassHierarchyResolver answering = resolver;
+            resolver = desc -> {
+                asked.add(desc);
+                return answering.getClassInfo(desc);
+            };
+        }
         ClassFile cf = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(resolver));
+        Set<String> changed = new java.util.HashSet<>(); // name + descriptor of each method given to the chain
         ClassTransform transform = (cb, ce) -> {
-            if (ce instanceof MethodModel m && (policies.containsKey(m) || counted.contains(m) || defining.contains(m))) {
+            if (ce instanceof MethodModel m && (policies.containsKey(m) && !plain.contains(m) || counted.contains(m)
+                    || defining.contains(m))) {
                 CodeModel code = m.code().orElseThrow();
                 MethodFacts facts = MethodFacts.analyze(code, options.stripMining());
                 Recursion.Kind r = policies.containsKey(m) ? recursive.get(m) : null;
@@ -159,7 +257,8 @@ public final class CheckpointCompiler {
                     return;
                 }
                 CodeTransform t = null;
-                if (policies.containsKey(m)) {
+                changed.add(m.methodName().stringValue() + m.methodType().stringValue());
+                if (policies.containsKey(m) && !plain.contains(m)) {
                     Policy p = policies.get(m);
                     t = chain(p, r != null, facts, stats);
                     if (r != null) {
@@ -189,7 +288,7 @@ public final class CheckpointCompiler {
         String version = !old ? "" : " class-version=" + model.majorVersion() + "." + model.minorVersion()
                 + (options.verify() ? " (verified as " + OLD_VERIFIED_AS + ", with stack maps)" : "");
         if (options.verify()) {
-            List<VerifyError> errors = old ? verifyOld(out, resolver) : cf.verify(out);
+            List<VerifyError> errors = old ? verifyOld(out, resolver, changed) : cf.verify(onlyChanged(cf, out, changed));
             if (!errors.isEmpty()) {
                 throw new IllegalStateException("the transformed class fails verification: " + errors.getFirst().getMessage());
             }
@@ -210,14 +309,30 @@ public final class CheckpointCompiler {
      */
     static final int OLD_VERIFIED_AS = ClassFile.JAVA_7_VERSION;
 
-    private static List<VerifyError> verifyOld(byte[] transformed, ClassHierarchyResolver resolver) {
+    /**
+     * {@code transformed} with only the methods the chain rewrote, for the verifier: the others are the original
+     * bytes, which the JVM verifies as it would without the agent. Verifying the whole class took a third of the
+     * agent's start-up on a Jackson round trip (0.85 of 2.8 s of CPU).
+     */
+    private static byte[] onlyChanged(ClassFile cf, byte[] transformed, Set<String> changed) {
+        ClassModel model = cf.parse(transformed);
+        if (model.methods().size() == changed.size()) {
+            return transformed;
+        }
+        return cf.transformClass(model, ClassTransform.dropping(ce -> ce instanceof MethodModel m
+                && !changed.contains(m.methodName().stringValue() + m.methodType().stringValue())));
+    }
+
+    private static List<VerifyError> verifyOld(byte[] transformed, ClassHierarchyResolver resolver,
+                                               Set<String> changed) {
         ClassFile typeChecked = ClassFile.of(ClassFile.ClassHierarchyResolverOption.of(resolver),
                 ClassFile.StackMapsOption.GENERATE_STACK_MAPS);
         ClassModel model = typeChecked.parse(transformed);
         ClassTransform raise = (cb, ce) -> {
             if (ce instanceof ClassFileVersion) {
                 cb.withVersion(OLD_VERIFIED_AS, 0);
-            } else if (!(ce instanceof MethodModel m && m.code().isPresent() && usesJsrRet(m.code().get()))) {
+            } else if (!(ce instanceof MethodModel m && (m.code().isPresent() && usesJsrRet(m.code().get())
+                    || !changed.contains(m.methodName().stringValue() + m.methodType().stringValue())))) {
                 cb.with(ce);
             }
         };

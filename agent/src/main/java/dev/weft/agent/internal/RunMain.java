@@ -38,6 +38,14 @@ public final class RunMain {
      */
     static final long HARD_WINDOW_NS = 2_000_000_000L;
 
+    /**
+     * Set by {@code weft run} on the run that trains the JDK's AOT cache ({@code -XX:AOTCacheOutput}): that run does
+     * not retransform {@code java.lang.Thread} ({@link ThreadInheritance}), because the JVM's archive builder crashes
+     * on a retransformed class of its own (a SIGSEGV in {@code SystemDictionaryShared::serialize_vm_classes}, JDK
+     * 25.0.3). Threads the program creates in that one run are daemons in the {@code VirtualThreads} group.
+     */
+    public static final String AOT_TRAINING_PROPERTY = "weft.aot.training";
+
     public static void main(String[] args) throws Throwable {
         int i = 0;
         Weft.Options options = Weft.options().name("main");
@@ -74,7 +82,9 @@ public final class RunMain {
                 Runtime.getRuntime().halt(EXIT_STUCK);
             }
         });
-        ThreadInheritance.fromLauncher(Thread.currentThread());
+        if (!Boolean.getBoolean(AOT_TRAINING_PROPERTY)) {
+            ThreadInheritance.fromLauncher(Thread.currentThread());
+        }
         quietCancelledThreads();
         // like Weft.exitStatus, plus status 122 and a report after a memory error
         int status = SoftLimitRun.exitStatus(() -> Weft.run(options, () -> {
