@@ -54,7 +54,8 @@ import java.util.Set;
  * HotSpot on x86_64.
  *
  * <h2>Thread safety</h2>
- * Immutable; an {@link Analyser} is immutable too, and each call to {@code analyse} is independent.
+ * Immutable in what it reports (what the entry reaches is walked once, on first use, under a lock); an
+ * {@link Analyser} is immutable too, and each call to {@code analyse} is independent.
  */
 public final class StackBound {
 
@@ -112,10 +113,12 @@ public final class StackBound {
     private final long frameBytes;
     private final long bytes;
     private final List<Frame> worstPath;
-    private final List<Site> unresolved;
-    private final int unresolvedDropped;
-    private final int nativeMethods;
+    private final boolean bounded;
+    private final java.util.function.Supplier<StackAnalysis.Reach> reachSource;
     private final int methodsVisited;
+    /** What the entry reaches, walked on first use; guarded by this. */
+    private StackAnalysis.Reach reach;
+    private List<Site> unresolved;
 
     private StackBound(String entry, StackAnalysis.Result r) {
         this.entry = entry;
@@ -126,13 +129,8 @@ public final class StackBound {
             path.add(new Frame(s.method(), s.bytesEach(), s.activations(), s.totalBytes(), s.callSite(), s.note()));
         }
         this.worstPath = List.copyOf(path);
-        List<Site> sites = new ArrayList<>(r.sites().size());
-        for (StackAnalysis.Site s : r.sites()) {
-            sites.add(new Site(SiteKind.valueOf(s.kind()), s.location(), s.target(), s.fix()));
-        }
-        this.unresolved = List.copyOf(sites);
-        this.unresolvedDropped = r.sitesDropped();
-        this.nativeMethods = r.nativeCalls();
+        this.bounded = r.bounded();
+        this.reachSource = r.reach();
         this.methodsVisited = r.methodsVisited();
     }
 
@@ -263,22 +261,27 @@ public final class StackBound {
             try (ClassUniverse universe = new ClassUniverse(classPath, modules, classesMax)) {
                 StackAnalysis analysis = new StackAnalysis(universe,
                         new StackAnalysis.Options(depths, declared, methodsMax));
+                List<StackAnalysis.Entry> parsed = new ArrayList<>(entries.size());
                 for (String e : entries) {
                     int hash = e.indexOf('#');
                     if (hash <= 0 || hash == e.length() - 1) {
                         throw new IllegalArgumentException("entry '" + e + "' is not CLASS#METHOD (e.g."
                                 + " com.example.Handler#handle, or com.example.Handler#handle(I)V)");
                     }
-                    String owner = e.substring(0, hash).replace('.', '/');
                     String method = e.substring(hash + 1);
                     int paren = method.indexOf('(');
-                    String name = paren < 0 ? method : method.substring(0, paren);
-                    String desc = paren < 0 ? null : method.substring(paren);
-                    try {
-                        out.add(new StackBound(e, analysis.analyse(owner, name, desc)));
-                    } catch (StackAnalysis.LimitException x) {
-                        throw new IllegalStateException("stack of " + e + ": " + x.getMessage(), x);
-                    }
+                    parsed.add(new StackAnalysis.Entry(e.substring(0, hash).replace('.', '/'),
+                            paren < 0 ? method : method.substring(0, paren), paren < 0 ? null : method.substring(paren)));
+                }
+                List<StackAnalysis.Result> results;
+                try {
+                    results = analysis.analyse(parsed);
+                } catch (StackAnalysis.LimitException x) {
+                    throw new IllegalStateException("stack of " + (entries.size() == 1 ? entries.get(0)
+                            : entries.size() + " entries") + ": " + x.getMessage(), x);
+                }
+                for (int i = 0; i < entries.size(); i++) {
+                    out.add(new StackBound(entries.get(i), results.get(i)));
                 }
             }
             return List.copyOf(out);
@@ -298,7 +301,19 @@ public final class StackBound {
 
     /** Whether this is a bound: no unresolved call and no recursion without a depth is reachable. */
     public boolean isBounded() {
-        return unresolved.isEmpty() && unresolvedDropped == 0;
+        return bounded;
+    }
+
+    private synchronized StackAnalysis.Reach reach() {
+        if (reach == null) {
+            reach = reachSource.get();
+            List<Site> sites = new ArrayList<>(reach.sites().size());
+            for (StackAnalysis.Site s : reach.sites()) {
+                sites.add(new Site(SiteKind.valueOf(s.kind()), s.location(), s.target(), s.fix()));
+            }
+            unresolved = List.copyOf(sites);
+        }
+        return reach;
     }
 
     /**
@@ -321,15 +336,21 @@ public final class StackBound {
 
     /** Every unresolved call and undeclared recursion reachable from the entry (at most 10,000 kept). */
     public List<Site> unresolved() {
+        reach();
         return unresolved;
     }
 
     /** How many native methods are reachable (each adds nothing, see the class comment). */
     public int nativeMethods() {
-        return nativeMethods;
+        return reach().nativeCalls();
     }
 
-    /** How many methods the analysis visited. */
+    /** How many methods the entry reaches. */
+    public int methodsReached() {
+        return reach().methods();
+    }
+
+    /** How many methods the analysis visited (for several entries analysed together: all of them). */
     public int methodsVisited() {
         return methodsVisited;
     }
@@ -342,7 +363,7 @@ public final class StackBound {
                     .append(bytes).append(" bytes: ").append(frameBytes).append(" of frames in a stack chunk)\n");
         } else {
             sb.append("NO stack bound for ").append(entry).append(": ")
-                    .append(unresolved.size() + unresolvedDropped).append(" site(s) below keep it from one (counting"
+                    .append(unresolved().size() + reach().sitesDropped()).append(" site(s) below keep it from one (counting"
                             + " them as nothing gives ").append(ByteSizes.format(bytes)).append(", a lower estimate)\n");
         }
         sb.append("worst path (HotSpot x86_64 interpreted frames):\n");
@@ -359,19 +380,20 @@ public final class StackBound {
         }
         sb.append(String.format(Locale.ROOT, "  %10d %6s  %s%n", bytes - frameBytes + entryArgumentBytes(), "",
                 "stack chunk header, metadata and bitmap, and the entry's arguments"));
+        StackAnalysis.Reach r = reach();
         if (!unresolved.isEmpty()) {
-            sb.append("unresolved (").append(unresolved.size() + unresolvedDropped).append("):\n");
+            sb.append("unresolved (").append(unresolved.size() + r.sitesDropped()).append("):\n");
             for (Site s : unresolved) {
                 sb.append("  ").append(s.kind()).append(" at ").append(s.location()).append(": ").append(s.target())
                         .append("\n      fix: ").append(s.fix()).append('\n');
             }
-            if (unresolvedDropped > 0) {
-                sb.append("  ... and ").append(unresolvedDropped).append(" more\n");
+            if (r.sitesDropped() > 0) {
+                sb.append("  ... and ").append(r.sitesDropped()).append(" more\n");
             }
         }
-        sb.append("native methods reachable: ").append(nativeMethods)
+        sb.append("native methods reachable: ").append(r.nativeCalls())
                 .append(" (none adds to the bound: a virtual thread in a native frame is pinned, never frozen)\n");
-        sb.append("methods visited: ").append(methodsVisited).append('\n');
+        sb.append("methods reached: ").append(r.methods()).append('\n');
         return sb.toString();
     }
 

@@ -172,6 +172,16 @@ public final class ClassUniverse implements AutoCloseable {
         return c.file().getName(1).toString(); // /modules/<module>/...
     }
 
+    /** Whether {@code c} is one of the JDK's classes. */
+    boolean isJdk(ClassInfo c) {
+        return module(c) != null;
+    }
+
+    /** The JDK modules in the universe. */
+    java.util.Set<String> jdkModules() {
+        return jdkModules;
+    }
+
     /** The JDK module that has {@code internalName} but was left out of the universe, or null. */
     String missingModule(String internalName) {
         ClassInfo c = jdk().get(internalName);
@@ -200,6 +210,11 @@ public final class ClassUniverse implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read class " + c.name() + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Every class in the universe (the JDK modules chosen and the class path). */
+    java.util.Collection<String> classNames() {
+        return classes.keySet();
     }
 
     /** How many classes came from the class path (not the JDK). */

@@ -108,8 +108,18 @@ public final class StackAnalysis {
      * @param nativeCalls    how many distinct native methods are reachable (they cost nothing, see above)
      * @param methodsVisited how many methods the analysis visited
      */
-    public record Result(long frameWords, List<Step> path, List<Site> sites, int sitesDropped, int nativeCalls,
-            int methodsVisited) {}
+    public record Result(long frameWords, boolean bounded, List<Step> path,
+            java.util.function.Supplier<Reach> reach, int methodsVisited) {}
+
+    /**
+     * What an entry reaches, computed on demand (a walk of its part of the graph).
+     *
+     * @param sites        the unresolved calls and undeclared cycles reachable from the entry
+     * @param sitesDropped how many more there were beyond {@link #SITES_MAX}
+     * @param nativeCalls  how many distinct native methods are reachable (they cost nothing)
+     * @param methods      how many methods are reachable
+     */
+    public record Reach(List<Site> sites, int sitesDropped, int nativeCalls, int methods) {}
 
     /** Options: declared depths and sizes by {@code pkg.Class#method} (binary names), and the visit limit. */
     public record Options(Map<String, Integer> depths, Map<String, Long> declaredBytes, int methodsMax) {}
@@ -132,6 +142,12 @@ public final class StackAnalysis {
         /** The call this node's cost continues through (outside cycles), or null. */
         Edge next;
         Node nextTarget;
+        /** The unresolved sites of this method's own calls (and its cycle's, on one node of it). */
+        final List<Site> sites = new ArrayList<>(0);
+        /** Whether an unresolved site or an undeclared cycle is reachable from here; final with the cost. */
+        boolean unresolved;
+        /** The native methods its calls reach directly. */
+        final List<String> natives = new ArrayList<>(0);
 
         Node(MethodFacts facts, String source, String display) {
             this.facts = facts;
@@ -154,6 +170,16 @@ public final class StackAnalysis {
         String description;
     }
 
+    /**
+     * The JDK's class facts, shared by every analysis in the process (the image does not change; softly held, so
+     * a collection under pressure drops them). At most one entry per JDK class.
+     */
+    private static final java.util.concurrent.ConcurrentHashMap<String, java.lang.ref.SoftReference<ClassFacts>>
+            JDK_FACTS = new java.util.concurrent.ConcurrentHashMap<>();
+    /** The lambdas of the JDK's classes, by the set of modules in the universe (a handful of sets at most). */
+    private static final java.util.concurrent.ConcurrentHashMap<Set<String>, List<Lambda>> JDK_LAMBDAS =
+            new java.util.concurrent.ConcurrentHashMap<>();
+
     private final ClassUniverse universe;
     private final Options options;
     private final Map<String, ClassFacts> classFacts = new HashMap<>();
@@ -165,9 +191,8 @@ public final class StackAnalysis {
     // per pass
     private Map<String, Node> nodes;
     private Map<String, List<Node>> chaCache;
-    private Map<String, Site> sites;
-    private Set<String> natives;
-    private int sitesDropped;
+    /** The node whose edges are being built (sites and natives go to it). */
+    private Node building;
     private int nextIndex;
     private boolean lateLambda;
     /** (interface or class) + '.' + name of every virtual call resolved in this pass. */
@@ -178,32 +203,88 @@ public final class StackAnalysis {
         this.options = options;
     }
 
+    /** An entry: a class (internal name), a method name, and a descriptor or null (every overload). */
+    public record Entry(String owner, String name, String desc) {}
+
     /**
-     * Analyses the method {@code owner.name} (any descriptor if {@code desc} is null: the costliest overload).
+     * Analyses each entry (with a null descriptor: the costliest overload), over one graph: what one entry's
+     * analysis visited is not visited again for the next.
      *
-     * @throws IllegalArgumentException if no such method exists (naming what does)
-     * @throws LimitException           past the visit limit
+     * @throws IllegalArgumentException if an entry does not exist (naming what does)
+     * @throws LimitException           past the visit limit (over all the entries)
      */
-    public Result analyse(String owner, String name, String desc) {
+    public List<Result> analyse(List<Entry> entries) {
+        registerAllLambdas();
         for (int round = 0; round < ROUNDS_MAX; round++) {
-            Result r = pass(owner, name, desc);
+            reset();
+            List<Result> out = new ArrayList<>(entries.size());
+            for (Entry e : entries) {
+                out.add(one(e.owner(), e.name(), e.desc()));
+                if (lateLambda) {
+                    break;
+                }
+            }
             if (!lateLambda) {
-                return r;
+                return out;
             }
         }
-        throw new IllegalStateException("the stack analysis of " + owner.replace('/', '.') + "#" + name + " found new"
-                + " lambdas in each of " + ROUNDS_MAX + " passes; report this with the class path");
+        throw new IllegalStateException("the stack analysis found new lambdas in each of " + ROUNDS_MAX
+                + " passes; report this with the class path");
     }
 
-    private Result pass(String owner, String name, String desc) {
+    /**
+     * Registers every lambda of every class in the universe before the first pass, so that no pass finds one
+     * late (with one entry, a late lambda costs a pass; with thousands, a pass each).
+     */
+    private void registerAllLambdas() {
+        if (!lambdas.isEmpty()) {
+            return;
+        }
+        List<Lambda> jdk = JDK_LAMBDAS.get(universe.jdkModules());
+        if (jdk == null) {
+            List<Lambda> found = new ArrayList<>();
+            for (String c : universe.classNames()) {
+                ClassUniverse.ClassInfo info = universe.info(c);
+                if (universe.isJdk(info)) {
+                    lambdasOf(facts(info), found);
+                }
+            }
+            jdk = List.copyOf(found);
+            JDK_LAMBDAS.putIfAbsent(universe.jdkModules(), jdk);
+        }
+        List<Lambda> all = new ArrayList<>(jdk);
+        for (String c : universe.classNames()) {
+            ClassUniverse.ClassInfo info = universe.info(c);
+            if (!universe.isJdk(info)) {
+                lambdasOf(facts(info), all);
+            }
+        }
+        for (Lambda l : all) {
+            if (lambdaSet.add(l)) {
+                lambdas.computeIfAbsent(l.iface(), k -> new ArrayList<>()).add(l);
+            }
+        }
+    }
+
+    private static void lambdasOf(ClassFacts cf, List<Lambda> out) {
+        for (MethodFacts m : cf.methods().values()) {
+            for (Call call : m.calls()) {
+                if (call.lambda() != null) {
+                    out.add(call.lambda());
+                }
+            }
+        }
+    }
+
+    private void reset() {
         nodes = new HashMap<>();
         chaCache = new HashMap<>();
-        sites = new LinkedHashMap<>();
-        natives = new HashSet<>();
         queried = new HashSet<>();
-        sitesDropped = 0;
         nextIndex = 0;
         lateLambda = false;
+    }
+
+    private Result one(String owner, String name, String desc) {
         ClassUniverse.ClassInfo info = universe.info(owner);
         if (info == null) {
             throw new IllegalArgumentException("class " + owner.replace('/', '.') + " is neither in the JDK nor on the"
@@ -212,7 +293,7 @@ public final class StackAnalysis {
         ClassFacts cf = facts(info);
         List<MethodFacts> entries = new ArrayList<>();
         for (MethodFacts m : cf.methods().values()) {
-            if (m.name().equals(name) && (desc == null || m.desc().equals(desc))) {
+            if (m.name().equals(name) && (desc == null || m.desc().equals(desc)) && !m.isAbstract()) {
                 entries.add(m);
             }
         }
@@ -220,21 +301,61 @@ public final class StackAnalysis {
             Set<String> names = new java.util.TreeSet<>();
             cf.methods().values().forEach(m -> names.add(m.name()));
             throw new IllegalArgumentException("class " + owner.replace('/', '.') + " has no method " + name
-                    + (desc == null ? "" : desc) + "; its methods: " + names);
+                    + (desc == null ? "" : desc) + " with code; its methods: " + names);
         }
         Node best = null;
         long bestWords = -1;
+        List<Node> roots = new ArrayList<>();
         for (MethodFacts m : entries) {
+            if (m.isNative()) {
+                continue;
+            }
             Node n = node(m, cf.sourceFile());
             visit(n);
+            roots.add(n);
             long words = n.cost + m.argSlots();
             if (words > bestWords) {
                 bestWords = words;
                 best = n;
             }
         }
-        List<Step> path = path(best);
-        return new Result(bestWords, path, List.copyOf(sites.values()), sitesDropped, natives.size(), nodes.size());
+        if (best == null) {
+            return new Result(0, true, List.of(), () -> new Reach(List.of(), 0, 1, 0), nodes.size());
+        }
+        boolean unresolved = false;
+        for (Node r : roots) {
+            unresolved |= r.unresolved;
+        }
+        return new Result(bestWords, !unresolved, path(best), () -> reach(roots), nodes.size());
+    }
+
+    /** Walks what {@code roots} reach: their sites and natives. */
+    private static Reach reach(List<Node> roots) {
+        Map<String, Site> reached = new LinkedHashMap<>();
+        Set<String> nativesReached = new HashSet<>();
+        Set<Node> seen = new HashSet<>(roots);
+        ArrayDeque<Node> work = new ArrayDeque<>(roots);
+        int dropped = 0;
+        while (!work.isEmpty()) {
+            Node v = work.pop();
+            for (Site st : v.sites) {
+                String k = st.kind() + " " + st.location() + " " + st.target();
+                if (reached.size() < SITES_MAX) {
+                    reached.putIfAbsent(k, st);
+                } else if (!reached.containsKey(k)) {
+                    dropped++;
+                }
+            }
+            nativesReached.addAll(v.natives);
+            for (Edge e : v.edges) {
+                for (Node t : e.targets()) {
+                    if (seen.add(t)) {
+                        work.push(t);
+                    }
+                }
+            }
+        }
+        return new Reach(List.copyOf(reached.values()), dropped, nativesReached.size(), seen.size());
     }
 
     // ---- the graph
@@ -242,7 +363,15 @@ public final class StackAnalysis {
     private ClassFacts facts(ClassUniverse.ClassInfo info) {
         ClassFacts f = classFacts.get(info.name());
         if (f == null) {
-            f = MethodFacts.read(universe.bytes(info));
+            boolean jdk = universe.isJdk(info);
+            java.lang.ref.SoftReference<ClassFacts> cached = jdk ? JDK_FACTS.get(info.name()) : null;
+            f = cached == null ? null : cached.get();
+            if (f == null) {
+                f = MethodFacts.read(universe.bytes(info));
+                if (jdk) {
+                    JDK_FACTS.put(info.name(), new java.lang.ref.SoftReference<>(f));
+                }
+            }
             classFacts.put(info.name(), f);
         }
         return f;
@@ -404,7 +533,7 @@ public final class StackAnalysis {
 
     private List<Node> target(MethodFacts m) {
         if (m.isNative()) {
-            natives.add(m.owner() + "." + m.name() + m.desc());
+            nativeCall(m);
             return List.of();
         }
         if (m.isAbstract()) {
@@ -476,7 +605,7 @@ public final class StackAnalysis {
         boolean sawNative = false;
         for (MethodFacts m : found) {
             if (m.isNative()) {
-                natives.add(m.owner() + "." + m.name() + m.desc());
+                nativeCall(m);
                 sawNative = true;
             } else if (!m.isAbstract()) {
                 out.addAll(target(m));
@@ -564,15 +693,13 @@ public final class StackAnalysis {
     }
 
     private void site(String kind, String location, String target, String fix) {
-        String k = kind + " " + location + " " + target;
-        if (sites.containsKey(k)) {
-            return;
+        if (building.sites.size() < SITES_MAX) {
+            building.sites.add(new Site(kind, location, target, fix));
         }
-        if (sites.size() >= SITES_MAX) {
-            sitesDropped++;
-            return;
-        }
-        sites.put(k, new Site(kind, location, target, fix));
+    }
+
+    private void nativeCall(MethodFacts m) {
+        building.natives.add(m.owner() + "." + m.name() + m.desc());
     }
 
     // ---- Tarjan, iteratively
@@ -629,7 +756,9 @@ public final class StackAnalysis {
         n.index = nextIndex;
         n.low = nextIndex;
         nextIndex++;
+        building = n;
         n.edges = edges(n);
+        building = null;
         n.onStack = true;
         stack.push(n);
         frames.push(n);
@@ -667,6 +796,12 @@ public final class StackAnalysis {
                 }
             }
             v.cost = v.facts.frameWords() + best;
+            v.unresolved = !v.sites.isEmpty();
+            for (Edge e : v.edges) {
+                for (Node t : e.targets()) {
+                    v.unresolved |= t.unresolved;
+                }
+            }
             return;
         }
         Scc scc = new Scc();
@@ -766,11 +901,24 @@ public final class StackAnalysis {
                     break;
                 }
             }
+            building = start;
             site("RECURSION", cycleLocation(start, indegree.keySet()), cycle(start, indegree), "declare a depth bound:"
                     + " @MaxDepth(n) on one method of the cycle, or --max-depth CLASS#METHOD=N");
         }
         for (Node v : component) {
             v.cost = scc.cycleWords + exit;
+        }
+        boolean unresolved = !scc.bounded;
+        for (Node v : component) {
+            unresolved |= !v.sites.isEmpty();
+            for (Edge e : v.edges) {
+                for (Node t : e.targets()) {
+                    unresolved |= t.unresolved;
+                }
+            }
+        }
+        for (Node v : component) {
+            v.unresolved = unresolved;
         }
     }
 
