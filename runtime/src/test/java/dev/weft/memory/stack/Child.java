@@ -13,13 +13,16 @@ import javax.management.ObjectName;
  * {@code cp ENTRY INDEX USED_WORDS BASE_WORDS CHUNKS SIZE_WORDS HEAP_BYTES}.
  *
  * <p>Needs {@code --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/jdk.internal.vm=ALL-UNNAMED}.
- * With {@code warm} as the first argument, each fixture first runs 20,000 times unarmed so that C2 compiles it.
+ * With {@code warm} as the first argument, each fixture first runs 20,000 times unarmed so that C2 compiles it; with
+ * {@code weft}, each runs as the root task of a Weft runtime (one loop) instead of on a JDK virtual thread, and the
+ * heap bytes are not read (the histogram cannot tell the task's chunks from the runtime's).
  */
 public final class Child {
     /** The fixtures, by index in {@link #run(int)}. */
     static final String[] ENTRIES = {"chain", "recursion", "mutual", "lambdas", "shapes", "exceptions"};
     private static final long WAIT_NS = 10_000_000_000L;
 
+    private static boolean weft;
     private static Field cont;
     private static Field tail;
     private static Field parent;
@@ -52,6 +55,7 @@ public final class Child {
         size = open(chunk, "size");
         sp = open(chunk, "sp");
         bottom = open(chunk, "bottom");
+        weft = args.length > 0 && args[0].equals("weft");
         if (args.length > 0 && args[0].equals("warm")) {
             for (int i = 0; i < 20_000; i++) {
                 for (int e = -1; e < ENTRIES.length; e++) {
@@ -74,21 +78,29 @@ public final class Child {
     private static long measure(int which, String name, long base) throws Exception {
         Probe.armed = true;
         Probe.parked = false;
-        Thread t = Thread.ofVirtual().name("fixture-" + name).unstarted(() -> run(which));
-        t.start();
+        Thread runner = weft
+                ? Thread.ofPlatform().name("weft-" + name).unstarted(() -> dev.weft.Weft.run(
+                        dev.weft.Weft.options().loops(1).handleSigint(false), () -> {
+                            run(which);
+                            return null;
+                        }))
+                : Thread.ofVirtual().name("fixture-" + name).unstarted(() -> run(which));
+        runner.start();
+        Thread t = runner;
         long first = -1;
         int index = 0;
         while (true) {
             long deadline = System.nanoTime() + WAIT_NS;
-            while (!(Probe.parked && t.getState() == Thread.State.WAITING) && t.isAlive()) {
+            while (!(Probe.parked && Probe.thread.getState() == Thread.State.WAITING) && runner.isAlive()) {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException("fixture " + name + " neither parked nor ended in 10 s");
                 }
                 Thread.onSpinWait();
             }
-            if (!t.isAlive()) {
+            if (!Probe.parked) {
                 break;
             }
+            t = Probe.thread;
             long used = 0;
             long sizeWords = 0;
             int chunks = 0;
@@ -97,7 +109,7 @@ public final class Child {
                 sizeWords += size.getInt(c);
                 chunks++;
             }
-            long heap = which < 0 ? 0 : chunkHeapBytes();
+            long heap = which < 0 || weft ? 0 : chunkHeapBytes();
             if (first < 0) {
                 first = used;
             }
@@ -106,7 +118,7 @@ public final class Child {
             Probe.parked = false;
             LockSupport.unpark(t);
         }
-        t.join();
+        runner.join();
         Probe.armed = false;
         return first;
     }

@@ -12,6 +12,8 @@ public final class Probe {
     static volatile boolean armed;
     /** Set by the fixture's thread just before it parks; cleared by the measuring thread. */
     static volatile boolean parked;
+    /** The thread that parked last (written before {@link #parked}). */
+    static volatile Thread thread;
 
     private Probe() {}
 
@@ -23,6 +25,7 @@ public final class Probe {
     /** Kept out of line (the compiled run tells the JIT not to inline it), so the callers' frames stay compiled. */
     static void block() {
         if (armed) {
+            thread = Thread.currentThread();
             parked = true;
             LockSupport.park();
         }

@@ -20,8 +20,8 @@ import org.junit.jupiter.api.Test;
  * The proof of soundness: for each fixture (a deep call chain, recursion with a declared depth, mutual recursion,
  * lambdas, an interface with several implementations, exceptions in flight), the bound computed from the class
  * files is never below the stack measured at any of its checkpoints, interpreted ({@code -Xint}) and compiled by C2
- * ({@code -XX:-TieredCompilation -Xbatch} after warm-up), in a forked JVM ({@link Child}) that reads the parked
- * virtual thread's stack chunks. The ratios are printed, not asserted (docs/benchmarks.md has them).
+ * ({@code -XX:-TieredCompilation -Xbatch} after warm-up), on a JDK virtual thread and as a Weft task, in a forked JVM
+ * ({@link Child}) that reads the parked virtual thread's stack chunks. The ratios are printed, not asserted (docs/benchmarks.md has them).
  */
 class StackSoundnessTest {
     private static final Path TEST_CLASSES = Path.of("target/test-classes");
@@ -49,18 +49,23 @@ class StackSoundnessTest {
 
     @Test
     void boundIsNeverBelowTheInterpretedStack() throws Exception {
-        check("-Xint", List.of("-Xint"), false);
+        check("-Xint", List.of("-Xint"), null);
     }
 
     @Test
     void boundIsNeverBelowTheCompiledStack() throws Exception {
         check("C2", List.of("-XX:-TieredCompilation", "-Xbatch", "-XX:CompileCommand=quiet",
-                "-XX:CompileCommand=dontinline," + Probe.class.getName() + "::block"), true);
+                "-XX:CompileCommand=dontinline," + Probe.class.getName() + "::block"), "warm");
+    }
+
+    @Test
+    void boundIsNeverBelowTheStackOfAWeftTask() throws Exception {
+        check("Weft task, -Xint", List.of("-Xint"), "weft");
     }
 
     @Test
     void chunkModelCoversTheChunksHeapBytes() throws Exception {
-        for (Checkpoint c : measure(List.of("-Xint"), false)) {
+        for (Checkpoint c : measure(List.of("-Xint"), null)) {
             if (c.chunks() == 1 && c.heapBytes() > 0) {
                 assertThat(FrameModel.chunkBytes(c.sizeWords() - FrameModel.CHUNK_METADATA_WORDS))
                         .as("chunk model for %s checkpoint %d (%d words allocated)", c.entry(), c.index(), c.sizeWords())
@@ -69,8 +74,8 @@ class StackSoundnessTest {
         }
     }
 
-    private static void check(String mode, List<String> flags, boolean warm) throws Exception {
-        List<Checkpoint> cps = measure(flags, warm);
+    private static void check(String mode, List<String> flags, String childMode) throws Exception {
+        List<Checkpoint> cps = measure(flags, childMode);
         assertThat(cps.stream().map(Checkpoint::entry).distinct()).containsExactly(Child.ENTRIES);
         StringBuilder table = new StringBuilder(String.format(Locale.ROOT,
                 "%s: %-10s %5s %9s %9s %6s %9s %7s%n", mode, "entry", "cps", "bound B", "frames B", "ratio",
@@ -98,15 +103,16 @@ class StackSoundnessTest {
         System.out.print(table);
     }
 
-    private static List<Checkpoint> measure(List<String> flags, boolean warm) throws IOException, InterruptedException {
+    private static List<Checkpoint> measure(List<String> flags, String childMode)
+            throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(flags);
         cmd.addAll(List.of("--add-opens", "java.base/java.lang=ALL-UNNAMED", "--add-opens",
                 "java.base/jdk.internal.vm=ALL-UNNAMED", "-cp", TEST_CLASSES + java.io.File.pathSeparator
                         + "target/classes", Child.class.getName()));
-        if (warm) {
-            cmd.add("warm");
+        if (childMode != null) {
+            cmd.add(childMode);
         }
         Path out = Files.createTempFile("stack-soundness", ".txt");
         try {
