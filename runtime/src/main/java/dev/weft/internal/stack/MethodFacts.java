@@ -161,16 +161,8 @@ record MethodFacts(String owner, String name, String desc, boolean isStatic, boo
         MethodTypeDesc type = indy.typeSymbol();
         String name = indy.name().stringValue();
         if (bsmOwner.equals("Ljava/lang/invoke/LambdaMetafactory;")) {
-            List<ConstantDesc> args = indy.bootstrapArgs();
-            if (args.size() >= 2 && args.get(0) instanceof MethodTypeDesc sam
-                    && args.get(1) instanceof DirectMethodHandleDesc impl) {
-                int captured = argSlots(type, true);
-                int samArgs = argSlots(sam, true);
-                // the spun class's method: locals = this + the interface method's arguments; stack = the captured
-                // values and the arguments, pushed for the call to impl, plus the receiver and a return value
-                long words = FrameModel.frameWords(1 + samArgs, captured + samArgs + 2, 1 + samArgs, 0, false);
-                Lambda l = new Lambda(internal(type.returnType()), name, impl.kind(), internal(impl.owner()),
-                        impl.methodName(), impl.lookupDescriptor(), words);
+            Lambda l = lambda(type, name, indy.bootstrapArgs());
+            if (l != null) {
                 return new Call(CallKind.LAMBDA, l.iface(), name, type.descriptorString(), true, line, l);
             }
         }
@@ -184,6 +176,43 @@ record MethodFacts(String owner, String name, String desc, boolean isStatic, boo
         }
         return new Call(CallKind.INDY_OTHER, internal(bsm.owner()), bsm.methodName(), type.descriptorString(), false,
                 line, null);
+    }
+
+    /** The lambda a {@code LambdaMetafactory} call site of {@code type} and {@code name} creates, or null. */
+    private static Lambda lambda(MethodTypeDesc type, String name, List<ConstantDesc> args) {
+        if (args.size() < 2 || !(args.get(0) instanceof MethodTypeDesc sam)
+                || !(args.get(1) instanceof DirectMethodHandleDesc impl)) {
+            return null;
+        }
+        int captured = argSlots(type, true);
+        int samArgs = argSlots(sam, true);
+        // the spun class's method: locals = this + the interface method's arguments; stack = the captured
+        // values and the arguments, pushed for the call to impl, plus the receiver and a return value
+        long words = FrameModel.frameWords(1 + samArgs, captured + samArgs + 2, 1 + samArgs, 0, false);
+        return new Lambda(internal(type.returnType()), name, impl.kind(), internal(impl.owner()), impl.methodName(),
+                impl.lookupDescriptor(), words);
+    }
+
+    /**
+     * Every lambda a class's {@code LambdaMetafactory} call sites create, from its constant pool alone (no code is
+     * read: the analysis registers the lambdas of every class in the universe before its first pass).
+     */
+    static void lambdas(byte[] bytes, List<Lambda> out) {
+        ClassModel cm = ClassFile.of().parse(bytes);
+        for (java.lang.classfile.constantpool.PoolEntry e : cm.constantPool()) {
+            if (e instanceof java.lang.classfile.constantpool.InvokeDynamicEntry indy
+                    && indy.bootstrap().bootstrapMethod().asSymbol().owner().descriptorString()
+                            .equals("Ljava/lang/invoke/LambdaMetafactory;")) {
+                List<ConstantDesc> args = new ArrayList<>();
+                for (var a : indy.bootstrap().arguments()) {
+                    args.add(a.constantValue());
+                }
+                Lambda l = lambda(indy.typeSymbol(), indy.name().stringValue(), args);
+                if (l != null) {
+                    out.add(l);
+                }
+            }
+        }
     }
 
     /**

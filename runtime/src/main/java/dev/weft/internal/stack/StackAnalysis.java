@@ -246,7 +246,7 @@ public final class StackAnalysis {
             for (String c : universe.classNames()) {
                 ClassUniverse.ClassInfo info = universe.info(c);
                 if (universe.isJdk(info)) {
-                    lambdasOf(facts(info), found);
+                    MethodFacts.lambdas(universe.bytes(info), found);
                 }
             }
             jdk = List.copyOf(found);
@@ -256,22 +256,12 @@ public final class StackAnalysis {
         for (String c : universe.classNames()) {
             ClassUniverse.ClassInfo info = universe.info(c);
             if (!universe.isJdk(info)) {
-                lambdasOf(facts(info), all);
+                MethodFacts.lambdas(universe.bytes(info), all);
             }
         }
         for (Lambda l : all) {
             if (lambdaSet.add(l)) {
                 lambdas.computeIfAbsent(l.iface(), k -> new ArrayList<>()).add(l);
-            }
-        }
-    }
-
-    private static void lambdasOf(ClassFacts cf, List<Lambda> out) {
-        for (MethodFacts m : cf.methods().values()) {
-            for (Call call : m.calls()) {
-                if (call.lambda() != null) {
-                    out.add(call.lambda());
-                }
             }
         }
     }
@@ -427,6 +417,7 @@ public final class StackAnalysis {
 
     private List<Edge> edges(Node from) {
         List<Edge> out = new ArrayList<>(from.facts.calls().size());
+        Set<List<Node>> sharedLists = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Call c : from.facts.calls()) {
             String loc = location(from, c);
             Long declared = declaredBytes(c.owner(), c.name());
@@ -455,6 +446,13 @@ public final class StackAnalysis {
                 }
             };
             if (targets.isEmpty()) {
+                continue;
+            }
+            if (options.declaredBytes().isEmpty()) {
+                // a second call with the same (shared, cached) targets adds nothing to the cost or the path
+                if (sharedLists.add(targets)) {
+                    out.add(new Edge(c, loc, targets, -1, null));
+                }
                 continue;
             }
             long declaredTarget = -1;
@@ -593,13 +591,19 @@ public final class StackAnalysis {
         }
         queried.add(o + "." + n);
         String nameDesc = n + c.desc();
-        LinkedHashSet<MethodFacts> found = new LinkedHashSet<>();
+        // by identity: a MethodFacts is read once per class, and a record's hash walks its whole call list
+        Set<MethodFacts> seenFacts = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        List<MethodFacts> found = new ArrayList<>();
         for (String s : subtypesInclusive(o)) {
             ClassUniverse.ClassInfo si = universe.info(s);
             if (si == null || si.isInterface() || si.isAbstract()) {
                 continue;
             }
-            found.addAll(select(s, o, nameDesc));
+            for (MethodFacts m : select(s, o, nameDesc)) {
+                if (seenFacts.add(m)) {
+                    found.add(m);
+                }
+            }
         }
         List<Node> out = new ArrayList<>();
         boolean sawNative = false;
@@ -841,8 +845,13 @@ public final class StackAnalysis {
         }
         Map<Node, Integer> indegree = new HashMap<>();
         rest.forEach(v -> indegree.put(v, 0));
+        // each node's distinct successors among the rest, once (call sites share their targets' lists)
+        Map<Node, List<Node>> succ = new HashMap<>();
         for (Node v : rest) {
-            for (Node t : successors(v, indegree.keySet())) {
+            succ.put(v, successors(v, indegree.keySet()));
+        }
+        for (Node v : rest) {
+            for (Node t : succ.get(v)) {
                 indegree.merge(t, 1, Integer::sum);
             }
         }
@@ -860,7 +869,7 @@ public final class StackAnalysis {
             ordered++;
             long here = longest.getOrDefault(v, 0L) + v.facts.frameWords();
             pathWords = Math.max(pathWords, here);
-            for (Node t : successors(v, indegree.keySet())) {
+            for (Node t : succ.get(v)) {
                 longest.merge(t, here, Math::max);
                 if (indegree.merge(t, -1, Integer::sum) == 0) {
                     ready.add(t);
@@ -902,7 +911,7 @@ public final class StackAnalysis {
                 }
             }
             building = start;
-            site("RECURSION", cycleLocation(start, indegree.keySet()), cycle(start, indegree), "declare a depth bound:"
+            site("RECURSION", cycleLocation(start, indegree.keySet()), cycle(start, indegree, succ), "declare a depth bound:"
                     + " @MaxDepth(n) on one method of the cycle, or --max-depth CLASS#METHOD=N");
         }
         for (Node v : component) {
@@ -924,9 +933,14 @@ public final class StackAnalysis {
 
     private static List<Node> successors(Node v, Set<Node> within) {
         List<Node> out = new ArrayList<>();
+        Set<List<Node>> listsSeen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        Set<Node> seen = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Edge e : v.edges) {
+            if (!listsSeen.add(e.targets())) {
+                continue;
+            }
             for (Node t : e.targets()) {
-                if (within.contains(t)) {
+                if (within.contains(t) && seen.add(t)) {
                     out.add(t);
                 }
             }
@@ -935,7 +949,7 @@ public final class StackAnalysis {
     }
 
     /** A cycle among the nodes Kahn's algorithm could not order, from {@code start}: {@code a -> b -> a}. */
-    private static String cycle(Node start, Map<Node, Integer> indegree) {
+    private static String cycle(Node start, Map<Node, Integer> indegree, Map<Node, List<Node>> succ) {
         List<Node> seq = new ArrayList<>();
         Map<Node, Integer> at = new HashMap<>();
         Node v = start;
@@ -943,7 +957,7 @@ public final class StackAnalysis {
             at.put(v, seq.size());
             seq.add(v);
             Node next = null;
-            for (Node t : successors(v, indegree.keySet())) {
+            for (Node t : succ.get(v)) {
                 if (indegree.get(t) > 0) {
                     next = t;
                     break;
