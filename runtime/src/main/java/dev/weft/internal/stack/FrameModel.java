@@ -9,7 +9,8 @@ package dev.weft.internal.stack;
  * <li>{@link #INTERPRETER_FIXED_WORDS}: HotSpot's x86 interpreter frame layout ({@code frame_x86.hpp}): return
  *     address, saved frame pointer, sender sp, last sp, {@code Method*}, mirror, method data pointer, constant
  *     pool cache, locals pointer, bytecode pointer, initial expression stack pointer: 11 words. Checked by a
- *     calibration run ({@code StackCalibrationCheck}): under {@code -Xint} a frozen frame is exactly
+ *     calibration run ({@code StackSoundnessTest} checks the bound against frozen frames; docs/design.md has the
+ *     calibration): under {@code -Xint} a frozen frame is exactly
  *     {@code 11 + (max_locals - argument slots) + expression stack depth at the call} words.</li>
  * <li>A frame's parameters live on its caller's expression stack, so a method's frame is charged its locals
  *     beyond its parameters plus its whole {@code max_stack}; the entry's own parameters (on the stack of the
