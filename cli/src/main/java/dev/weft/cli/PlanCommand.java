@@ -4,11 +4,16 @@ import dev.weft.internal.budget.ByteSizes;
 import dev.weft.memory.MemoryBudget;
 import dev.weft.memory.MemoryPlan;
 import dev.weft.memory.Sizes;
+import dev.weft.memory.StackBound;
+import java.io.File;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 
 /**
  * {@code weft plan}: prints a startup memory plan (bounded component counts times sized footprints) and its
@@ -17,6 +22,7 @@ import java.util.List;
  * {@snippet lang=shell :
  * ./weft plan                             # the built-in example server, against this JVM's root soft limit
  * ./weft plan --soft-limit 64m plan.txt   # a plan file, against 64 MiB
+ * ./weft plan --stack com.example.Handler#handle -cp app.jar   # a task's stack bound and its worst path
  * }
  *
  * <p>A plan file has one component per line, {@code NAME COUNT SIZE} (SIZE such as {@code 16k}, {@code 2m}
@@ -29,13 +35,20 @@ final class PlanCommand {
             usage: weft plan [--soft-limit SIZE] [FILE]
               FILE lines: NAME COUNT SIZE (e.g. 'handlers 64 16k'), optionally 'soft-limit SIZE'; # comments
               without FILE: an example server sized with dev.weft.memory.Sizes
+            usage: weft plan --stack CLASS#METHOD [-cp CLASSPATH] [--max-depth CLASS#METHOD=N]...
+                             [--declare CLASS#METHOD=SIZE]... [--module JDK_MODULE]... [--methods-max N]
+              the bound on a task's stack from its class files (dev.weft.memory.StackBound), its worst path
+              frame by frame, and every unresolved call or undeclared recursion that keeps it from one
             exit status:\s""" + ExitStatus.summary(ExitStatus.OK, ExitStatus.FAILED, ExitStatus.USAGE)
-            + " (failure: the plan does not fit)";
+            + " (failure: the plan does not fit, or the stack has no bound)";
 
     private PlanCommand() {}
 
     /** Runs the command; returns the exit status. */
     static int run(String[] args, PrintStream out, PrintStream err) {
+        if (java.util.Arrays.asList(args).contains("--stack")) {
+            return stack(args, out, err);
+        }
         try {
             long limit = -1;
             String file = null;
@@ -85,6 +98,74 @@ final class PlanCommand {
             err.println("weft plan: " + e.getMessage());
             err.println(USAGE);
             return ExitStatus.USAGE.code();
+        }
+    }
+
+    /** {@code weft plan --stack}: prints the stack bound's report; OK if it is a bound, FAILED if not. */
+    static int stack(String[] args, PrintStream out, PrintStream err) {
+        try {
+            StackBound.Analyser analyser = StackBound.analyser();
+            String entry = null;
+            for (int i = 0; i < args.length; i++) {
+                String a = args[i];
+                if (a.equals("-h") || a.equals("--help")) {
+                    out.println(USAGE);
+                    return ExitStatus.OK.code();
+                }
+                if (i + 1 >= args.length) {
+                    throw new IllegalArgumentException(a + " needs a value");
+                }
+                String v = args[++i];
+                switch (a) {
+                    case "--stack" -> entry = v;
+                    case "-cp", "-classpath", "--class-path" -> {
+                        List<Path> cp = new ArrayList<>();
+                        for (String e : v.split(File.pathSeparator)) {
+                            if (!e.isBlank()) {
+                                cp.add(Path.of(e));
+                            }
+                        }
+                        analyser = analyser.classPath(cp);
+                    }
+                    case "--max-depth" -> {
+                        String[] kv = keyValue(a, v);
+                        analyser = analyser.maxDepth(kv[0], parseInt(a, kv[1]));
+                    }
+                    case "--declare" -> {
+                        String[] kv = keyValue(a, v);
+                        analyser = analyser.declare(kv[0], ByteSizes.parse(kv[1], a));
+                    }
+                    case "--module" -> analyser = analyser.modules(Set.of(v));
+                    case "--methods-max" -> analyser = analyser.methodsMax(parseInt(a, v));
+                    default -> throw new IllegalArgumentException("unexpected argument '" + a + "'");
+                }
+            }
+            if (entry == null) {
+                throw new IllegalArgumentException("--stack needs CLASS#METHOD, e.g. --stack com.example.Handler#handle");
+            }
+            StackBound bound = analyser.analyse(entry);
+            out.print(bound.report());
+            return bound.isBounded() ? ExitStatus.OK.code() : ExitStatus.FAILED.code();
+        } catch (IllegalArgumentException | IllegalStateException | UncheckedIOException e) {
+            err.println("weft plan: " + e.getMessage());
+            err.println(USAGE);
+            return ExitStatus.USAGE.code();
+        }
+    }
+
+    private static String[] keyValue(String option, String v) {
+        int eq = v.lastIndexOf('=');
+        if (eq <= 0 || eq == v.length() - 1) {
+            throw new IllegalArgumentException(option + " takes CLASS#METHOD=VALUE, got '" + v + "'");
+        }
+        return new String[] {v.substring(0, eq), v.substring(eq + 1)};
+    }
+
+    private static int parseInt(String option, String v) {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + ": '" + v + "' is not a whole number");
         }
     }
 

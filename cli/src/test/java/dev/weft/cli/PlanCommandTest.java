@@ -32,6 +32,34 @@ class PlanCommandTest {
     }
 
     @Test
+    void stackPrintsTheBoundAndItsWorstPathFrameByFrame() {
+        assertThat(plan("--stack", StackFixture.class.getName() + "#handle", "-cp", "target/test-classes"))
+                .as(err.toString(StandardCharsets.UTF_8)).isEqualTo(ExitStatus.OK.code());
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("stack bound of dev.weft.cli.StackFixture#handle",
+                "dev.weft.cli.StackFixture.handle(J)J", "dev.weft.cli.StackFixture.step(JJ)J",
+                "[dev.weft.cli.StackFixture.handle(StackFixture.java:");
+    }
+
+    @Test
+    void stackWithAnUndeclaredRecursionFailsNamingTheCycleUntilItsDepthIsDeclared() {
+        String entry = StackFixture.class.getName() + "#walk";
+        assertThat(plan("--stack", entry, "-cp", "target/test-classes")).isEqualTo(ExitStatus.FAILED.code());
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("NO stack bound", "RECURSION at",
+                "StackFixture.walk(J)J -> dev.weft.cli.StackFixture.walk(J)J", "--max-depth");
+        out.reset();
+        assertThat(plan("--stack", entry, "-cp", "target/test-classes", "--max-depth", entry + "=100"))
+                .isEqualTo(ExitStatus.OK.code());
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("stack bound of", "at most 100 deep");
+    }
+
+    @Test
+    void stackOfAMissingMethodIsAUsageErrorNamingTheMethods() {
+        assertThat(plan("--stack", StackFixture.class.getName() + "#nope", "-cp", "target/test-classes"))
+                .isEqualTo(ExitStatus.USAGE.code());
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("has no method nope", "handle", "walk");
+    }
+
+    @Test
     void examplePlanFitsALargeEnoughLimit() {
         assertThat(plan("--soft-limit", "1g")).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(ExitStatus.OK.code());
         assertThat(out.toString(StandardCharsets.UTF_8)).contains("request-handlers", "connections", "cache-entries");

@@ -75,12 +75,14 @@ import java.util.Objects;
  * @param handlerMemoryBytes       each handler's memory budget (its declared working memory)
  * @param handlersOnConnectionLoop whether handlers run on their connection's loop instead of the stealing pool
  * @param healthPath               the path of the health lane
+ * @param handlerStackBytes        each handler's stack, as a {@link dev.weft.memory.StackBound} bounds it (0: not
+ *                                 declared, no plan line)
  */
 public record HttpServerConfig(InetAddress bindAddress, int port, int handlersMax, int connectionsMax, int queueMax,
         Duration queueTimeout, Duration requestTimeout, Duration headerTimeout, Duration bodyTimeout,
         Duration idleTimeout, Duration writeTimeout, int headerBytesMax, int headerCountMax, int bodyBytesMax,
         int responseBytesMax, int readBufferBytes, long handlerMemoryBytes, boolean handlersOnConnectionLoop,
-        String healthPath) {
+        String healthPath, long handlerStackBytes) {
 
     /** The configuration checked: every bound in range. */
     public HttpServerConfig {
@@ -103,6 +105,9 @@ public record HttpServerConfig(InetAddress bindAddress, int port, int handlersMa
         if (handlerMemoryBytes < 0 || handlerMemoryBytes > (1L << 40)) {
             throw new IllegalArgumentException("handlerMemoryBytes must be between 0 and 1 TiB, got "
                     + handlerMemoryBytes);
+        }
+        if (handlerStackBytes < 0 || handlerStackBytes > (1L << 30)) {
+            throw new IllegalArgumentException("handlerStackBytes must be between 0 and 1 GiB, got " + handlerStackBytes);
         }
         Objects.requireNonNull(healthPath, "healthPath is null; the default is /health");
         if (!healthPath.startsWith("/")) {
@@ -129,60 +134,101 @@ public record HttpServerConfig(InetAddress bindAddress, int port, int handlersMa
         }
     }
 
+    /**
+     * The configuration without a declared handler stack (the components before {@code handlerStackBytes}), as
+     * before that component was added.
+     */
+    public HttpServerConfig(InetAddress bindAddress, int port, int handlersMax, int connectionsMax, int queueMax,
+            Duration queueTimeout, Duration requestTimeout, Duration headerTimeout, Duration bodyTimeout,
+            Duration idleTimeout, Duration writeTimeout, int headerBytesMax, int headerCountMax, int bodyBytesMax,
+            int responseBytesMax, int readBufferBytes, long handlerMemoryBytes, boolean handlersOnConnectionLoop,
+            String healthPath) {
+        this(bindAddress, port, handlersMax, connectionsMax, queueMax, queueTimeout, requestTimeout, headerTimeout,
+                bodyTimeout, idleTimeout, writeTimeout, headerBytesMax, headerCountMax, bodyBytesMax, responseBytesMax,
+                readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath, 0);
+    }
+
     /** The defaults (see the table above), listening on the loopback address on a free port. */
     public static HttpServerConfig defaults() {
         return new HttpServerConfig(InetAddress.getLoopbackAddress(), 0, 64, 1024, 64, Duration.ofMillis(100),
                 Duration.ofSeconds(10), Duration.ofSeconds(10), Duration.ofSeconds(30), Duration.ofSeconds(60),
-                Duration.ofSeconds(30), 8 * 1024, 64, 64 * 1024, 64 * 1024, 8 * 1024, 1L << 20, false, "/health");
+                Duration.ofSeconds(30), 8 * 1024, 64, 64 * 1024, 64 * 1024, 8 * 1024, 1L << 20, false, "/health", 0L);
+    }
+
+    /**
+     * With each handler's stack declared as {@code bytes} (from {@link dev.weft.memory.StackBound#bytes()}): the
+     * plan gets a line of {@code handlersMax} handler stacks. 0 takes it away.
+     */
+    public HttpServerConfig withHandlerStackBytes(long bytes) {
+        return new HttpServerConfig(bindAddress, port, handlersMax, connectionsMax, queueMax, queueTimeout,
+                requestTimeout, headerTimeout, bodyTimeout, idleTimeout, writeTimeout, headerBytesMax, headerCountMax,
+                bodyBytesMax, responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop,
+                healthPath, bytes);
+    }
+
+    /**
+     * With each handler's stack bounded by {@code stack} (the analysis of the handler's entry method).
+     *
+     * @throws IllegalArgumentException if {@code stack} is not a bound, naming its first unresolved site
+     */
+    public HttpServerConfig withHandlerStack(dev.weft.memory.StackBound stack) {
+        Objects.requireNonNull(stack, "stack is null; compute one with StackBound.analyser().analyse(...)");
+        if (!stack.isBounded()) {
+            dev.weft.memory.StackBound.Site first = stack.unresolved().isEmpty() ? null : stack.unresolved().get(0);
+            throw new IllegalArgumentException("the handler stack of " + stack.entry() + " has no bound"
+                    + (first == null ? "" : " (first: " + first.kind() + " at " + first.location() + "; fix: "
+                    + first.fix() + ")") + "; print stack.report() for every site");
+        }
+        return withHandlerStackBytes(stack.bytes());
     }
 
     /** With another listening address. */
     public HttpServerConfig withBindAddress(InetAddress a) {
         return new HttpServerConfig(a, port, handlersMax, connectionsMax, queueMax, queueTimeout, requestTimeout,
                 headerTimeout, bodyTimeout, idleTimeout, writeTimeout, headerBytesMax, headerCountMax, bodyBytesMax,
-                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath);
+                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath, handlerStackBytes);
     }
 
     /** With another port (0: a free one). */
     public HttpServerConfig withPort(int p) {
         return new HttpServerConfig(bindAddress, p, handlersMax, connectionsMax, queueMax, queueTimeout, requestTimeout,
                 headerTimeout, bodyTimeout, idleTimeout, writeTimeout, headerBytesMax, headerCountMax, bodyBytesMax,
-                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath);
+                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath, handlerStackBytes);
     }
 
     /** With {@code n} handler slots. */
     public HttpServerConfig withHandlersMax(int n) {
         return new HttpServerConfig(bindAddress, port, n, connectionsMax, queueMax, queueTimeout, requestTimeout,
                 headerTimeout, bodyTimeout, idleTimeout, writeTimeout, headerBytesMax, headerCountMax, bodyBytesMax,
-                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath);
+                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath, handlerStackBytes);
     }
 
     /** With {@code n} connection slots. */
     public HttpServerConfig withConnectionsMax(int n) {
         return new HttpServerConfig(bindAddress, port, handlersMax, n, queueMax, queueTimeout, requestTimeout,
                 headerTimeout, bodyTimeout, idleTimeout, writeTimeout, headerBytesMax, headerCountMax, bodyBytesMax,
-                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath);
+                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath, handlerStackBytes);
     }
 
     /** With a waiting line of {@code max} requests, each waiting at most {@code timeout} for a handler slot. */
     public HttpServerConfig withQueue(int max, Duration timeout) {
         return new HttpServerConfig(bindAddress, port, handlersMax, connectionsMax, max, timeout, requestTimeout,
                 headerTimeout, bodyTimeout, idleTimeout, writeTimeout, headerBytesMax, headerCountMax, bodyBytesMax,
-                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath);
+                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath, handlerStackBytes);
     }
 
     /** With another per-request deadline. */
     public HttpServerConfig withRequestTimeout(Duration d) {
         return new HttpServerConfig(bindAddress, port, handlersMax, connectionsMax, queueMax, queueTimeout, d,
                 headerTimeout, bodyTimeout, idleTimeout, writeTimeout, headerBytesMax, headerCountMax, bodyBytesMax,
-                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath);
+                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath, handlerStackBytes);
     }
 
     /** With other slow-client limits: the head, the body, and the wait for a kept-alive connection's next request. */
     public HttpServerConfig withClientTimeouts(Duration header, Duration body, Duration idle) {
         return new HttpServerConfig(bindAddress, port, handlersMax, connectionsMax, queueMax, queueTimeout,
                 requestTimeout, header, body, idle, writeTimeout, headerBytesMax, headerCountMax, bodyBytesMax,
-                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath);
+                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath, handlerStackBytes);
     }
 
     /** With another write timeout. */
@@ -190,55 +236,55 @@ public record HttpServerConfig(InetAddress bindAddress, int port, int handlersMa
         return new HttpServerConfig(bindAddress, port, handlersMax, connectionsMax, queueMax, queueTimeout,
                 requestTimeout, headerTimeout, bodyTimeout, idleTimeout, d, headerBytesMax, headerCountMax,
                 bodyBytesMax, responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop,
-                healthPath);
+                healthPath, handlerStackBytes);
     }
 
     /** With other head limits: bytes of the request line and fields, and the number of fields. */
     public HttpServerConfig withHeaderLimits(int bytesMax, int countMax) {
         return new HttpServerConfig(bindAddress, port, handlersMax, connectionsMax, queueMax, queueTimeout,
                 requestTimeout, headerTimeout, bodyTimeout, idleTimeout, writeTimeout, bytesMax, countMax, bodyBytesMax,
-                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath);
+                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath, handlerStackBytes);
     }
 
     /** With another request body limit (each handler slot preallocates it). */
     public HttpServerConfig withBodyBytesMax(int n) {
         return new HttpServerConfig(bindAddress, port, handlersMax, connectionsMax, queueMax, queueTimeout,
                 requestTimeout, headerTimeout, bodyTimeout, idleTimeout, writeTimeout, headerBytesMax, headerCountMax, n,
-                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath);
+                responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath, handlerStackBytes);
     }
 
     /** With another response body limit (each handler slot preallocates it). */
     public HttpServerConfig withResponseBytesMax(int n) {
         return new HttpServerConfig(bindAddress, port, handlersMax, connectionsMax, queueMax, queueTimeout,
                 requestTimeout, headerTimeout, bodyTimeout, idleTimeout, writeTimeout, headerBytesMax, headerCountMax,
-                bodyBytesMax, n, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath);
+                bodyBytesMax, n, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, healthPath, handlerStackBytes);
     }
 
     /** With another read buffer per connection. */
     public HttpServerConfig withReadBufferBytes(int n) {
         return new HttpServerConfig(bindAddress, port, handlersMax, connectionsMax, queueMax, queueTimeout,
                 requestTimeout, headerTimeout, bodyTimeout, idleTimeout, writeTimeout, headerBytesMax, headerCountMax,
-                bodyBytesMax, responseBytesMax, n, handlerMemoryBytes, handlersOnConnectionLoop, healthPath);
+                bodyBytesMax, responseBytesMax, n, handlerMemoryBytes, handlersOnConnectionLoop, healthPath, handlerStackBytes);
     }
 
     /** With another memory budget per handler (the handler's declared working memory). */
     public HttpServerConfig withHandlerMemoryBytes(long n) {
         return new HttpServerConfig(bindAddress, port, handlersMax, connectionsMax, queueMax, queueTimeout,
                 requestTimeout, headerTimeout, bodyTimeout, idleTimeout, writeTimeout, headerBytesMax, headerCountMax,
-                bodyBytesMax, responseBytesMax, readBufferBytes, n, handlersOnConnectionLoop, healthPath);
+                bodyBytesMax, responseBytesMax, readBufferBytes, n, handlersOnConnectionLoop, healthPath, handlerStackBytes);
     }
 
     /** Whether handlers run on their connection's loop (true) or on the stealing pool (false, the default). */
     public HttpServerConfig withHandlersOnConnectionLoop(boolean onLoop) {
         return new HttpServerConfig(bindAddress, port, handlersMax, connectionsMax, queueMax, queueTimeout,
                 requestTimeout, headerTimeout, bodyTimeout, idleTimeout, writeTimeout, headerBytesMax, headerCountMax,
-                bodyBytesMax, responseBytesMax, readBufferBytes, handlerMemoryBytes, onLoop, healthPath);
+                bodyBytesMax, responseBytesMax, readBufferBytes, handlerMemoryBytes, onLoop, healthPath, handlerStackBytes);
     }
 
     /** With another path for the health lane. */
     public HttpServerConfig withHealthPath(String path) {
         return new HttpServerConfig(bindAddress, port, handlersMax, connectionsMax, queueMax, queueTimeout,
                 requestTimeout, headerTimeout, bodyTimeout, idleTimeout, writeTimeout, headerBytesMax, headerCountMax,
-                bodyBytesMax, responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, path);
+                bodyBytesMax, responseBytesMax, readBufferBytes, handlerMemoryBytes, handlersOnConnectionLoop, path, handlerStackBytes);
     }
 }

@@ -36,6 +36,7 @@ final class HttpServerImpl implements HttpServer, Dispatch {
     static final String LINE_HANDLER_SLOTS = "handler slots (buffers, views)";
     static final String LINE_HANDLER_MEMORY = "handler memory (budget + grace)";
     static final String LINE_CONNECTIONS = "connection slots";
+    static final String LINE_HANDLER_STACKS = "handler stacks (bound)";
 
     private final HttpServerConfig config;
     private final Router router;
@@ -101,13 +102,19 @@ final class HttpServerImpl implements HttpServer, Dispatch {
         return new HttpServerImpl(config, router, parent, errorHandler, limits, plan(config, limits));
     }
 
-    /** The plan for {@code config}: three lines, each a bounded count times a footprint. */
+    /**
+     * The plan for {@code config}: three lines, each a bounded count times a footprint, and a fourth for the
+     * handlers' stacks when the configuration declares their bound.
+     */
     static MemoryPlan plan(HttpServerConfig config, Limits limits) {
-        return MemoryPlan.builder("http server")
+        MemoryPlan.Builder b = MemoryPlan.builder("http server")
                 .component(LINE_HANDLER_SLOTS, limits.handlersMax(), HandlerSlot.sizeBytesMax(limits, viewBytes()))
                 .component(LINE_HANDLER_MEMORY, limits.handlersMax(),
-                        Sizes.add(limits.handlerMemoryBytes(), limits.handlerGraceBytes()))
-                .component(LINE_CONNECTIONS, limits.connectionsMax(),
+                        Sizes.add(limits.handlerMemoryBytes(), limits.handlerGraceBytes()));
+        if (config.handlerStackBytes() > 0) {
+            b.component(LINE_HANDLER_STACKS, limits.handlersMax(), config.handlerStackBytes());
+        }
+        return b.component(LINE_CONNECTIONS, limits.connectionsMax(),
                         dev.weft.http.internal.Connection.sizeBytesMax(limits))
                 .build();
     }

@@ -7,8 +7,10 @@ import dev.weft.Weft;
 import dev.weft.memory.MemoryBudget;
 import dev.weft.memory.MemoryPlan;
 import dev.weft.memory.MemoryPlanException;
+import dev.weft.memory.StackBound;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -40,6 +42,46 @@ class MemoryTest {
                 assertThat(s.planTable()).contains("handler slots", "handler memory", "connection slots", "FITS");
             }
             assertThat(parent.usedBytes()).as("released by close").isZero();
+            return null;
+        });
+    }
+
+    /** A handler's work, whose stack the stack test bounds. */
+    static long handlerWork(long x) {
+        long y = x * 31;
+        return handlerStep(y, x) + 1;
+    }
+
+    static long handlerStep(long a, long b) {
+        return a ^ b;
+    }
+
+    static long recursiveWork(long n) {
+        return n <= 0 ? 0 : recursiveWork(n - 1) + 1;
+    }
+
+    @Test
+    void aDeclaredHandlerStackBoundIsALineOfThePlanCountedPerHandler() throws Exception {
+        StackBound.Analyser analyser = StackBound.analyser().classPath(List.of(Path.of("target/test-classes")));
+        StackBound stack = analyser.analyse(MemoryTest.class.getName() + "#handlerWork");
+        HttpServerConfig config = HttpServerConfig.defaults().withHandlersMax(8).withConnectionsMax(16)
+                .withHandlerStack(stack);
+        assertThat(config.handlerStackBytes()).isEqualTo(stack.bytes());
+        assertThatThrownBy(() -> config.withHandlerStack(analyser.analyse(MemoryTest.class.getName() + "#recursiveWork")))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("has no bound")
+                .hasMessageContaining("RECURSION").hasMessageContaining("@MaxDepth");
+        Weft.run(Weft.options().loops(1).handleSigint(false), () -> {
+            MemoryBudget parent = MemoryBudget.root().child("test parent", 256L << 20);
+            try (HttpServer s = HttpServer.bind(config, Router.builder().build(), parent, null)) {
+                MemoryPlan p = s.plan();
+                assertThat(p.components()).filteredOn(c -> c.name().startsWith("handler stacks")).singleElement()
+                        .satisfies(c -> {
+                            assertThat(c.count()).isEqualTo(8);
+                            assertThat(c.sizeBytesEach()).isEqualTo(stack.bytes());
+                        });
+                assertThat(parent.usedBytes()).as("the stacks are committed with the rest").isEqualTo(p.totalBytes());
+                assertThat(s.planTable()).contains("handler stacks (bound)");
+            }
             return null;
         });
     }

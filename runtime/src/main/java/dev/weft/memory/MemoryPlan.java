@@ -98,6 +98,27 @@ public final class MemoryPlan {
             return component(componentName, count, prototype.deepSizeBytesMax());
         }
 
+        /**
+         * Adds {@code count} task stacks of at most {@code stack.bytes()} each: the heap their virtual threads'
+         * frozen stacks take, as {@link StackBound} bounds it.
+         *
+         * @throws IllegalArgumentException if {@code stack} is not a bound ({@link StackBound#isBounded()}),
+         *                                  naming its first unresolved site and the fix
+         */
+        public Builder stacks(String componentName, long count, StackBound stack) {
+            if (stack == null) {
+                throw new NullPointerException("stack is null; compute one with StackBound.analyser().analyse(...)");
+            }
+            if (!stack.isBounded()) {
+                StackBound.Site first = stack.unresolved().isEmpty() ? null : stack.unresolved().get(0);
+                throw new IllegalArgumentException("component '" + componentName + "': the stack of " + stack.entry()
+                        + " has no bound (" + stack.unresolved().size() + " unresolved site(s)"
+                        + (first == null ? "" : "; first: " + first.kind() + " at " + first.location() + ", fix: "
+                        + first.fix()) + "); print stack.report() for all of them");
+            }
+            return component(componentName, count, stack.bytes());
+        }
+
         /** The plan. */
         public MemoryPlan build() {
             return new MemoryPlan(name, new ArrayList<>(components.values()));

@@ -1,0 +1,72 @@
+package dev.weft.internal.stack;
+
+/**
+ * The size of an interpreted HotSpot frame and of the stack chunk a virtual thread's frozen frames live in, on
+ * x86_64, from a method's {@code max_locals} and {@code max_stack}.
+ *
+ * <h2>Where the constants come from</h2>
+ * <ul>
+ * <li>{@link #INTERPRETER_FIXED_WORDS}: HotSpot's x86 interpreter frame layout ({@code frame_x86.hpp}): return
+ *     address, saved frame pointer, sender sp, last sp, {@code Method*}, mirror, method data pointer, constant
+ *     pool cache, locals pointer, bytecode pointer, initial expression stack pointer: 11 words. Checked by a
+ *     calibration run ({@code StackSoundnessTest} checks the bound against frozen frames; docs/design.md has the
+ *     calibration): under {@code -Xint} a frozen frame is exactly
+ *     {@code 11 + (max_locals - argument slots) + expression stack depth at the call} words.</li>
+ * <li>A frame's parameters live on its caller's expression stack, so a method's frame is charged its locals
+ *     beyond its parameters plus its whole {@code max_stack}; the entry's own parameters (on the stack of the
+ *     code that calls it) are added once.</li>
+ * <li>Monitors: a {@code BasicObjectLock} (2 words) per monitor, one for a {@code synchronized} method and one
+ *     per {@code monitorenter} in its code (an upper bound on their nesting under structured locking).</li>
+ * <li>One word more for a method with {@code invokedynamic} or a signature-polymorphic call (the appendix the
+ *     interpreter pushes).</li>
+ * <li>The chunk ({@code jdk.internal.vm.StackChunk}): 48 bytes of header and fields with compressed oops or
+ *     compact headers, 56 without compressed oops (measured with a class histogram); 4 words of metadata beyond
+ *     the frames; a bitmap of one bit per heap-oop slot (2 bits a word with compressed oops, 1 without). The
+ *     model charges the larger of each, so it holds in all four object layouts.</li>
+ * </ul>
+ *
+ * <h2>Thread safety</h2>
+ * Stateless.
+ */
+public final class FrameModel {
+    /** Bytes in a stack word. */
+    public static final int WORD_BYTES = 8;
+    /** Fixed words of an interpreted frame on x86_64 (see the class comment). */
+    public static final int INTERPRETER_FIXED_WORDS = 11;
+    /** Words of one monitor slot ({@code BasicObjectLock}: the displaced header and the object). */
+    public static final int MONITOR_WORDS = 2;
+    /** Bytes of a stack chunk's header and fields, the larger of the object layouts. */
+    public static final int CHUNK_HEADER_BYTES = 56;
+    /** Words a chunk holds beyond its frames (return address and frame pointer of the bottom frame, arguments). */
+    public static final int CHUNK_METADATA_WORDS = 4;
+
+    private FrameModel() {}
+
+    /** Whether the running JVM is the one the constants describe (HotSpot on x86_64). */
+    public static boolean supported() {
+        String arch = System.getProperty("os.arch", "");
+        String vm = System.getProperty("java.vm.name", "");
+        return (arch.equals("amd64") || arch.equals("x86_64")) && (vm.contains("HotSpot") || vm.startsWith("OpenJDK"));
+    }
+
+    /** Why the running JVM is not supported, naming it. */
+    public static String unsupportedReason() {
+        return "stack bounds are calibrated for HotSpot on x86_64; this JVM is " + System.getProperty("java.vm.name")
+                + " on " + System.getProperty("os.arch") + " (its interpreter frame layout differs)";
+    }
+
+    /** The words of one interpreted frame of a method. */
+    public static long frameWords(int maxLocals, int maxStack, int argSlots, int monitors, boolean appendix) {
+        assert maxLocals >= argSlots || maxLocals == 0 : "max_locals " + maxLocals + " < argument slots " + argSlots;
+        return INTERPRETER_FIXED_WORDS + Math.max(0, maxLocals - argSlots) + maxStack + (long) MONITOR_WORDS * monitors
+                + (appendix ? 1 : 0);
+    }
+
+    /** The bytes of a stack chunk holding {@code frameWords} words of frames: header, frames, metadata, bitmap. */
+    public static long chunkBytes(long frameWords) {
+        long words = frameWords + CHUNK_METADATA_WORDS;
+        long bitmapBytes = ((words * 2 + 63) / 64) * 8; // 2 bits a word: one per compressed-oop slot
+        long total = CHUNK_HEADER_BYTES + words * WORD_BYTES + bitmapBytes;
+        return (total + 7) & ~7L;
+    }
+}
