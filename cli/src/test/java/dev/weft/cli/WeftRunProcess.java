@@ -37,6 +37,11 @@ final class WeftRunProcess {
         return await(p, dir, commandAndArgs);
     }
 
+    /** Starts {@code weft COMMAND ARGS} (any command); {@link #await} collects it. */
+    static Process startCommand(Path dir, String... commandAndArgs) throws IOException {
+        return startWeft(dir, commandAndArgs);
+    }
+
     /** Starts {@code weft run ARGS}; {@link #await} collects it. */
     static Process start(Path dir, String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of("run"));
@@ -52,8 +57,10 @@ final class WeftRunProcess {
                 .orElseThrow(() -> new IllegalStateException("cannot tell which java runs this test"));
         String classPath = String.join(File.pathSeparator, codeSource(Main.class).toString(),
                 codeSource(Weft.class).toString(), agentJar.toString());
+        // weft.home as ./weft sets it: weft demo and weft serve find the http jar and its lib under it
+        Path home = Path.of("").toAbsolutePath().getParent();
         List<String> cmd = new ArrayList<>(List.of(java, "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                "-cp", classPath, Main.class.getName()));
+                "-Dweft.home=" + home, "-cp", classPath, Main.class.getName()));
         cmd.addAll(List.of(commandAndArgs));
         Path out = dir.resolve("output.txt");
         return new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile()).start();
@@ -61,12 +68,18 @@ final class WeftRunProcess {
 
     /** Waits for a run {@link #start} started, within {@link #RUN_BOUND_SECONDS}. */
     static Outcome await(Process p, Path dir, String... args) throws IOException, InterruptedException {
+        return await(p, dir, RUN_BOUND_SECONDS, args);
+    }
+
+    /** Waits for a run {@link #start} started, within {@code boundSeconds}. */
+    static Outcome await(Process p, Path dir, long boundSeconds, String... args) throws IOException,
+            InterruptedException {
         long t0 = System.nanoTime();
         Path out = dir.resolve("output.txt");
-        if (!p.waitFor(RUN_BOUND_SECONDS, TimeUnit.SECONDS)) {
+        if (!p.waitFor(boundSeconds, TimeUnit.SECONDS)) {
             p.descendants().forEach(ProcessHandle::destroyForcibly);
             p.destroyForcibly();
-            throw new AssertionError("weft " + String.join(" ", args) + " did not end within " + RUN_BOUND_SECONDS
+            throw new AssertionError("weft " + String.join(" ", args) + " did not end within " + boundSeconds
                     + "s; output so far:\n" + Files.readString(out));
         }
         return new Outcome(p.exitValue(), Files.readString(out), (System.nanoTime() - t0) / 1_000_000);
