@@ -100,9 +100,10 @@ public final class HttpBench {
                             pointSeconds * 1_000_000_000L, 1000, 200_000, 10_000_000_000L)).run();
                     String heap = get(c.port, "/bench-heap");
                     points.add(new Point(name, f, rate, r, field(heap, "peakUsedBytes"), field(heap, "peakLiveBytes")));
-                    System.err.printf(Locale.ROOT, "%s at %.1fx: goodput %.0f/s, admitted p99 %.1f ms, 503 %d, hung %d%n",
-                            name, f, r.ok().getTotalCount() / r.seconds(), r.admitted().getValueAtPercentile(99) / 1000.0,
-                            r.status(503), r.timedOut());
+                    System.err.printf(Locale.ROOT, "%s at %.1fx: goodput %.0f/s, admitted p99 %.1f ms, 503 %d, hung %d,"
+                            + " %d connections opened%s%n", name, f, r.ok().getTotalCount() / r.seconds(),
+                            r.admitted().getValueAtPercentile(99) / 1000.0, r.status(503), r.timedOut(),
+                            r.connectionsOpened(), name.equals("weft") ? "; health " + get(c.port, "/health") : "");
                 }
                 if (name.equals("weft")) {
                     unwind = unwind(c);
@@ -132,8 +133,8 @@ public final class HttpBench {
         }
         sb.append(String.format(Locale.ROOT, "%nopen-loop /cpu?ms=1, C = %.0f/s (Weft's wrk peak on it):%n%n", capacity));
         sb.append("| server | load | offered/s | goodput/s | goodput / server's peak | admitted p50 ms | admitted p99 ms"
-                + " | p99 / p99 at 0.5x | 503 | hung (10 s) | not sent | heap peak used MiB | heap peak live MiB |\n"
-                + "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + " | p99 / p99 at 0.5x | 503 | hung (10 s) | not sent | connections opened | heap peak used MiB"
+                + " | heap peak live MiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         Map<String, Double> halfP99 = new LinkedHashMap<>();
         for (Point p : points) {
             OpenLoopLoad.Result r = p.result();
@@ -144,10 +145,10 @@ public final class HttpBench {
             double goodput = r.ok().getTotalCount() / r.seconds();
             double peak = peaks.get(p.server())[1];
             sb.append(String.format(Locale.ROOT, "| %s | %.1fx | %.0f | %.0f | %.0f %% | %.2f | %.2f | %.1fx | %d | %d | %d"
-                            + " | %.0f | %.0f |%n", p.server(), p.factor(), p.ratePerSecond(), goodput,
+                            + " | %d | %.0f | %.0f |%n", p.server(), p.factor(), p.ratePerSecond(), goodput,
                     100 * goodput / peak, r.admitted().getValueAtPercentile(50) / 1000.0, p99,
                     p99 / halfP99.getOrDefault(p.server(), p99), r.status(503), r.timedOut(), r.notSent(),
-                    p.heapUsed() / 1048576.0, p.heapLive() / 1048576.0));
+                    r.connectionsOpened(), p.heapUsed() / 1048576.0, p.heapLive() / 1048576.0));
         }
         if (weft == null) {
             sb.append("\n(Weft's server was not run: the load is the first server's peak)\n");
