@@ -30,7 +30,7 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
  * One server of the cross-server benchmark, in its own JVM ({@link HttpBench} starts it): Weft's, Jetty 12.1 with
  * virtual threads, or the JDK's {@code com.sun.net.httpserver} with a virtual-thread-per-task executor, all serving
  * {@link BenchHandlers} on loopback: {@code /hello}, {@code /cpu?ms=N}, {@code /sleep?ms=N}, and two side
- * endpoints for the runner: {@code /bench-heap} (peak heap used and peak live after a collection since the last
+ * endpoints for the runner: {@code /bench-heap} (peak heap used, and the most in use just after a collection, since the last
  * reset, sampled every 10 ms) and {@code /bench-unwind} (Weft only: how long cancelled spins took to reach their
  * {@code finally}). Prints {@code listening PORT} when ready.
  *
@@ -43,7 +43,7 @@ public final class BenchServer {
 
     /** Peak heap used since the last reset; written by the sampler, reset by a request. */
     private static final AtomicLong PEAK_USED = new AtomicLong();
-    /** Peak heap live after a collection since the last reset. */
+    /** The most heap in use just after a collection since the last reset (live data plus what the GC kept). */
     private static final AtomicLong PEAK_LIVE = new AtomicLong();
 
     public static void main(String[] args) throws Exception {
@@ -63,14 +63,25 @@ public final class BenchServer {
 
     private static void sample() {
         var memory = ManagementFactory.getMemoryMXBean();
-        List<MemoryPoolMXBean> pools = ManagementFactory.getMemoryPoolMXBeans().stream()
-                .filter(p -> p.getType() == MemoryType.HEAP && p.isCollectionUsageThresholdSupported()).toList();
+        java.util.Set<String> heapPoolNames = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName)
+                .collect(java.util.stream.Collectors.toSet());
+        List<com.sun.management.GarbageCollectorMXBean> collectors = ManagementFactory
+                .getPlatformMXBeans(com.sun.management.GarbageCollectorMXBean.class);
         while (true) {
             PEAK_USED.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
             long live = 0;
-            for (MemoryPoolMXBean p : pools) {
-                var u = p.getCollectionUsage();
-                live += u == null ? 0 : u.getUsed();
+            for (var gc : collectors) { // the heap right after each collector's last collection, every pool
+                var info = gc.getLastGcInfo();
+                if (info != null) {
+                    long after = 0;
+                    for (var e : info.getMemoryUsageAfterGc().entrySet()) {
+                        if (heapPoolNames.contains(e.getKey())) {
+                            after += e.getValue().getUsed();
+                        }
+                    }
+                    live = Math.max(live, after);
+                }
             }
             PEAK_LIVE.accumulateAndGet(live, Math::max);
             try {

@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  * <li>Weft's {@code /cpu?ms=1} peak is the admitted capacity C. Every server then gets the same open-loop load
  *     ({@link OpenLoopLoad}, latency from each request's intended send time) of {@code /cpu?ms=1} at 0.5C, 2C and
  *     10C: goodput (2xx per second), admitted p99 (every answer but 503), 503s, requests unanswered within 10 s,
- *     and the server JVM's peak heap (used, and live after a collection).
+ *     and the server JVM's peak heap (used, and the most in use just after a collection).
  * <li>Weft only, under the agent: a CPU-bound handler with no checks of its own cancelled by a 5 ms deadline and by
  *     a disconnect, 100 of each; how long after the deadline (or the close) its {@code finally} ran, and the slots
  *     and reservations afterwards.
@@ -92,18 +92,18 @@ public final class HttpBench {
                     capacity = cpu; // the first server's (Weft's) admitted capacity is everyone's load
                 }
                 for (double f : new double[] {0.5, 2, 10}) {
-                    get(c.port, "/bench-heap?reset");
+                    sideGet(c.port, "/bench-heap?reset"); // also waits until the server drained the last point
                     double rate = f * capacity;
                     OpenLoopLoad.Result r = new OpenLoopLoad(new OpenLoopLoad.Spec(
                             new InetSocketAddress(InetAddress.getLoopbackAddress(), c.port),
                             List.of(new OpenLoopLoad.Kind("cpu 1 ms", "/cpu?ms=1", 1, -1)), t -> rate,
                             pointSeconds * 1_000_000_000L, 1000, 200_000, 10_000_000_000L)).run();
-                    String heap = get(c.port, "/bench-heap");
+                    String heap = sideGet(c.port, "/bench-heap");
                     points.add(new Point(name, f, rate, r, field(heap, "peakUsedBytes"), field(heap, "peakLiveBytes")));
                     System.err.printf(Locale.ROOT, "%s at %.1fx: goodput %.0f/s, admitted p99 %.1f ms, 503 %d, hung %d,"
                             + " %d connections opened%s%n", name, f, r.ok().getTotalCount() / r.seconds(),
                             r.admitted().getValueAtPercentile(99) / 1000.0, r.status(503), r.timedOut(),
-                            r.connectionsOpened(), name.equals("weft") ? "; health " + get(c.port, "/health") : "");
+                            r.connectionsOpened(), name.equals("weft") ? "; health " + sideGet(c.port, "/health") : "");
                 }
                 if (name.equals("weft")) {
                     unwind = unwind(c);
@@ -134,7 +134,7 @@ public final class HttpBench {
         sb.append(String.format(Locale.ROOT, "%nopen-loop /cpu?ms=1, C = %.0f/s (Weft's wrk peak on it):%n%n", capacity));
         sb.append("| server | load | offered/s | goodput/s | goodput / server's peak | admitted p50 ms | admitted p99 ms"
                 + " | p99 / p99 at 0.5x | 503 | hung (10 s) | not sent | connections opened | heap peak used MiB"
-                + " | heap peak live MiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + " | heap after GC, max MiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         Map<String, Double> halfP99 = new LinkedHashMap<>();
         for (Point p : points) {
             OpenLoopLoad.Result r = p.result();
@@ -232,9 +232,13 @@ public final class HttpBench {
     private static final class Child implements AutoCloseable {
         final Process process;
         final int port;
+        /** Weft's plan total from its startup line; written in the constructor, read by the main thread. */
         long planBytes = -1;
+        /** Whether the output showed an OutOfMemoryError; main thread only. */
         boolean oomeSeen;
+        /** Output lines, filled by the pump thread; unbounded, but a server prints a few lines only. */
         private final LinkedBlockingQueue<String> lines = new LinkedBlockingQueue<>();
+        /** All output; appended by the pump thread, read by the main thread (StringBuffer: synchronized). */
         private final StringBuffer all = new StringBuffer();
 
         Child(String name) throws Exception {
@@ -328,6 +332,20 @@ public final class HttpBench {
     static String get(int port, String path) throws IOException, InterruptedException {
         return client().send(HttpRequest.newBuilder(uri(port, path)).timeout(Duration.ofSeconds(10)).build(),
                 HttpResponse.BodyHandlers.ofString()).body();
+    }
+
+    /**
+     * A side request to a server that may still be working off a backlog (the anchors queue without bound): up to
+     * 120 s, or "" if it does not answer by then (the heap figures then read -1).
+     */
+    static String sideGet(int port, String path) throws InterruptedException {
+        try {
+            return client().send(HttpRequest.newBuilder(uri(port, path)).timeout(Duration.ofSeconds(120)).build(),
+                    HttpResponse.BodyHandlers.ofString()).body();
+        } catch (IOException e) {
+            System.err.println("no answer to " + path + " within 120 s: " + e);
+            return "";
+        }
     }
 
     static long field(String text, String name) {

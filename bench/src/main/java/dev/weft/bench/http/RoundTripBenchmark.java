@@ -57,6 +57,7 @@ public class RoundTripBenchmark {
     @Param({"weft", "jetty", "jdk"})
     public String server;
 
+    // JMH's setup, benchmark and teardown threads touch these one after the other (a single benchmark thread)
     private AutoCloseable running;
     private SocketChannel channel;
     private final ByteBuffer request = ByteBuffer.allocateDirect(64);

@@ -66,7 +66,7 @@ public final class ServerDemo {
         final AtomicLong cleanups = new AtomicLong();
         /** Peak heap used, sampled; written by the sampler thread, read by the main task. */
         final AtomicLong heapPeak = new AtomicLong();
-        /** Peak heap used after a collection; written by the sampler thread. */
+        /** The most heap in use just after a collection (the last one of each collector); sampler thread. */
         final AtomicLong liveAfterGcPeak = new AtomicLong();
         /** Peak bytes the server holds on its budget; written by the sampler thread. */
         final AtomicLong serverInUsePeak = new AtomicLong();
@@ -259,14 +259,25 @@ public final class ServerDemo {
 
     private static void sample(Run run, HttpServer server) {
         var memory = ManagementFactory.getMemoryMXBean();
-        List<MemoryPoolMXBean> heapPools = ManagementFactory.getMemoryPoolMXBeans().stream()
-                .filter(p -> p.getType() == MemoryType.HEAP && p.isCollectionUsageThresholdSupported()).toList();
+        java.util.Set<String> heapPoolNames = ManagementFactory.getMemoryPoolMXBeans().stream()
+                .filter(p -> p.getType() == MemoryType.HEAP).map(MemoryPoolMXBean::getName)
+                .collect(java.util.stream.Collectors.toSet());
+        List<com.sun.management.GarbageCollectorMXBean> collectors = ManagementFactory
+                .getPlatformMXBeans(com.sun.management.GarbageCollectorMXBean.class);
         while (!run.done) {
             run.heapPeak.accumulateAndGet(memory.getHeapMemoryUsage().getUsed(), Math::max);
             long live = 0;
-            for (MemoryPoolMXBean p : heapPools) {
-                var u = p.getCollectionUsage();
-                live += u == null ? 0 : u.getUsed();
+            for (var gc : collectors) { // the heap right after each collector's last collection, every pool
+                var info = gc.getLastGcInfo();
+                if (info != null) {
+                    long after = 0;
+                    for (var e : info.getMemoryUsageAfterGc().entrySet()) {
+                        if (heapPoolNames.contains(e.getKey())) {
+                            after += e.getValue().getUsed();
+                        }
+                    }
+                    live = Math.max(live, after);
+                }
             }
             run.liveAfterGcPeak.accumulateAndGet(live, Math::max);
             run.serverInUsePeak.accumulateAndGet(server.statistics().inUseBytes(), Math::max);
@@ -335,8 +346,8 @@ public final class ServerDemo {
         out.printf(Locale.ROOT, "memory: the server's plan %s committed on the root budget%s; the server held at most"
                 + " %s of it%n", mib(plan), soft > 0 && soft < Long.MAX_VALUE ? " (soft limit " + mib(soft) + ")" : "",
                 mib(run.serverInUsePeak.get()));
-        out.printf(Locale.ROOT, "  heap: peak used %s (sampled every 10 ms, garbage included), peak live after a"
-                + " collection %s, max heap %s; load generator in the same JVM%n", mib(run.heapPeak.get()),
+        out.printf(Locale.ROOT, "  heap: peak used %s (sampled every 10 ms, garbage included), heap just after a"
+                + " collection at most %s, max heap %s; load generator in the same JVM%n", mib(run.heapPeak.get()),
                 mib(run.liveAfterGcPeak.get()), mib(max));
         out.println();
         boolean slotsBack = s.handlersBusy() == 0 && s.handlerReservedBytes() == 0;
