@@ -1,5 +1,5 @@
 /**
- * Weft's command line: {@code weft demo | run | plan | bench | --help}, started by the {@code ./weft} launcher
+ * Weft's command line: {@code weft demo | tour | run | plan | serve | bench | --help}, started by the {@code ./weft} launcher
  * (or {@code java -jar weft-cli.jar} with the runtime and agent jars beside it).
  *
  * <p>It uses the runtime's public API, plus the three internal packages the runtime exports to this module only

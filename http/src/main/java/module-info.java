@@ -6,6 +6,11 @@
 module dev.weft.http {
     requires transitive dev.weft;
     requires org.eclipse.jetty.http;
+    // the load generator's histograms (dev.weft.http.internal.load; an automatic module named after its jar)
+    requires HdrHistogram;
+    // weft demo reports the heap it sampled (dev.weft.http.internal.demo)
+    requires java.management;
+    requires jdk.management; // the heap after each collection (com.sun.management.GcInfo)
     exports dev.weft.http;
     // the example endpoints, outside dev.weft.** so that the Weft agent instruments them (it never touches Weft)
     exports example.http;

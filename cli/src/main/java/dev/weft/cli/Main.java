@@ -8,7 +8,8 @@ import java.util.List;
  * Weft's command line, started by the {@code ./weft} launcher with the runtime and agent jars on the class path.
  *
  * <pre>
- *   weft demo                 a short tour of scopes, deadlines, shields and context (the main job)
+ *   weft demo [--duration D]  the HTTP server under a rising open-loop load, then a report and a plot (the main job)
+ *   weft tour                 a short tour of scopes, deadlines, shields and context
  *   weft run [options] -cp CP MAIN [ARGS...] | -jar JAR [ARGS...]
  *                             runs an unmodified program as a Weft root task with the agent on
  *   weft plan [FILE]          prints a memory plan of bounded components and its verdict
@@ -44,10 +45,11 @@ public final class Main {
 
     /** The commands, in the order {@code --help} lists them: one entry per command. */
     static final List<Command> COMMANDS = List.of(
-            new Command("demo", "", """
+            new Command("demo", DemoCommand.SYNOPSIS, DemoCommand.SUMMARY, DemoCommand::run),
+            new Command("tour", "", """
                     a short tour: a task scope, a deadline that cancels a task whose
                     cleanup runs, a shield, context travelling to children, a failure
-                    that cancels siblings, and a task-tree dump""", Demo::run),
+                    that cancels siblings, and a task-tree dump""", Tour::run),
             new Command("run", """
                     [--timeout D] [--grace D] [--instrument GLOB,...] [--agent-options OPTS]
                     [--soft-limit SIZE] [--heap SIZE] (-cp CLASSPATH MAIN | -jar JAR) [ARGS...]""", """

@@ -23,7 +23,7 @@ class MainTest {
     void helpListsEveryCommandOfTheTableAndEveryExitStatus() {
         assertThat(run("--help")).isEqualTo(ExitStatus.OK.code());
         String help = out.toString(StandardCharsets.UTF_8);
-        assertThat(help).contains("demo", "run", "plan", "bench", "--help");
+        assertThat(help).contains("demo", "tour", "run", "plan", "bench", "--help");
         for (Main.Command c : Main.COMMANDS) {
             assertThat(help).contains("\n  " + c.name());
         }
@@ -71,18 +71,30 @@ class MainTest {
     }
 
     @Test
-    void demoWithArgumentsIsAUsageError() {
-        assertThat(run("demo", "extra")).isEqualTo(ExitStatus.USAGE.code());
+    void tourWithArgumentsIsAUsageError() {
+        assertThat(run("tour", "extra")).isEqualTo(ExitStatus.USAGE.code());
         assertThat(err.toString(StandardCharsets.UTF_8)).contains("takes no arguments");
     }
 
     @Test
-    void demoRunsEveryStepAndChecksItself() {
-        assertThat(run("demo")).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(ExitStatus.OK.code());
+    void demoWithAnUnknownOptionIsAUsageErrorThatNamesTheTour() {
+        assertThat(run("demo", "extra")).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("unknown option 'extra'", "weft tour");
+    }
+
+    @Test
+    void demoOptionWithoutAValueIsAUsageError() {
+        assertThat(run("demo", "--duration")).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--duration needs a value");
+    }
+
+    @Test
+    void tourRunsEveryStepAndChecksItself() {
+        assertThat(run("tour")).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(ExitStatus.OK.code());
         assertThat(out.toString(StandardCharsets.UTF_8)).contains(
                 "cancelled (deadline) by scope '100ms-deadline'", "finally: releasing resources",
                 "shielded cleanup blocked", "children saw: req-42", "slow-sibling: cancelled, cleaned up",
-                "task 'waiting-worker' RUNNING", "Demo finished");
+                "task 'waiting-worker' RUNNING", "Tour finished");
     }
 
     @Test

@@ -37,6 +37,11 @@ final class WeftRunProcess {
         return await(p, dir, commandAndArgs);
     }
 
+    /** Starts {@code weft COMMAND ARGS} (any command); {@link #await} collects it. */
+    static Process startCommand(Path dir, String... commandAndArgs) throws IOException {
+        return startWeft(dir, commandAndArgs);
+    }
+
     /** Starts {@code weft run ARGS}; {@link #await} collects it. */
     static Process start(Path dir, String... args) throws IOException {
         List<String> all = new ArrayList<>(List.of("run"));
@@ -64,8 +69,10 @@ final class WeftRunProcess {
                 .orElseThrow(() -> new IllegalStateException("cannot tell which java runs this test"));
         String classPath = String.join(File.pathSeparator, codeSource(Main.class).toString(),
                 codeSource(Weft.class).toString(), agentJar.toString());
+        // weft.home as ./weft sets it: weft demo and weft serve find the http jar and its lib under it
+        Path home = Path.of("").toAbsolutePath().getParent();
         List<String> cmd = new ArrayList<>(List.of(java, "--add-opens", "java.base/java.lang=ALL-UNNAMED",
-                "-cp", classPath, Main.class.getName()));
+                "-Dweft.home=" + home, "-cp", classPath, Main.class.getName()));
         cmd.addAll(List.of(commandAndArgs));
         Path out = dir.resolve("output.txt");
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile());

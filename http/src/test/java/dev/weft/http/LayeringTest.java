@@ -61,4 +61,21 @@ class LayeringTest {
         assertThat(into(refs, "dev/weft/http/internal/")).isEmpty();
         assertThat(refs.stream().filter(r -> r.contains("Impl")).toList()).isEmpty();
     }
+
+    @Test
+    void theLoadGeneratorIsAPlainClientThatNamesNothingOfTheServerOrTheRuntime() throws IOException {
+        List<String> refs = references("dev/weft/http/internal/load");
+        assertThat(refs).isNotEmpty();
+        assertThat(refs.stream().filter(r -> {
+            String target = r.substring(r.indexOf(" -> ") + 4);
+            return target.startsWith("dev/weft/") && !target.startsWith("dev/weft/http/internal/load/");
+        }).toList()).isEmpty();
+    }
+
+    @Test
+    void theDemoProgramUsesThePublicApiTheExamplesAndTheLoadGeneratorOnly() throws IOException {
+        List<String> refs = references("dev/weft/http/internal/demo");
+        assertThat(into(refs, "dev/weft/http/internal/")).isEmpty();
+        assertThat(refs.stream().filter(r -> r.contains("Impl")).toList()).isEmpty();
+    }
 }

@@ -12,23 +12,23 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * {@code weft demo}: a short, self-checking tour of the core runtime on embedded defaults.
+ * {@code weft tour}: a short, self-checking tour of the core runtime on embedded defaults.
  *
- * <p>Each step prints what happens and the demo fails ({@link ExitStatus#FAILED}) if the runtime did not behave
- * as described, so the demo doubles as an end-to-end check of the launcher and the JVM flags. Its status is
+ * <p>Each step prints what happens and the tour fails ({@link ExitStatus#FAILED}) if the runtime did not behave
+ * as described, so the tour doubles as an end-to-end check of the launcher and the JVM flags. Its status is
  * {@link Weft#exitStatus}'s, whose constants the {@link ExitStatus} table refers to.
  */
-final class Demo {
-    private Demo() {}
+final class Tour {
+    private Tour() {}
 
     private static final ContextVar<String> REQUEST = ContextVar.withDefault("request", "-");
 
     static int run(String[] args, PrintStream out, PrintStream err) {
         if (args.length > 0) {
-            err.println("weft demo takes no arguments; got " + String.join(" ", args));
+            err.println("weft tour takes no arguments; got " + String.join(" ", args));
             return ExitStatus.USAGE.code();
         }
-        return Weft.exitStatus(() -> Weft.run(Weft.options().name("demo"), () -> {
+        return Weft.exitStatus(() -> Weft.run(Weft.options().name("tour"), () -> {
             tour(out);
             return null;
         }));
@@ -36,7 +36,7 @@ final class Demo {
 
     private static void tour(PrintStream out) throws Exception {
         List<Loop> loops = Weft.loops();
-        out.println("Weft demo: the root task '" + Weft.currentTaskName() + "' runs on " + Weft.currentLoop().name()
+        out.println("Weft tour: the root task '" + Weft.currentTaskName() + "' runs on " + Weft.currentLoop().name()
                 + " (" + loops.size() + " loop(s), one carrier thread each)");
 
         out.println();
@@ -145,7 +145,7 @@ final class Demo {
             return null;
         });
         out.println();
-        out.println("Demo finished: every step behaved as described.");
+        out.println("Tour finished: every step behaved as described.");
     }
 
     private static int work(PrintStream out, String name, int sleepMs, int value) {
@@ -160,7 +160,7 @@ final class Demo {
 
     private static void check(boolean ok, String what) {
         if (!ok) {
-            throw new IllegalStateException("demo check failed: " + what);
+            throw new IllegalStateException("tour check failed: " + what);
         }
     }
 }
