@@ -2,6 +2,7 @@ package dev.weft;
 
 import dev.weft.internal.jdk.OwnThreads;
 import dev.weft.internal.errors.ErrorSink;
+import dev.weft.internal.cancel.CheckpointGaps;
 import dev.weft.internal.cancel.ProgramCancel;
 import dev.weft.internal.jdk.Signals;
 import dev.weft.internal.loop.EventLoop;
@@ -88,6 +89,7 @@ final class RuntimeImpl {
             loopHandles[i] = new LoopImpl(this, loops[i], i);
             admitted[i] = new AtomicInteger();
         }
+        CheckpointGaps.watch(loops); // sampled only while a JFR recording enables the checkpoint-gap event
         if (options.clock() != null) {
             timers = new TimerQueue(options.clock().ticker(), true, options.name() + "-timer",
                     TimerQueue.CAPACITY_MAX_DEFAULT, e -> errors.report("timer action", e));
@@ -238,6 +240,7 @@ final class RuntimeImpl {
 
     void shutdown() {
         RUNNING.remove(this);
+        CheckpointGaps.unwatch(loops);
         if (options.handleSigint()) {
             unregister(this);
         }

@@ -6,6 +6,7 @@ import dev.weft.internal.cancel.PendingCancels;
 import dev.weft.internal.cancel.ProgramCancel;
 import dev.weft.internal.cancel.WaitQueue;
 import dev.weft.internal.cancel.WaitingTask;
+import dev.weft.internal.event.Jfr;
 import dev.weft.internal.jdk.ScopedValues;
 import dev.weft.internal.jdk.VirtualThreads;
 import dev.weft.internal.loop.CarrierSlot;
@@ -102,6 +103,11 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
     private boolean graceMode;
     /** Whether the program's cancellation has been delivered to this task in the grace. Task thread or carrier. */
     private volatile boolean graceDelivered;
+    /**
+     * {@link System#nanoTime()} at the start, for the task-end event's lifetime; 0 when no JFR recording ran then.
+     * Written once by the spawner before the thread starts; read by the task's thread at its end.
+     */
+    private long startedNs;
     /** An extension's state for this task (memory budgets: grace, the watchdog's error), or null. Any thread. */
     private volatile TaskHandle.Attachment attachment;
 
@@ -127,7 +133,19 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
         }
         thread = t;
         state = ST_RUNNING;
+        boolean recording = Jfr.recording; // one read on the spawn path; the event classes load only while recording
+        if (recording) {
+            startedNs = System.nanoTime();
+        }
         t.start();
+        if (recording) {
+            RuntimeEvents.taskStarted(this);
+        }
+    }
+
+    /** The task's number in its runtime (1 for the root). */
+    long id() {
+        return id;
     }
 
     /** Captures the spawner's ScopedValue bindings for the child (on the spawner's thread). */
@@ -333,6 +351,9 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
             result = value;
             state = ST_SUCCEEDED;
         }
+        if (Jfr.recording) {
+            RuntimeEvents.taskEnded(this, startedNs, fail, cancelled);
+        }
         WaitQueue j = joiners; // read after the state write: a joiner that adds later re-checks the state
         if (j != null) {
             WaitQueue.wakeAll(j.signalAll());
@@ -443,6 +464,7 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
             } else {
                 postForCancel();
             }
+            hit.noticed();
             throw new Cancelled(hit.reason, hit.name(), hit.origin());
         }
     }
@@ -470,6 +492,7 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
         if (deliverableCancel() != null) {
             postForCancel();
         }
+        hit.noticed();
         Cancelled c = new Cancelled(hit.reason, hit.name(), hit.origin());
         c.addSuppressed(t);
         return c;
