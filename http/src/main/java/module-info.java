@@ -6,6 +6,7 @@
 module dev.weft.http {
     requires transitive dev.weft;
     requires org.eclipse.jetty.http;
+    requires jdk.jfr; // admission refusals as JFR events (dev.weft.internal.event)
     exports dev.weft.http;
     // the example endpoints, outside dev.weft.** so that the Weft agent instruments them (it never touches Weft)
     exports example.http;

@@ -1,6 +1,7 @@
 package dev.weft.agent;
 
 import dev.weft.agent.internal.AgentOptions;
+import dev.weft.agent.internal.AgentStatistics;
 import dev.weft.agent.internal.CheckpointCompiler;
 import dev.weft.agent.internal.Report;
 import dev.weft.agent.internal.ThreadInheritance;
@@ -114,6 +115,7 @@ public final class WeftAgent {
         AgentChecks.exitAgentCode(AgentChecks.enterAgentCode());
         AgentChecks.installHiddenClassCompiler(transformer::compileHidden);
         inst.addTransformer(transformer, true);
+        AgentStatistics.install(); // the JFR summary event, registered when a recording first runs
         if (retransformLoaded || hookModule != null) {
             retransform(inst, options, report);
         }

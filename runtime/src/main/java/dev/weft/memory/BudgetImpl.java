@@ -1,5 +1,6 @@
 package dev.weft.memory;
 
+import dev.weft.internal.event.Jfr;
 import dev.weft.ContextVar;
 import dev.weft.internal.budget.ByteSizes;
 import dev.weft.internal.budget.Leaks;
@@ -368,13 +369,22 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
         if (tm != null && tm.inGrace(refused)) {
             MemoryLimitError e = error(MemoryLimitError.Kind.GRACE_EXHAUSTED, refused, bytes, task, null);
             tm.overrun(e);
+            if (Jfr.recording) {
+                MemoryEvents.limit(e);
+            }
             throw e;
         }
         MemoryLimitError e = error(MemoryLimitError.Kind.SOFT_LIMIT, refused, bytes, task, note);
+        if (Jfr.recording) {
+            MemoryEvents.limit(e);
+        }
         if (tm != null) {
             GRACE_LENDS.getAndAdd(refused, 1L);
-            GRACE_HOLDERS.getAndAdd(refused, 1);
+            int holders = (int) GRACE_HOLDERS.getAndAdd(refused, 1) + 1;
             tm.grantGrace(refused);
+            if (Jfr.recording) {
+                MemoryEvents.graceUsed(refused.name, task, refused.graceBytes, holders);
+            }
             BudgetStock.suspend(); // after the grant: its repayment resumes, even if the drain throws
         }
         throw e;

@@ -1,5 +1,6 @@
 package dev.weft.memory;
 
+import dev.weft.internal.event.Jfr;
 import dev.weft.CancelReason;
 import dev.weft.Cancelled;
 import dev.weft.internal.budget.HeapMonitor;
@@ -244,6 +245,10 @@ final class TaskMemory implements TaskHandle.Attachment {
         MemoryLimitError e = new MemoryLimitError(MemoryLimitError.Kind.OUT_OF_MEMORY, "heap", limit, grace, 0,
                 used, taskName, null, oom);
         lastError = e;
+        if (Jfr.recording) {
+            MemoryEvents.outOfMemoryContained(taskName, oom);
+            MemoryEvents.limit(e);
+        }
         return e;
     }
 
@@ -258,6 +263,9 @@ final class TaskMemory implements TaskHandle.Attachment {
             return false;
         }
         lastError = e;
+        if (Jfr.recording) {
+            MemoryEvents.limit(e);
+        }
         return true;
     }
 
