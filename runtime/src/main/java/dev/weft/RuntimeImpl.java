@@ -401,8 +401,26 @@ final class RuntimeImpl {
         }
     }
 
+    /** The loops as JSON objects (for the JSON dump): name, live tasks, queued entries, run-queue overflows. */
+    void describeLoops(StringBuilder sb) {
+        for (int i = 0; i < loops.length; i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"name\":");
+            TaskTreeDump.str(sb, loops[i].name());
+            sb.append(",\"tasks\":").append(admitted[i].get()).append(",\"queued\":").append(loops[i].queuedCount())
+                    .append(",\"runQueueOverflows\":").append(loops[i].overflowCount()).append('}');
+        }
+    }
+
+    /** The JSON dump ({@link TaskTreeDump}). */
+    void dumpJson(Appendable out, boolean stacks) {
+        TaskTreeDump.write(this, out, stacks);
+    }
+
     /** JDK and Weft-runtime frames, hidden in dumps so the user's own code shows where a task waits. */
-    private static boolean isMachineryFrame(StackTraceElement e) {
+    static boolean isMachineryFrame(StackTraceElement e) {
         String cls = e.getClassName();
         if (cls.startsWith("java.") || cls.startsWith("jdk.") || cls.startsWith("sun.")) {
             return true;

@@ -143,6 +143,11 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
         }
     }
 
+    /** The name given at spawn, or null (then {@link #name()} is {@code task-ID}). */
+    String givenName() {
+        return givenName;
+    }
+
     /** The task's number in its runtime (1 for the root). */
     long id() {
         return id;

@@ -1,6 +1,7 @@
 package dev.weft.memory;
 
 import dev.weft.internal.event.Jfr;
+import dev.weft.internal.task.TaskHandle;
 import dev.weft.ContextVar;
 import dev.weft.internal.budget.ByteSizes;
 import dev.weft.internal.budget.Leaks;
@@ -27,7 +28,7 @@ import java.lang.invoke.VarHandle;
  * {@code AtomicLong} (docs/benchmarks.md). Solution: CAS with the check inside the loop, behind per-carrier
  * stocks as in Linux's memory cgroups.
  */
-final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Owner {
+final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Owner, TaskHandle.DumpValue {
     private static final VarHandle USED;
     private static final VarHandle PEAK;
     private static final VarHandle REFUSALS;
@@ -490,6 +491,21 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
     public BudgetStatistics statistics() {
         return new BudgetStatistics(name, limitBytesSoft, graceBytes, usedBytes(), peak, refusals, graceLends,
                 graceHolders);
+    }
+
+    @Override
+    public String dumpKey() {
+        return "budget";
+    }
+
+    /** The budget a task runs under, in the task dump: name, bytes in use, soft limit, grace, grace holders. */
+    @Override
+    public void dumpJson(StringBuilder json) {
+        json.append("{\"name\":\"").append(name.replace("\\", "\\\\").replace("\"", "\\\""))
+                .append("\",\"usedBytes\":").append(usedBytes())
+                .append(",\"limitBytesSoft\":").append(limitBytesSoft)
+                .append(",\"graceBytes\":").append(graceBytes)
+                .append(",\"graceHolders\":").append(graceHolders).append('}');
     }
 
     @Override
