@@ -467,6 +467,10 @@ final class CancelScopeImpl implements CancelScope {
                 requestedNs = System.nanoTime(); // after the request's own event, as the delivery event begins
             }
             reason = why;
+            TaskImpl<?> counted = owner != null ? owner : TaskImpl.current();
+            if (counted != null && state != ST_EXITED) {
+                counted.runtime().countCancellation(why);
+            }
             switch (state) {
                 case ST_NEW -> transition(ST_NEW, ST_NEW_CANCELLED);
                 case ST_ENTERED -> transition(ST_ENTERED, ST_CANCELLED);

@@ -28,6 +28,11 @@ final class RuntimeEvents {
         e.commit();
     }
 
+    /** {@link System#nanoTime()} if task-end events are enabled (their lifetime needs it), else 0. */
+    static long startNsIfTaskEndEnabled() {
+        return new TaskEndEvent().isEnabled() ? System.nanoTime() : 0;
+    }
+
     /** On the task's thread, as it completes. */
     static void taskEnded(TaskImpl<?> t, long startedNs, Throwable fail, Cancelled cancelled) {
         TaskEndEvent e = new TaskEndEvent();

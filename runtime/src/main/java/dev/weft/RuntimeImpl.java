@@ -3,6 +3,7 @@ package dev.weft;
 import dev.weft.internal.jdk.OwnThreads;
 import dev.weft.internal.errors.ErrorSink;
 import dev.weft.internal.cancel.CheckpointGaps;
+import dev.weft.internal.jmx.WeftMBeans;
 import dev.weft.internal.cancel.ProgramCancel;
 import dev.weft.internal.jdk.Signals;
 import dev.weft.internal.loop.EventLoop;
@@ -72,6 +73,12 @@ final class RuntimeImpl {
     private volatile LoopImpl stealingHandle;
     /** Created on first use. Guarded by lazyLock; volatile for reads. */
     private volatile BlockingPool blocking;
+    /** Cancellations by reason (ordinal). Any thread, atomically. */
+    private final java.util.concurrent.atomic.AtomicLongArray cancellations =
+            new java.util.concurrent.atomic.AtomicLongArray(CancelReason.values().length);
+    /** This runtime's MBean name, once registered (or null). Written by registerMBean; read at shutdown. */
+    private volatile javax.management.ObjectName mbeanName;
+
     /** The root task. Written once by start. */
     private volatile TaskImpl<?> root;
 
@@ -215,7 +222,57 @@ final class RuntimeImpl {
             register(this);
         }
         r.start();
+        if (WeftMBeans.enabled()) {
+            registerMBean();
+        }
         return r;
+    }
+
+    static {
+        WeftMBeans.addSource(() -> {
+            List<String> names = new ArrayList<>();
+            for (RuntimeImpl rt : RUNNING) {
+                names.add(rt.registerMBean());
+            }
+            return names;
+        });
+    }
+
+    /** Registers this runtime's MBean ({@code dev.weft:type=Runtime,name=NAME}); returns its name. */
+    String registerMBean() {
+        javax.management.ObjectName n = WeftMBeans.name("Runtime", options.name());
+        mbeanName = n;
+        try {
+            return WeftMBeans.register(n, new javax.management.StandardMBean(new RuntimeMBean(this),
+                    WeftRuntimeMXBean.class, true));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("cannot register the runtime's MBean " + n + ": " + e, e);
+        }
+    }
+
+    /** Counts a cancellation (a scope's first reason). Any thread. */
+    void countCancellation(CancelReason why) {
+        cancellations.incrementAndGet(why.ordinal());
+    }
+
+    /** The runtime's counters now. Any thread. */
+    RuntimeStatistics statistics() {
+        long live = stealingAdmitted.get();
+        long overflows = 0;
+        long handovers = 0;
+        long gaps = 0;
+        for (int i = 0; i < loops.length; i++) {
+            live += admitted[i].get();
+            overflows += loops[i].overflowCount();
+            handovers += loops[i].handoverCount();
+            gaps += loops[i].checkpointGapCount();
+        }
+        java.util.EnumMap<CancelReason, Long> byReason = new java.util.EnumMap<>(CancelReason.class);
+        for (CancelReason r : CancelReason.values()) {
+            byReason.put(r, cancellations.get(r.ordinal()));
+        }
+        return new RuntimeStatistics(options.name(), loops.length, live, taskIds.get(), byReason, gaps, overflows,
+                handovers, errors.count());
     }
 
 
@@ -241,6 +298,10 @@ final class RuntimeImpl {
     void shutdown() {
         RUNNING.remove(this);
         CheckpointGaps.unwatch(loops);
+        javax.management.ObjectName n = mbeanName;
+        if (n != null) {
+            WeftMBeans.unregister(n);
+        }
         if (options.handleSigint()) {
             unregister(this);
         }

@@ -135,7 +135,7 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
         state = ST_RUNNING;
         boolean recording = Jfr.recording; // one read on the spawn path; the event classes load only while recording
         if (recording) {
-            startedNs = System.nanoTime();
+            startedNs = RuntimeEvents.startNsIfTaskEndEnabled();
         }
         t.start();
         if (recording) {

@@ -68,8 +68,9 @@ public final class Weft {
 
         /**
          * Where the runtime reports a failure of its own machinery that it survives (a timer action or a
-         * supervising scope's failure handler that threw); default: one line and the stack trace on standard
-         * error. The handler runs on the thread that saw the failure and must not block.
+         * supervising scope's failure handler that threw); default: one line on standard error (with the stack
+         * under {@code -Dweft.debug=true}). Every failure is also counted ({@link RuntimeStatistics#internalErrors()}).
+         * The handler runs on the thread that saw the failure and must not block.
          */
         public Options errorHandler(java.util.function.BiConsumer<String, Throwable> handler) {
             if (handler == null) {
@@ -327,6 +328,26 @@ public final class Weft {
     public static String dump() {
         RuntimeImpl rt = RuntimeImpl.currentOrActive();
         return rt == null ? "weft: no runtime is running\n" : rt.dump();
+    }
+
+    /**
+     * The current runtime's counters (or the most recently started one's, from outside a task): tasks live and
+     * spawned, cancellations by reason, checkpoint gaps, run-queue overflows, late hand-overs, internal errors.
+     *
+     * {@snippet :
+     * RuntimeStatistics s = Weft.statistics();
+     * System.out.println(s.tasksLive() + " live, " + s.internalErrors() + " internal errors");
+     * }
+     *
+     * @throws IllegalStateException if no runtime is running
+     */
+    public static RuntimeStatistics statistics() {
+        RuntimeImpl rt = RuntimeImpl.currentOrActive();
+        if (rt == null) {
+            throw new IllegalStateException("Weft.statistics() called with no Weft runtime running; call it inside"
+                    + " Weft.run(...) or while one runs");
+        }
+        return rt.statistics();
     }
 
     /**

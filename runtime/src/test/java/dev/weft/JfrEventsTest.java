@@ -189,6 +189,7 @@ class JfrEventsTest {
         assertThat(gap.getString("loop")).endsWith("-loop-0");
         assertThat(gap.getString("stack")).contains("spinWithoutChecks");
         assertThat(gap.getDuration()).isGreaterThanOrEqualTo(Duration.ofMillis(20));
+        assertThat(gap.getLong("carrierCpuTime")).as("the carrier really ran the gap").isPositive();
     }
 
     @Test

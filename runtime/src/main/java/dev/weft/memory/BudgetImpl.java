@@ -141,6 +141,7 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
     }
 
     static BudgetImpl root() {
+        MemoryMBeans.rootCreated(); // memory's MBeans, registered only if Weft's MBeans are
         return RootHolder.ROOT;
     }
 

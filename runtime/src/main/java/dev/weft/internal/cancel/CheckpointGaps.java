@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import jdk.jfr.FlightRecorder;
 
 /**
@@ -28,7 +30,9 @@ import jdk.jfr.FlightRecorder;
  * as the mount ends, a cancellation point is reached, or the event is committed; while it is armed checkpoints in
  * the process take their slow path (tens of nanoseconds), which is paid only while a task is already suspected of
  * holding a carrier for a whole period. The duration is the watched part of the gap: it starts one to two periods
- * after the gap did.
+ * after the gap did. A window in which the carrier thread got less than half of the wall time on a CPU (an
+ * overloaded machine preempted it) proves nothing about the code and is watched again; the event gives the
+ * carrier's CPU time in the gap.
  *
  * <p>A probe must never stay armed: that would send every checkpoint of the process to its slow path for good.
  * {@link #unwatch} (a runtime's shutdown) disarms its loops' probes at once, and any change of a recording's state
@@ -65,6 +69,10 @@ public final class CheckpointGaps {
         volatile boolean retired;
         /** The armed probe's baseline (the task's slow checks when it was armed), and the event timing the gap. */
         int checksAtArm;
+        long epochAtArm;
+        /** The carrier's CPU time and the wall clock when the probe was armed (ns; CPU -1 if unknown). */
+        long cpuAtArmNs;
+        long wallAtArmNs;
         CheckpointGapEvent event;
         /** The gap of this mount was reported already. */
         boolean reported;
@@ -82,13 +90,21 @@ public final class CheckpointGaps {
             Watch w = WATCHES.remove(l);
             if (w != null) {
                 w.retired = true;
+                EPOCH.incrementAndGet();
                 disarm(w);
             }
         }
     }
 
+    /**
+     * Bumped before any probe is disarmed from outside the sampler: a probe armed in an older epoch may have been off
+     * for a while (checkpoints took their fast path), so what it saw proves nothing. Any thread.
+     */
+    private static final java.util.concurrent.atomic.AtomicLong EPOCH = new java.util.concurrent.atomic.AtomicLong();
+
     /** Disarms every probe (a recording changed state; the sampler may not run again). Any thread. */
     static void disarmAll() {
+        EPOCH.incrementAndGet();
         for (Watch w : WATCHES.values()) {
             disarm(w);
         }
@@ -120,8 +136,12 @@ public final class CheckpointGaps {
         if (w.reported) {
             return; // one event per gap
         }
-        if (!w.armed.get()) {
+        if (!w.armed.get() || w.epochAtArm != EPOCH.get()) {
+            disarm(w); // (if armed in an older epoch: it may have been off meanwhile)
+            w.epochAtArm = EPOCH.get();
             w.checksAtArm = task.slowChecks;
+            w.cpuAtArmNs = cpuTimeNs(loop.carrierThread());
+            w.wallAtArmNs = System.nanoTime();
             w.event = new CheckpointGapEvent();
             w.event.begin();
             if (w.armed.compareAndSet(false, true)) {
@@ -144,12 +164,20 @@ public final class CheckpointGaps {
         if (!e.shouldCommit()) {
             return; // shorter than the threshold so far (or the event was disabled meanwhile): keep watching
         }
+        long cpuNs = w.cpuAtArmNs < 0 ? -1 : cpuTimeNs(loop.carrierThread()) - w.cpuAtArmNs;
+        long wallNs = System.nanoTime() - w.wallAtArmNs;
+        if (cpuNs >= 0 && cpuNs < wallNs / 2) {
+            disarm(w); // the carrier hardly ran (the machine is overloaded): no proof about the code; watch again
+            return;
+        }
         Thread thread = task.taskThread();
         e.task = task.toString();
         e.taskThread = thread;
         e.loop = loop.name();
         e.stack = stackOf(thread);
+        e.carrierCpuTime = cpuNs;
         e.commit();
+        loop.countCheckpointGap();
         disarm(w);
         w.reported = true;
     }
@@ -158,6 +186,27 @@ public final class CheckpointGaps {
         if (w.armed.compareAndSet(true, false)) {
             PendingCancels.decrement();
         }
+    }
+
+    /** The thread's CPU time in ns, or -1 where the JVM does not measure it. */
+    private static long cpuTimeNs(Thread t) {
+        ThreadMXBean mx = THREADS;
+        if (t == null || mx == null) {
+            return -1;
+        }
+        try {
+            return mx.getThreadCpuTime(t.threadId());
+        } catch (UnsupportedOperationException e) {
+            return -1;
+        }
+    }
+
+    /** CPU times of carriers, where supported; loaded with the sampler (only while recording). */
+    private static final ThreadMXBean THREADS = threads();
+
+    private static ThreadMXBean threads() {
+        ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        return mx.isThreadCpuTimeSupported() ? mx : null;
     }
 
     private static String stackOf(Thread thread) {

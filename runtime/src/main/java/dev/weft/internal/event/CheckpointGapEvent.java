@@ -19,5 +19,7 @@ public final class CheckpointGapEvent extends Event {
     @Label("Task") public String task;
     @Label("Task Thread") public Thread taskThread;
     @Label("Loop") public String loop;
+    @Label("Carrier CPU Time") @Description("CPU time the loop's carrier thread used in the gap (-1: not measured)")
+    @Timespan(Timespan.NANOSECONDS) public long carrierCpuTime;
     @Label("Stack") @Description("Where the task ran when sampled, innermost frame first") public String stack;
 }

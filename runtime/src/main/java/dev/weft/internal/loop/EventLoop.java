@@ -56,14 +56,19 @@ public final class EventLoop implements Scheduler, CarrierSlot {
      */
     private Object mounted;
     private long mountSeq;
+    /** Late submissions handed over (any submitting thread, atomically) and checkpoint gaps seen (the sampler). */
+    private volatile long handovers;
+    private volatile long checkpointGaps;
     private static final VarHandle MOUNTED;
     private static final VarHandle MOUNT_SEQ;
+    private static final VarHandle HANDOVERS;
 
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
             MOUNTED = l.findVarHandle(EventLoop.class, "mounted", Object.class);
             MOUNT_SEQ = l.findVarHandle(EventLoop.class, "mountSeq", long.class);
+            HANDOVERS = l.findVarHandle(EventLoop.class, "handovers", long.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -122,6 +127,21 @@ public final class EventLoop implements Scheduler, CarrierSlot {
         return queue.size();
     }
 
+    /** Submissions that reached the loop after it stopped and ran on the hand-over executor. */
+    public long handoverCount() {
+        return handovers;
+    }
+
+    /** Checkpoint gaps the sampler found on this loop. */
+    public long checkpointGapCount() {
+        return checkpointGaps;
+    }
+
+    /** Counts one checkpoint gap (the sampler's thread only). */
+    public void countCheckpointGap() {
+        checkpointGaps++;
+    }
+
     /** Submissions that overflowed the ring (virtual threads not admitted as Weft tasks). */
     public long overflowCount() {
         return queue.overflowCount();
@@ -149,6 +169,7 @@ public final class EventLoop implements Scheduler, CarrierSlot {
     }
 
     private void handOver(Runnable r) {
+        HANDOVERS.getAndAdd(this, 1L);
         Executor h = handover;
         errors.report("loop " + name, new IllegalStateException("the loop is stopped; running a late submission"
                 + " on the handover executor (a virtual thread outlived its task scope)"));
