@@ -22,5 +22,5 @@ module dev.weft {
     exports dev.weft.internal.budget to dev.weft.cli;
     exports dev.weft.internal.jdk to dev.weft.cli;
     exports dev.weft.internal.softlimit to dev.weft.cli;
-    exports dev.weft.internal.event to dev.weft.http;
+    exports dev.weft.internal.event to dev.weft.http, dev.weft.cli;
 }

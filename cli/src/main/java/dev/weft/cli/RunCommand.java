@@ -1,6 +1,7 @@
 package dev.weft.cli;
 
 import dev.weft.Weft;
+import dev.weft.internal.event.Jfr;
 import dev.weft.internal.jdk.Signals;
 import java.io.File;
 import java.io.IOException;
@@ -223,20 +224,15 @@ final class RunCommand {
         return p.toString();
     }
 
-    /** The resource in the runtime jar that holds Weft's JFR settings. */
-    static final String WEFT_JFC = "/dev/weft/internal/event/weft.jfc";
-
     /** Copies weft.jfc out of the runtime jar (JFR reads settings from a file), deleted when this JVM exits. */
     private static Path weftJfc() {
-        try (var in = Weft.class.getResourceAsStream(WEFT_JFC)) {
-            if (in == null) {
-                throw new IllegalArgumentException("the runtime jar has no " + WEFT_JFC + "; rebuild it with"
-                        + " mvn -B -pl runtime install");
-            }
+        try (var in = Jfr.weftJfc()) {
             Path f = Files.createTempFile("weft-", ".jfc");
             f.toFile().deleteOnExit();
             Files.write(f, in.readAllBytes());
             return f;
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException(e.getMessage());
         } catch (IOException e) {
             throw new IllegalArgumentException("cannot write Weft's JFR settings to a temporary file (" + e + ")");
         }
@@ -341,6 +337,7 @@ final class RunCommand {
             cmd.add("-XX:StartFlightRecording:settings=default,settings=" + weftJfc() + ",filename=" + inv.jfrFile()
                     + ",dumponexit=true");
         }
+        cmd.add("-XX:+EnableDynamicAgentLoading"); // weft dump PID and weft jmx PID load the agent jar again, quietly
         cmd.add("-javaagent:" + agentJar + (agentArgs.isEmpty() ? "" : "=" + agentArgs));
         cmd.add("-cp");
         cmd.add(classPath + File.pathSeparator + runtimeJar + File.pathSeparator + agentJar);
@@ -356,7 +353,7 @@ final class RunCommand {
         return cmd;
     }
 
-    private static Path codeSource(Class<?> c) {
+    static Path codeSource(Class<?> c) {
         try {
             return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (Exception e) {
@@ -368,7 +365,7 @@ final class RunCommand {
      * The agent jar: {@code -Dweft.agent.jar}, else the jar on this JVM's class path that holds the agent (where
      * {@code ./weft} puts it), else beside the runtime jar, else in the source tree's agent/target.
      */
-    private static Path agentJar(Path runtimeJar) {
+    static Path agentJar(Path runtimeJar) {
         String explicit = System.getProperty("weft.agent.jar");
         if (explicit != null) {
             return Path.of(explicit);

@@ -3,7 +3,7 @@ package dev.weft.bench.observe;
 import dev.weft.Channel;
 import dev.weft.TaskScope;
 import dev.weft.ThrowingCallable;
-import dev.weft.Weft;
+import dev.weft.internal.event.Jfr;
 import dev.weft.bench.core.WeftHost;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -68,8 +68,7 @@ public class JfrCostBenchmark {
         }
         Map<String, String> settings = new HashMap<>(Configuration.getConfiguration("default").getSettings());
         Map<String, String> weft;
-        try (Reader r = new InputStreamReader(Weft.class.getResourceAsStream("/dev/weft/internal/event/weft.jfc"),
-                StandardCharsets.UTF_8)) {
+        try (Reader r = new InputStreamReader(Jfr.weftJfc(), StandardCharsets.UTF_8)) {
             weft = Configuration.create(r).getSettings();
         }
         for (Map.Entry<String, String> e : weft.entrySet()) {

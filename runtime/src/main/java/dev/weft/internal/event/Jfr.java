@@ -45,6 +45,19 @@ public final class Jfr {
         watch();
     }
 
+    /**
+     * Weft's JFR settings ({@code weft.jfc}, beside this class), for {@code weft run --jfr} and benchmarks. A named
+     * module's resources are readable only from inside it, hence here.
+     */
+    public static java.io.InputStream weftJfc() {
+        java.io.InputStream in = Jfr.class.getResourceAsStream("weft.jfc");
+        if (in == null) {
+            throw new IllegalStateException("the Weft runtime has no dev/weft/internal/event/weft.jfc; rebuild it with"
+                    + " mvn -B -pl runtime install");
+        }
+        return in;
+    }
+
     /** Installs the listener once per process (idempotent; cheap after the first call). Never throws. */
     public static void watch() {
         if (WATCHING.get() || !WATCHING.compareAndSet(false, true)) {
