@@ -9,4 +9,8 @@
  */
 module dev.weft.cli {
     requires dev.weft;
+    // weft dump PID, weft jmx PID: the attach API loads the agent jar into the running program
+    requires jdk.attach;
+    // not needed to run: the end-to-end checks read weft run --jfr's recordings (jdk.jfr.consumer)
+    requires static jdk.jfr;
 }

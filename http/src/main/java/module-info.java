@@ -11,6 +11,7 @@ module dev.weft.http {
     // weft demo reports the heap it sampled (dev.weft.http.internal.demo)
     requires java.management;
     requires jdk.management; // the heap after each collection (com.sun.management.GcInfo)
+    requires jdk.jfr; // admission refusals as JFR events (dev.weft.internal.event)
     exports dev.weft.http;
     // the example endpoints, outside dev.weft.** so that the Weft agent instruments them (it never touches Weft)
     exports example.http;

@@ -11,6 +11,8 @@
 module dev.weft {
     requires java.management;
     requires jdk.management;
+    // Weft's JFR events (dev.weft.internal.event): loaded only while a recording runs
+    requires jdk.jfr;
     // sun.misc.Signal: Ctrl-C and SIGTERM cancel the root task and wait for its cleanup (also on the module path)
     requires jdk.unsupported;
     exports dev.weft;
@@ -20,4 +22,5 @@ module dev.weft {
     exports dev.weft.internal.budget to dev.weft.cli;
     exports dev.weft.internal.jdk to dev.weft.cli;
     exports dev.weft.internal.softlimit to dev.weft.cli;
+    exports dev.weft.internal.event to dev.weft.http, dev.weft.cli;
 }

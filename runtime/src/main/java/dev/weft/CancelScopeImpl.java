@@ -2,6 +2,8 @@ package dev.weft;
 
 import dev.weft.internal.cancel.PendingCancels;
 import dev.weft.internal.cancel.ProgramCancel;
+import dev.weft.internal.event.CancelDeliveredEvent;
+import dev.weft.internal.event.Jfr;
 import dev.weft.internal.time.TimerQueue;
 import java.time.Duration;
 import java.util.ArrayDeque;
@@ -72,6 +74,16 @@ final class CancelScopeImpl implements CancelScope {
     private boolean cancelsProgram;
     /** Where an explicit cancel came from. Written with {@link #reason}, under this. */
     private Throwable origin;
+
+    /**
+     * While a JFR recording runs: the delivery event, begun at the cancel request, ended at the exit; and when the
+     * request came and when a cancellation point first raised for it ({@link System#nanoTime()}, 0 if not yet).
+     * The event and the request time are written once under this by the canceller and read under this at the exit;
+     * the notice time is written by the first task that raised (racing tasks inside: one of their times wins).
+     */
+    private CancelDeliveredEvent deliveredEvent;
+    private long requestedNs;
+    private volatile long noticedNs;
 
     /** See the state table. Guarded by this. */
     private int state = ST_NEW;
@@ -387,12 +399,18 @@ final class CancelScopeImpl implements CancelScope {
 
     /** ST_EXITED: stops the deadline timer, stops counting as pending, unlinks from the parent. */
     private void leaveTree(TaskImpl<?> task) {
+        CancelDeliveredEvent delivered;
         synchronized (this) {
             transition(state, ST_EXITED);
             if (armedIn != null) {
                 armedIn.disarm(deadlineTimer);
                 armedIn = null;
             }
+            delivered = deliveredEvent;
+            deliveredEvent = null;
+        }
+        if (delivered != null) {
+            RuntimeEvents.cancelDelivered(this, delivered, requestedNs, noticedNs);
         }
         if (parent != null) {
             parent.removeChild(this);
@@ -438,12 +456,21 @@ final class CancelScopeImpl implements CancelScope {
             ProgramCancel.cancel(why); // weft run: the grace begins before the cancel is visible to anyone
         }
         boolean entered;
+        boolean recording = Jfr.recording;
         synchronized (this) {
             if (reason != null) {
                 return;
             }
             origin = where;
+            if (recording && state != ST_EXITED) { // a cancel after the exit changes nothing: no event
+                deliveredEvent = RuntimeEvents.cancelRequested(this, why, where, state == ST_ENTERED);
+                requestedNs = System.nanoTime(); // after the request's own event, as the delivery event begins
+            }
             reason = why;
+            TaskImpl<?> counted = owner != null ? owner : TaskImpl.current();
+            if (counted != null && state != ST_EXITED) {
+                counted.runtime().countCancellation(why);
+            }
             switch (state) {
                 case ST_NEW -> transition(ST_NEW, ST_NEW_CANCELLED);
                 case ST_ENTERED -> transition(ST_ENTERED, ST_CANCELLED);
@@ -467,6 +494,22 @@ final class CancelScopeImpl implements CancelScope {
 
     Throwable origin() {
         return origin;
+    }
+
+    /** A cancellation point is raising this scope's cancellation: the first time, for the delivery event. */
+    void noticed() {
+        if (noticedNs == 0 && Jfr.recording) {
+            noticedNs = System.nanoTime();
+        }
+    }
+
+    /** The kind, for events and dumps. */
+    String kindName() {
+        return switch (kind) {
+            case KIND_TASK_SCOPE -> "task-scope";
+            case KIND_TASK_ROOT -> "task-root";
+            default -> "cancel-scope";
+        };
     }
 
     /**
@@ -528,11 +571,7 @@ final class CancelScopeImpl implements CancelScope {
     /** One line for dumps. */
     String describe(long nowNs) {
         StringBuilder sb = new StringBuilder();
-        sb.append(switch (kind) {
-            case KIND_TASK_SCOPE -> "task-scope";
-            case KIND_TASK_ROOT -> "task-root";
-            default -> "cancel-scope";
-        });
+        sb.append(kindName());
         sb.append(" '").append(name()).append('\'');
         if (shield) {
             sb.append(" shield");

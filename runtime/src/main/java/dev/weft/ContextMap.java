@@ -60,6 +60,11 @@ final class ContextMap {
         return new ContextMap(b);
     }
 
+    /** The value of the i-th variable ({@code 0 <= i < size()}), for dumps. */
+    Object valueAt(int i) {
+        return ((Entry) keysAndEntries[2 * i + 1]).value;
+    }
+
     int size() {
         return keysAndEntries.length / 2;
     }

@@ -2,6 +2,8 @@ package dev.weft;
 
 import dev.weft.internal.jdk.OwnThreads;
 import dev.weft.internal.errors.ErrorSink;
+import dev.weft.internal.cancel.CheckpointGaps;
+import dev.weft.internal.jmx.WeftMBeans;
 import dev.weft.internal.cancel.ProgramCancel;
 import dev.weft.internal.jdk.Signals;
 import dev.weft.internal.loop.EventLoop;
@@ -71,6 +73,12 @@ final class RuntimeImpl {
     private volatile LoopImpl stealingHandle;
     /** Created on first use. Guarded by lazyLock; volatile for reads. */
     private volatile BlockingPool blocking;
+    /** Cancellations by reason (ordinal). Any thread, atomically. */
+    private final java.util.concurrent.atomic.AtomicLongArray cancellations =
+            new java.util.concurrent.atomic.AtomicLongArray(CancelReason.values().length);
+    /** This runtime's MBean name, once registered (or null). Written by registerMBean; read at shutdown. */
+    private volatile javax.management.ObjectName mbeanName;
+
     /** The root task. Written once by start. */
     private volatile TaskImpl<?> root;
 
@@ -88,6 +96,7 @@ final class RuntimeImpl {
             loopHandles[i] = new LoopImpl(this, loops[i], i);
             admitted[i] = new AtomicInteger();
         }
+        CheckpointGaps.watch(loops); // sampled only while a JFR recording enables the checkpoint-gap event
         if (options.clock() != null) {
             timers = new TimerQueue(options.clock().ticker(), true, options.name() + "-timer",
                     TimerQueue.CAPACITY_MAX_DEFAULT, e -> errors.report("timer action", e));
@@ -213,7 +222,57 @@ final class RuntimeImpl {
             register(this);
         }
         r.start();
+        if (WeftMBeans.enabled()) {
+            registerMBean();
+        }
         return r;
+    }
+
+    static {
+        WeftMBeans.addSource(() -> {
+            List<String> names = new ArrayList<>();
+            for (RuntimeImpl rt : RUNNING) {
+                names.add(rt.registerMBean());
+            }
+            return names;
+        });
+    }
+
+    /** Registers this runtime's MBean ({@code dev.weft:type=Runtime,name=NAME}); returns its name. */
+    String registerMBean() {
+        javax.management.ObjectName n = WeftMBeans.name("Runtime", options.name());
+        mbeanName = n;
+        try {
+            return WeftMBeans.register(n, new javax.management.StandardMBean(new RuntimeMBean(this),
+                    WeftRuntimeMXBean.class, true));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalStateException("cannot register the runtime's MBean " + n + ": " + e, e);
+        }
+    }
+
+    /** Counts a cancellation (a scope's first reason). Any thread. */
+    void countCancellation(CancelReason why) {
+        cancellations.incrementAndGet(why.ordinal());
+    }
+
+    /** The runtime's counters now. Any thread. */
+    RuntimeStatistics statistics() {
+        long live = stealingAdmitted.get();
+        long overflows = 0;
+        long handovers = 0;
+        long gaps = 0;
+        for (int i = 0; i < loops.length; i++) {
+            live += admitted[i].get();
+            overflows += loops[i].overflowCount();
+            handovers += loops[i].handoverCount();
+            gaps += loops[i].checkpointGapCount();
+        }
+        java.util.EnumMap<CancelReason, Long> byReason = new java.util.EnumMap<>(CancelReason.class);
+        for (CancelReason r : CancelReason.values()) {
+            byReason.put(r, cancellations.get(r.ordinal()));
+        }
+        return new RuntimeStatistics(options.name(), loops.length, live, taskIds.get(), byReason, gaps, overflows,
+                handovers, errors.count());
     }
 
 
@@ -238,6 +297,11 @@ final class RuntimeImpl {
 
     void shutdown() {
         RUNNING.remove(this);
+        CheckpointGaps.unwatch(loops);
+        javax.management.ObjectName n = mbeanName;
+        if (n != null) {
+            WeftMBeans.unregister(n);
+        }
         if (options.handleSigint()) {
             unregister(this);
         }
@@ -398,8 +462,26 @@ final class RuntimeImpl {
         }
     }
 
+    /** The loops as JSON objects (for the JSON dump): name, live tasks, queued entries, run-queue overflows. */
+    void describeLoops(StringBuilder sb) {
+        for (int i = 0; i < loops.length; i++) {
+            if (i > 0) {
+                sb.append(',');
+            }
+            sb.append("{\"name\":");
+            TaskTreeDump.str(sb, loops[i].name());
+            sb.append(",\"tasks\":").append(admitted[i].get()).append(",\"queued\":").append(loops[i].queuedCount())
+                    .append(",\"runQueueOverflows\":").append(loops[i].overflowCount()).append('}');
+        }
+    }
+
+    /** The JSON dump ({@link TaskTreeDump}). */
+    void dumpJson(Appendable out, boolean stacks) {
+        TaskTreeDump.write(this, out, stacks);
+    }
+
     /** JDK and Weft-runtime frames, hidden in dumps so the user's own code shows where a task waits. */
-    private static boolean isMachineryFrame(StackTraceElement e) {
+    static boolean isMachineryFrame(StackTraceElement e) {
         String cls = e.getClassName();
         if (cls.startsWith("java.") || cls.startsWith("jdk.") || cls.startsWith("sun.")) {
             return true;

@@ -6,6 +6,7 @@ import dev.weft.internal.cancel.PendingCancels;
 import dev.weft.internal.cancel.ProgramCancel;
 import dev.weft.internal.cancel.WaitQueue;
 import dev.weft.internal.cancel.WaitingTask;
+import dev.weft.internal.event.Jfr;
 import dev.weft.internal.jdk.ScopedValues;
 import dev.weft.internal.jdk.VirtualThreads;
 import dev.weft.internal.loop.CarrierSlot;
@@ -107,6 +108,11 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
      * thread around the wait; read by any (the heap watchdog).
      */
     volatile boolean awaitingChildren;
+    /**
+     * {@link System#nanoTime()} at the start, for the task-end event's lifetime; 0 when no JFR recording ran then.
+     * Written once by the spawner before the thread starts; read by the task's thread at its end.
+     */
+    private long startedNs;
     /** An extension's state for this task (memory budgets: grace, the watchdog's error), or null. Any thread. */
     private volatile TaskHandle.Attachment attachment;
 
@@ -132,7 +138,24 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
         }
         thread = t;
         state = ST_RUNNING;
+        boolean recording = Jfr.recording; // one read on the spawn path; the event classes load only while recording
+        if (recording) {
+            startedNs = RuntimeEvents.startNsIfTaskEndEnabled();
+        }
         t.start();
+        if (recording) {
+            RuntimeEvents.taskStarted(this);
+        }
+    }
+
+    /** The name given at spawn, or null (then {@link #name()} is {@code task-ID}). */
+    String givenName() {
+        return givenName;
+    }
+
+    /** The task's number in its runtime (1 for the root). */
+    long id() {
+        return id;
     }
 
     /** Captures the spawner's ScopedValue bindings for the child (on the spawner's thread). */
@@ -363,6 +386,9 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
             result = value;
             state = ST_SUCCEEDED;
         }
+        if (Jfr.recording) {
+            RuntimeEvents.taskEnded(this, startedNs, fail, cancelled);
+        }
         WaitQueue j = joiners; // read after the state write: a joiner that adds later re-checks the state
         if (j != null) {
             try {
@@ -498,6 +524,7 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
             } else {
                 postForCancel();
             }
+            hit.noticed();
             throw new Cancelled(hit.reason, hit.name(), hit.origin());
         }
     }
@@ -525,6 +552,7 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
         if (deliverableCancel() != null) {
             postForCancel();
         }
+        hit.noticed();
         Cancelled c = new Cancelled(hit.reason, hit.name(), hit.origin());
         c.addSuppressed(t);
         return c;

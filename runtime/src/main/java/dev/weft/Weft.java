@@ -58,8 +58,9 @@ public final class Weft {
 
         /**
          * Where the runtime reports a failure of its own machinery that it survives (a timer action or a
-         * supervising scope's failure handler that threw); default: one line and the stack trace on standard
-         * error. The handler runs on the thread that saw the failure and must not block.
+         * supervising scope's failure handler that threw); default: one line on standard error (with the stack
+         * under {@code -Dweft.debug=true}). Every failure is also counted ({@link RuntimeStatistics#internalErrors()}).
+         * The handler runs on the thread that saw the failure and must not block.
          */
         public Options errorHandler(java.util.function.BiConsumer<String, Throwable> handler) {
             if (handler == null) {
@@ -340,5 +341,53 @@ public final class Weft {
     public static String dump() {
         RuntimeImpl rt = RuntimeImpl.currentOrActive();
         return rt == null ? "weft: no runtime is running\n" : rt.dump();
+    }
+
+    /**
+     * The current runtime's counters (or the most recently started one's, from outside a task): tasks live and
+     * spawned, cancellations by reason, checkpoint gaps, run-queue overflows, late hand-overs, internal errors.
+     *
+     * {@snippet :
+     * RuntimeStatistics s = Weft.statistics();
+     * System.out.println(s.tasksLive() + " live, " + s.internalErrors() + " internal errors");
+     * }
+     *
+     * @throws IllegalStateException if no runtime is running
+     */
+    public static RuntimeStatistics statistics() {
+        RuntimeImpl rt = RuntimeImpl.currentOrActive();
+        if (rt == null) {
+            throw new IllegalStateException("Weft.statistics() called with no Weft runtime running; call it inside"
+                    + " Weft.run(...) or while one runs");
+        }
+        return rt.statistics();
+    }
+
+    /**
+     * The JSON form of {@link #dump()}: a superset of the JDK's JSON thread dump ({@code jcmd PID
+     * Thread.dump_to_file -format=json}; its {@code threadDump.threadContainers} shape, so a tool that reads one
+     * reads the other), with a {@code weft} object on each task and scope: the task's state, loop, where it waits
+     * and its budget; each scope's kind, name, cancel state and reason, shield and deadline. Sibling tasks with
+     * identical subtrees are written once with a {@code count}.
+     *
+     * {@snippet :
+     * String json = Weft.dumpJson();
+     * Files.writeString(Path.of("weft-dump.json"), json);   // or: ./weft dump --json PID
+     * }
+     *
+     * @return the dump of the current runtime (or of the most recently started one, from outside a task);
+     *         {@code {"threadDump":{... "threadContainers":[]}}} when none is running
+     */
+    public static String dumpJson() {
+        StringBuilder sb = new StringBuilder(1 << 12);
+        RuntimeImpl rt = RuntimeImpl.currentOrActive();
+        if (rt == null) {
+            sb.append("{\"threadDump\":{\"processId\":\"").append(ProcessHandle.current().pid())
+                    .append("\",\"time\":\"").append(java.time.Instant.now()).append("\",\"runtimeVersion\":\"")
+                    .append(Runtime.version()).append("\",\"threadContainers\":[]}}\n");
+            return sb.toString();
+        }
+        rt.dumpJson(sb, true);
+        return sb.toString();
     }
 }

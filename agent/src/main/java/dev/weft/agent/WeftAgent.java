@@ -1,6 +1,8 @@
 package dev.weft.agent;
 
 import dev.weft.agent.internal.AgentOptions;
+import dev.weft.agent.internal.AgentStatistics;
+import dev.weft.agent.internal.AttachRequest;
 import dev.weft.agent.internal.CheckpointCompiler;
 import dev.weft.agent.internal.Report;
 import dev.weft.agent.internal.ThreadInheritance;
@@ -62,8 +64,16 @@ public final class WeftAgent {
         install(args, inst, false);
     }
 
-    /** Entry point for dynamic attach and {@code Launcher-Agent-Class}: also retransforms loaded classes. */
+    /**
+     * Entry point for dynamic attach and {@code Launcher-Agent-Class}: also retransforms loaded classes. Options
+     * that start with {@code weft-attach:} are a request of {@code weft dump PID} or {@code weft jmx PID}, served
+     * without installing anything ({@link AttachRequest}).
+     */
     public static void agentmain(String args, Instrumentation inst) {
+        if (AttachRequest.matches(args)) {
+            AttachRequest.serve(args);
+            return;
+        }
         install(args, inst, true);
     }
 
@@ -115,6 +125,7 @@ public final class WeftAgent {
         AgentChecks.exitAgentCode(AgentChecks.enterAgentCode());
         AgentChecks.installHiddenClassCompiler(transformer::compileHidden);
         inst.addTransformer(transformer, true);
+        AgentStatistics.install(); // the JFR summary event, registered when a recording first runs
         if (retransformLoaded || hookModule != null) {
             retransform(inst, options, report);
         }

@@ -57,6 +57,11 @@ public final class Main {
                     Weft agent compiling cancellation points into its loops; the
                     deadline, Ctrl-C or SIGTERM cancels all of its threads
                     (weft run --help explains each option)""", RunCommand::run),
+            new Command("dump", "[--json] PID", """
+                    prints the task tree of a running Weft program (or one under
+                    weft run): tasks, scopes, deadlines, cancel state, budgets""", AttachCommand::dump),
+            new Command("jmx", "PID", """
+                    registers Weft's MBeans in a running Weft program (for jconsole)""", AttachCommand::jmx),
             new Command("plan", "[--soft-limit SIZE] [FILE]", """
                     prints a startup memory plan (components x sizes) and its verdict""", PlanCommand::run),
             new Command("serve", ServeCommand.SYNOPSIS, ServeCommand.SUMMARY, ServeCommand::run),

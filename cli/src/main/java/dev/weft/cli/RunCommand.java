@@ -1,6 +1,7 @@
 package dev.weft.cli;
 
 import dev.weft.Weft;
+import dev.weft.internal.event.Jfr;
 import dev.weft.internal.jdk.Signals;
 import java.io.File;
 import java.io.IOException;
@@ -47,7 +48,7 @@ final class RunCommand {
 
     private static final String USAGE = """
             usage: weft run [--timeout DURATION] [--grace DURATION] [--instrument GLOB[,GLOB...]]
-                            [--agent-options OPTS] [--soft-limit SIZE] [--heap SIZE]
+                            [--agent-options OPTS] [--soft-limit SIZE] [--heap SIZE] [--jfr FILE]
                             (-cp CLASSPATH MAIN | -jar JAR) [ARGS...]
               (options also as --option=value)
               --timeout DURATION   cancel the program at the deadline (e.g. 500ms, 2s, 1m, PT1.5S); exit %d
@@ -61,6 +62,8 @@ final class RunCommand {
                                    eighth; direct buffers are capped at SIZE too; exit %d and a report
               --heap SIZE          the program's maximum heap (default 1.5 x the soft limit; at least 12m
                                    and more than the limit plus its grace)
+              --jfr FILE           record the run with JFR into FILE: the JDK's default events and Weft's
+                                   (weft.jfc: cancellations, checkpoint gaps, memory, the agent's totals)
             exit status: the program's own, or %s""".formatted(ExitStatus.TIMEOUT.code(), ExitStatus.STUCK.code(),
             ExitStatus.MEMORY.code(),
             ExitStatus.summary(ExitStatus.FAILED, ExitStatus.MEMORY, ExitStatus.TIMEOUT, ExitStatus.INTERRUPTED,
@@ -169,13 +172,19 @@ final class RunCommand {
 
     /** A parsed command line. */
     record Invocation(Duration timeout, Duration grace, List<String> instrument, String agentOptions,
-                      String classPath, String jar, String mainClass, List<String> programArgs) {}
+                      String classPath, String jar, String mainClass, List<String> programArgs, String jfrFile) {
+        Invocation(Duration timeout, Duration grace, List<String> instrument, String agentOptions,
+                   String classPath, String jar, String mainClass, List<String> programArgs) {
+            this(timeout, grace, instrument, agentOptions, classPath, jar, mainClass, programArgs, null);
+        }
+    }
 
     static Invocation parse(String[] args) {
         Duration timeout = null;
         Duration grace = null;
         List<String> instrument = new ArrayList<>();
         String agentOptions = null;
+        String jfr = null;
         int i = 0;
         for (; i < args.length; i++) {
             switch (args[i]) {
@@ -189,6 +198,7 @@ final class RunCommand {
                     }
                 }
                 case "--agent-options" -> agentOptions = value(args, i++, "--agent-options");
+                case "--jfr" -> jfr = checkJfrFile(value(args, i++, "--jfr"));
                 case "-cp", "-classpath", "--class-path" -> {
                     String option = args[i];
                     String cp = value(args, i++, option);
@@ -197,18 +207,46 @@ final class RunCommand {
                                 + "; write -cp CLASSPATH MAIN [ARGS...]");
                     }
                     return new Invocation(timeout, grace(timeout, grace), instrument, agentOptions, cp, null,
-                            args[i + 1], List.of(args).subList(i + 2, args.length));
+                            args[i + 1], List.of(args).subList(i + 2, args.length), jfr);
                 }
                 case "-jar" -> {
                     String jar = value(args, i++, "-jar");
                     return new Invocation(timeout, grace(timeout, grace), instrument, agentOptions, null, jar, null,
-                            List.of(args).subList(i + 1, args.length));
+                            List.of(args).subList(i + 1, args.length), jfr);
                 }
                 default -> throw new IllegalArgumentException("unknown option '" + args[i]
                         + "'; options come before -cp CLASSPATH MAIN or -jar JAR");
             }
         }
         throw new IllegalArgumentException("nothing to run; give -cp CLASSPATH MAIN or -jar JAR");
+    }
+
+    /** The recording's file: its folder must exist (JFR would only say so when the program ends). */
+    private static String checkJfrFile(String file) {
+        Path p = Path.of(file).toAbsolutePath();
+        if (p.getParent() != null && !Files.isDirectory(p.getParent())) {
+            throw new IllegalArgumentException("--jfr " + file + ": the folder " + p.getParent()
+                    + " does not exist; create it or record elsewhere");
+        }
+        if (file.contains(",") || file.contains("=")) {
+            throw new IllegalArgumentException("--jfr " + file + ": JFR cannot take a file name with ',' or '='; rename"
+                    + " it");
+        }
+        return p.toString();
+    }
+
+    /** Copies weft.jfc out of the runtime jar (JFR reads settings from a file), deleted when this JVM exits. */
+    private static Path weftJfc() {
+        try (var in = Jfr.weftJfc()) {
+            Path f = Files.createTempFile("weft-", ".jfc");
+            f.toFile().deleteOnExit();
+            Files.write(f, in.readAllBytes());
+            return f;
+        } catch (IllegalStateException e) {
+            throw new IllegalArgumentException(e.getMessage());
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot write Weft's JFR settings to a temporary file (" + e + ")");
+        }
     }
 
     private static Duration grace(Duration timeout, Duration grace) {
@@ -304,6 +342,13 @@ final class RunCommand {
         cmd.add("java.base/java.lang=ALL-UNNAMED");
         cmd.add("--add-exports"); // the JDK's thread containers: the program's own virtual threads are found too
         cmd.add("java.base/jdk.internal.vm=ALL-UNNAMED");
+        if (inv.jfrFile() != null) {
+            // the JDK's default events and Weft's, written when the program exits (also after a cancellation)
+            cmd.add("-Xlog:jfr+startup=off"); // no "Started recording" line in the program's output
+            cmd.add("-XX:StartFlightRecording:settings=default,settings=" + weftJfc() + ",filename=" + inv.jfrFile()
+                    + ",dumponexit=true");
+        }
+        cmd.add("-XX:+EnableDynamicAgentLoading"); // weft dump PID and weft jmx PID load the agent jar again, quietly
         cmd.add("-javaagent:" + agentJar + (agentArgs.isEmpty() ? "" : "=" + agentArgs));
         cmd.add("-cp");
         cmd.add(classPath + File.pathSeparator + runtimeJar + File.pathSeparator + agentJar);
@@ -319,7 +364,7 @@ final class RunCommand {
         return cmd;
     }
 
-    private static Path codeSource(Class<?> c) {
+    static Path codeSource(Class<?> c) {
         try {
             return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI());
         } catch (Exception e) {
@@ -331,7 +376,7 @@ final class RunCommand {
      * The agent jar: {@code -Dweft.agent.jar}, else the jar on this JVM's class path that holds the agent (where
      * {@code ./weft} puts it), else beside the runtime jar, else in the source tree's agent/target.
      */
-    private static Path agentJar(Path runtimeJar) {
+    static Path agentJar(Path runtimeJar) {
         String explicit = System.getProperty("weft.agent.jar");
         if (explicit != null) {
             return Path.of(explicit);

@@ -1,5 +1,7 @@
 package dev.weft.memory;
 
+import dev.weft.internal.event.Jfr;
+import dev.weft.internal.task.TaskHandle;
 import dev.weft.ContextVar;
 import dev.weft.internal.budget.ByteSizes;
 import dev.weft.internal.budget.Leaks;
@@ -26,7 +28,7 @@ import java.lang.invoke.VarHandle;
  * {@code AtomicLong} (docs/benchmarks.md). Solution: CAS with the check inside the loop, behind per-carrier
  * stocks as in Linux's memory cgroups.
  */
-final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Owner {
+final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Owner, TaskHandle.DumpValue {
     private static final VarHandle USED;
     private static final VarHandle PEAK;
     private static final VarHandle REFUSALS;
@@ -139,6 +141,7 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
     }
 
     static BudgetImpl root() {
+        MemoryMBeans.rootCreated(); // memory's MBeans, registered only if Weft's MBeans are
         return RootHolder.ROOT;
     }
 
@@ -368,13 +371,22 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
         if (tm != null && tm.inGrace(refused)) {
             MemoryLimitError e = error(MemoryLimitError.Kind.GRACE_EXHAUSTED, refused, bytes, task, null);
             tm.overrun(e);
+            if (Jfr.recording) {
+                MemoryEvents.limit(e);
+            }
             throw e;
         }
         MemoryLimitError e = error(MemoryLimitError.Kind.SOFT_LIMIT, refused, bytes, task, note);
+        if (Jfr.recording) {
+            MemoryEvents.limit(e);
+        }
         if (tm != null) {
             GRACE_LENDS.getAndAdd(refused, 1L);
-            GRACE_HOLDERS.getAndAdd(refused, 1);
+            int holders = (int) GRACE_HOLDERS.getAndAdd(refused, 1) + 1;
             tm.grantGrace(refused);
+            if (Jfr.recording) {
+                MemoryEvents.graceUsed(refused.name, task, refused.graceBytes, holders);
+            }
             BudgetStock.suspend(); // after the grant: its repayment resumes, even if the drain throws
         }
         throw e;
@@ -480,6 +492,21 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
     public BudgetStatistics statistics() {
         return new BudgetStatistics(name, limitBytesSoft, graceBytes, usedBytes(), peak, refusals, graceLends,
                 graceHolders);
+    }
+
+    @Override
+    public String dumpKey() {
+        return "budget";
+    }
+
+    /** The budget a task runs under, in the task dump: name, bytes in use, soft limit, grace, grace holders. */
+    @Override
+    public void dumpJson(StringBuilder json) {
+        json.append("{\"name\":\"").append(name.replace("\\", "\\\\").replace("\"", "\\\""))
+                .append("\",\"usedBytes\":").append(usedBytes())
+                .append(",\"limitBytesSoft\":").append(limitBytesSoft)
+                .append(",\"graceBytes\":").append(graceBytes)
+                .append(",\"graceHolders\":").append(graceHolders).append('}');
     }
 
     @Override

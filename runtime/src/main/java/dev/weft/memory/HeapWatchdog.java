@@ -106,7 +106,9 @@ public final class HeapWatchdog implements AutoCloseable {
         for (MemoryLimitError.Kind kind : MemoryLimitError.Kind.values()) {
             new MemoryLimitError(kind, "heap", limitBytesSoft, graceBytes, 1, 1, "warm-up", null, null).getMessage();
         }
-        return new HeapWatchdog(HeapMonitor.install(limitBytesSoft, graceBytes, reserveBytes, BLAME));
+        HeapWatchdog w = new HeapWatchdog(HeapMonitor.install(limitBytesSoft, graceBytes, reserveBytes, BLAME));
+        MemoryMBeans.watchdogInstalled(w); // registered only if Weft's MBeans are (-Dweft.jmx=true, weft jmx PID)
+        return w;
     }
 
     /** The default emergency reserve for this JVM's maximum heap. */

@@ -1,5 +1,6 @@
 package dev.weft.memory;
 
+import dev.weft.internal.event.Jfr;
 import dev.weft.internal.budget.ByteSizes;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -206,6 +207,9 @@ public final class MemoryPlan {
                 throw new MemoryPlanException(this, table(against + " (changed while committing)", now));
             }
             held.put(c.name(), r);
+        }
+        if (Jfr.recording) {
+            MemoryEvents.planCommitted(budget.name(), components.size(), totalBytes(), available);
         }
         return new Commitment(this, held);
     }

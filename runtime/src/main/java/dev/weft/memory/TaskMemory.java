@@ -1,5 +1,6 @@
 package dev.weft.memory;
 
+import dev.weft.internal.event.Jfr;
 import dev.weft.CancelReason;
 import dev.weft.Cancelled;
 import dev.weft.internal.budget.HeapMonitor;
@@ -312,6 +313,10 @@ final class TaskMemory implements TaskHandle.Attachment {
         long used = rt.totalMemory() - rt.freeMemory();
         MemoryLimitError e = error(MemoryLimitError.Kind.OUT_OF_MEMORY, limit, grace, 0, used, taskName, oom);
         lastError = e;
+        if (Jfr.recording) {
+            MemoryEvents.outOfMemoryContained(taskName, oom);
+            MemoryEvents.limit(e);
+        }
         return e;
     }
 
@@ -326,6 +331,9 @@ final class TaskMemory implements TaskHandle.Attachment {
             return false;
         }
         lastError = e;
+        if (Jfr.recording) {
+            MemoryEvents.limit(e);
+        }
         return true;
     }
 

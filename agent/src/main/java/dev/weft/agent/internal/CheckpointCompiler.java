@@ -293,6 +293,7 @@ public final class CheckpointCompiler {
                 throw new IllegalStateException("the transformed class fails verification: " + errors.getFirst().getMessage());
             }
         }
+        AgentStatistics.CHECKS.add((long) stats.entries + stats.backEdges + stats.afterMonitorExit);
         return new Result(out, describe(classPolicy, policies), stats + version);
     }
 

@@ -52,15 +52,18 @@ public final class Report {
     }
 
     void instrumented(String className, CheckpointCompiler.Result r) {
+        AgentStatistics.INSTRUMENTED.increment();
         line("instrumented " + className + " policy=" + r.policy() + " " + r.detail());
     }
 
     void skipped(String className, CheckpointCompiler.Result r) {
+        AgentStatistics.SKIPPED.increment();
         line("skipped " + className + " policy=" + r.policy() + " " + r.detail());
     }
 
     /** Warns once per class name and records the class as unchanged. */
     void unchanged(String className, Throwable cause) {
+        AgentStatistics.UNCHANGED.increment();
         if (warned.add(className)) {
             warnings.println("[weft-agent] warning: cannot compile cancellation points into " + className
                     + " (" + cause + "); loading it unchanged, so it can only be cancelled at the checkpoints it"

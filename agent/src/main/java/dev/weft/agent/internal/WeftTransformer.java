@@ -102,7 +102,9 @@ public final class WeftTransformer implements ClassFileTransformer {
                     inst.redefineModule(module, Set.of(hookModule), Map.of(), Map.of(), Set.of(), Map.of());
                 }
             }
+            long startNs = System.nanoTime();
             CheckpointCompiler.Result r = compiler.compile(classBytes, loader, application);
+            AgentStatistics.TRANSFORM_NS.add(System.nanoTime() - startNs);
             if (hidden) {
                 r = new CheckpointCompiler.Result(r.bytes(), r.policy(), "hidden-class " + r.detail());
             }

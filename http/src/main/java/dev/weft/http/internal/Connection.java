@@ -1,5 +1,6 @@
 package dev.weft.http.internal;
 
+import dev.weft.internal.event.Jfr;
 import dev.weft.CancelReason;
 import dev.weft.CancelScope;
 import dev.weft.Cancelled;
@@ -339,6 +340,9 @@ public final class Connection implements RuntimeStaticSized {
             if (s == null) {
                 counters.rejected.increment();
                 long retry = admission.retryAfterSeconds();
+                if (Jfr.recording) {
+                    ServerEvents.rejected("handlers busy and the queue full or timed out", admission.queued(), retry);
+                }
                 smallText("server busy: all " + limits.handlersMax() + " handlers are in use and " + limits.queueMax()
                         + " requests wait; retry after " + retry + " s");
                 to(ST_WRITE);

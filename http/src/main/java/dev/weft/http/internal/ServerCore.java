@@ -1,5 +1,6 @@
 package dev.weft.http.internal;
 
+import dev.weft.internal.event.Jfr;
 import dev.weft.Loop;
 import dev.weft.TaskScope;
 import dev.weft.Weft;
@@ -273,6 +274,9 @@ public final class ServerCore {
     /** Every connection slot is taken: 503 with Retry-After, written by the acceptor, then close. */
     private void refuse(Socket s) {
         counters.connectionsRefused.increment();
+        if (Jfr.recording) {
+            ServerEvents.rejected("every connection slot in use", 0, 1);
+        }
         try (s) {
             refusalBody.clear();
             refusalBody.put(("server busy: all " + limits.connectionsMax() + " connection slots are in use\n")

@@ -133,12 +133,13 @@ public final class AgentChecks {
             ProgramCancel.pollForeign(); // a thread the program started itself, under weft run
             return;
         }
-        // never inside a monitor: the next check outside delivers
+        // never inside a monitor: the next check outside delivers (and this one is no cancellation point)
         if (t.monitorDepth != 0) {
             return;
         }
         Object hit = t.visibleCancelScope();
         if (hit == null) {
+            t.slowChecks++; // a cancellation point reached (the checkpoint-gap sampler's probe)
             return;
         }
         if (hit != t.foreignMonitorScope) { // a new cancellation: no back-off left over from an earlier one

@@ -41,6 +41,7 @@ public final class CheckpointProbe {
 
     /** From a checkpoint's slow path. */
     public static void reached(WaitingTask task) {
+        task.slowChecks++; // the task's thread: the only writer
         Listener l = listener;
         if (l != null) {
             l.reached(task);

@@ -60,6 +60,13 @@ public abstract class WaitingTask {
      */
     private volatile boolean rearmWanted;
 
+    /**
+     * Cancellation points that took the slow path ({@link CheckpointProbe#reached}, the agent's checks): how the
+     * checkpoint-gap sampler sees progress while its probe is armed ({@link CheckpointGaps}). Written by the task's
+     * thread only; read by the sampler.
+     */
+    volatile int slowChecks;
+
     // Agent checks ({@link AgentChecks}); the task's thread only.
     /** Monitors held in agent-compiled code; no compiled check throws while it is above zero. */
     int monitorDepth;

@@ -18,10 +18,20 @@ public final class ErrorSink {
         void onError(String where, Throwable error);
     }
 
-    /** The default handler: one line and the stack trace on standard error. */
+    /** Whether the default handler prints the stack too ({@code -Dweft.debug=true}). */
+    private static final boolean DEBUG = Boolean.getBoolean("weft.debug");
+
+    /**
+     * The default handler: one line on standard error (the stack too with {@code -Dweft.debug=true}); the failure is
+     * counted either way ({@link #count()}, {@code RuntimeStatistics.internalErrors}).
+     */
     public static final Handler STDERR = (where, error) -> {
-        System.err.println("weft: " + where + ": " + error);
-        error.printStackTrace();
+        System.err.println("weft: internal error in " + where + ": " + error + (DEBUG ? ""
+                : " (counted in Weft.statistics().internalErrors(); -Dweft.debug=true prints the stack;"
+                        + " Weft.options().errorHandler(...) handles it)"));
+        if (DEBUG) {
+            error.printStackTrace();
+        }
     };
 
     private final Handler handler;

@@ -2,6 +2,7 @@ package dev.weft.internal.loop;
 
 import dev.weft.internal.jdk.OwnThreads;
 import dev.weft.internal.errors.ErrorSink;
+import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
@@ -47,6 +48,32 @@ public final class EventLoop implements Scheduler, CarrierSlot {
     /** An extension's value for this carrier ({@link CarrierSlot}). Tasks on this loop only, so the carrier. */
     private CarrierSlot.Value carrierValue;
 
+    /**
+     * The entry running on the carrier now, or null between entries; and how many entries the carrier has started.
+     * Written by the carrier with opaque stores (plain on x86: nothing on the switch path waits for them), read by
+     * the checkpoint-gap sampler, which only needs to see them eventually: two samples that find the same count and
+     * an entry mounted saw one mount that lasted between them.
+     */
+    private Object mounted;
+    private long mountSeq;
+    /** Late submissions handed over (any submitting thread, atomically) and checkpoint gaps seen (the sampler). */
+    private volatile long handovers;
+    private volatile long checkpointGaps;
+    private static final VarHandle MOUNTED;
+    private static final VarHandle MOUNT_SEQ;
+    private static final VarHandle HANDOVERS;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            MOUNTED = l.findVarHandle(EventLoop.class, "mounted", Object.class);
+            MOUNT_SEQ = l.findVarHandle(EventLoop.class, "mountSeq", long.class);
+            HANDOVERS = l.findVarHandle(EventLoop.class, "handovers", long.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     /** Where a continuation that threw (a JDK or Weft bug) and late submissions are reported. */
     private final ErrorSink errors;
     /** Where {@link #errors} says a continuation threw: made once, as reporting may happen with the heap full. */
@@ -88,6 +115,36 @@ public final class EventLoop implements Scheduler, CarrierSlot {
 
 
 
+    /** The entry running on the carrier now (a task), or null; for samplers (any thread, eventually current). */
+    public Object mountedEntry() {
+        return MOUNTED.getOpaque(this);
+    }
+
+    /** Entries the carrier has started so far; for samplers (any thread, eventually current). */
+    public long mountCount() {
+        return (long) MOUNT_SEQ.getOpaque(this);
+    }
+
+    /** Entries waiting in the run queue now (approximate while producers offer). */
+    public int queuedCount() {
+        return queue.size();
+    }
+
+    /** Submissions that reached the loop after it stopped and ran on the hand-over executor. */
+    public long handoverCount() {
+        return handovers;
+    }
+
+    /** Checkpoint gaps the sampler found on this loop. */
+    public long checkpointGapCount() {
+        return checkpointGaps;
+    }
+
+    /** Counts one checkpoint gap (the sampler's thread only). */
+    public void countCheckpointGap() {
+        checkpointGaps++;
+    }
+
     /** Submissions that overflowed the ring (virtual threads not admitted as Weft tasks). */
     public long overflowCount() {
         return queue.overflowCount();
@@ -115,6 +172,7 @@ public final class EventLoop implements Scheduler, CarrierSlot {
     }
 
     private void handOver(Runnable r) {
+        HANDOVERS.getAndAdd(this, 1L);
         Executor h = handover;
         errors.report("loop " + name, new IllegalStateException("the loop is stopped; running a late submission"
                 + " on the handover executor (a virtual thread outlived its task scope)"));
@@ -136,6 +194,8 @@ public final class EventLoop implements Scheduler, CarrierSlot {
             Runnable r;
             while (ran < BATCH_MAX && (r = queue.poll()) != null) {
                 ran++;
+                MOUNTED.setOpaque(this, r);
+                MOUNT_SEQ.setOpaque(this, mountSeq + 1); // the carrier is the only writer
                 try {
                     if (r instanceof Schedulable s) {
                         s.runOn(this);
@@ -152,6 +212,7 @@ public final class EventLoop implements Scheduler, CarrierSlot {
                         // nothing left to report with
                     }
                 }
+                MOUNTED.setOpaque(this, null);
             }
             if (ran == BATCH_MAX) {
                 continue; // more may be queued; re-check state first

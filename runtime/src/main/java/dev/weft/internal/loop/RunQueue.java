@@ -107,6 +107,12 @@ final class RunQueue {
         return seq != pos + 1 && overflow.isEmpty();
     }
 
+    /** Entries queued now, approximately (tail minus head, read one after the other). Any thread. */
+    int size() {
+        long n = tail - head;
+        return (int) Math.max(0, Math.min(Integer.MAX_VALUE, n));
+    }
+
     long overflowCount() {
         return overflowCount.get();
     }

@@ -15,6 +15,19 @@ public interface TaskHandle {
     /** What an extension keeps for one task ({@link #attachment()}). */
     interface Attachment {}
 
+    /**
+     * A context value that shows itself in the task dump's JSON (a memory budget: its name and bytes), under
+     * {@link #dumpKey()} in the task's {@code weft} object. Called on the dumping thread while the task runs: reads
+     * only, never blocks.
+     */
+    interface DumpValue {
+        /** The member name in the task's {@code weft} object, e.g. {@code "budget"}. */
+        String dumpKey();
+
+        /** Appends one JSON value (an object) describing this value now. */
+        void dumpJson(StringBuilder json);
+    }
+
     /** A {@code TaskScope}, as an identity: what {@link #innermostTaskScope()} returns and exits report. */
     interface Scope {}
 
