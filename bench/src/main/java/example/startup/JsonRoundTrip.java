@@ -10,8 +10,8 @@ import java.util.Map;
  * mapper's introspection of the types, and (under the agent) the transformation of every class it loads.
  *
  * {@snippet lang=shell :
- * java -cp "bench/target/weft-bench-0.1.0-SNAPSHOT-startup.jar:bench/target/startup-lib/*" example.startup.JsonRoundTrip
- * ./weft run -cp "bench/target/weft-bench-0.1.0-SNAPSHOT-startup.jar:bench/target/startup-lib/*" example.startup.JsonRoundTrip
+ * java -cp "bench/target/weft-bench-0.1.0-startup.jar:bench/target/startup-lib/*" example.startup.JsonRoundTrip
+ * ./weft run -cp "bench/target/weft-bench-0.1.0-startup.jar:bench/target/startup-lib/*" example.startup.JsonRoundTrip
  * }
  *
  * <p>It prints the JSON and exits 0 when the object read back equals the one written, 1 otherwise. It lives outside

@@ -11,11 +11,7 @@ import java.lang.annotation.Target;
  * stack through its recursion. Without it a recursion makes the bound unbounded, and the report names the
  * cycle.
  *
- * {@snippet class=dev.weft.memory.StackSnippets region=maxDepth :
- * @MaxDepth(64)                                  // a balanced tree of at most 2^64 nodes
- * static int height(Node node) {
- *     return node == null ? 0 : 1 + Math.max(height(node.left()), height(node.right()));
- * }
+ * {@snippet class=dev.weft.memory.StackSnippets region=maxDepth}
  * }
  *
  * <p>The depth counts activations of this method on the stack at once, whatever the path between them; a cycle

@@ -19,14 +19,7 @@ import java.util.Set;
  * frozen (a stack chunk with its header and bitmap). Calls the analysis cannot follow and recursions without a
  * declared depth are listed with their location; while there are any, there is no bound.
  *
- * {@snippet class=dev.weft.memory.StackSnippets region=stackBound :
- * StackBound stack = StackBound.analyser()
- *         .classPath(List.of(Path.of("target/classes")))
- *         .maxDepth("com.example.Json#parseValue", 32)     // or @MaxDepth(32) on the method
- *         .analyse("com.example.Handler#handle");
- * if (!stack.isBounded()) {
- *     throw new IllegalStateException(stack.report());      // names each unresolved call and cycle
- * }
+ * {@snippet class=dev.weft.memory.StackSnippets region=stackBound}
  * MemoryPlan plan = MemoryPlan.builder("server")
  *         .stacks("handler stacks", 64, stack)              // 64 x stack.bytes()
  *         .build();
@@ -78,10 +71,7 @@ public final class StackBound {
     /**
      * One step of the worst path: a frame, or a bounded recursion, or a declared size.
      *
-     * {@snippet class=dev.weft.memory.StackSnippets region=frame :
-     * for (StackBound.Frame f : stack.worstPath()) {
-     *     System.out.println(f.totalBytes() + " B  " + f.method() + "  called at " + f.callSite());
-     * }
+     * {@snippet class=dev.weft.memory.StackSnippets region=frame}
      * }
      *
      * @param method      {@code pkg.Class.name(descriptor)}, or the methods of a recursion, or a declared key
@@ -96,10 +86,7 @@ public final class StackBound {
     /**
      * A call the bound does not cover, or a recursion without a depth.
      *
-     * {@snippet class=dev.weft.memory.StackSnippets region=site :
-     * for (StackBound.Site s : stack.unresolved()) {
-     *     System.err.println(s.kind() + " at " + s.location() + ": " + s.target() + "; " + s.fix());
-     * }
+     * {@snippet class=dev.weft.memory.StackSnippets region=site}
      * }
      *
      * @param kind     what it is
@@ -150,13 +137,7 @@ public final class StackBound {
      * How to analyse: the class path, declared recursion depths and sizes, limits. Immutable: each {@code with}
      * method returns a new analyser.
      *
-     * {@snippet class=dev.weft.memory.StackSnippets region=analyser :
-     * StackBound.Analyser analyser = StackBound.analyser()
-     *         .classPath(List.of(Path.of("app.jar")))
-     *         .declare("java.lang.Object#hashCode", 1024)  // calls to it cost at most 1 KiB
-     *         .methodsMax(50_000);
-     * List<StackBound> bounds = analyser.analyse(List.of("com.example.A#run", "com.example.B#run"));
-     * }
+     * {@snippet class=dev.weft.memory.StackSnippets region=analyser}
      */
     public static final class Analyser {
         /** The default bound on methods visited per entry. */
