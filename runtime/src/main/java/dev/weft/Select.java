@@ -114,21 +114,9 @@ public final class Select<R> {
             deadlineNs = nowNs + Math.min(timeoutNs, Long.MAX_VALUE / 4);
         }
         // fast path: an element is there already, no registration needed
-        Object item = null;
-        int index = -1;
-        boolean allDrained = true;
-        for (int i = 0; i < n && index < 0; i++) {
-            Object got = channels.get(i).pollForSelect();
-            if (got == Channel.DRAINED) {
-                continue;
-            }
-            allDrained = false;
-            if (got != null) {
-                item = got;
-                index = i;
-            }
-        }
-        if (index < 0 && !allDrained) {
+        Object[] item = new Object[1];
+        int index = pollAll(item);
+        if (index == NONE_READY) {
             // a node of its own, not the task's reusable one: channels may still signal it as the select leaves
             WaitQueue.Node node = new WaitQueue.Node();
             int registered = 0;
@@ -137,21 +125,10 @@ public final class Select<R> {
                     channels.get(registered).addSelector(node);
                 }
                 boolean timedOut = false;
-                while (index < 0) {
+                while (true) {
                     node.reset(); // before the re-check: a send after it either is seen or signals again
-                    allDrained = true;
-                    for (int i = 0; i < n && index < 0; i++) {
-                        Object got = channels.get(i).pollForSelect();
-                        if (got == Channel.DRAINED) {
-                            continue;
-                        }
-                        allDrained = false;
-                        if (got != null) {
-                            item = got;
-                            index = i;
-                        }
-                    }
-                    if (index >= 0 || allDrained || timedOut) {
+                    index = pollAll(item);
+                    if (index != NONE_READY || timedOut) {
                         break;
                     }
                     timedOut = Park.await(me, node, deadlineNs, Park.CANCELLABLE) == Park.TIMED_OUT;
@@ -164,14 +141,39 @@ public final class Select<R> {
             }
         }
         if (index >= 0) {
-            return handlers.get(index).apply(item);
+            return handlers.get(index).apply(item[0]);
         }
-        if (allDrained) {
+        if (index == ALL_DRAINED) {
             throw new ChannelClosedException("every channel of the select is closed and drained (" + n
                     + " clauses); the fan-in is over");
         }
         assert onTimeout != null : "a select without a timeout clause woke without an element";
         return onTimeout.get();
+    }
+
+    /** {@link #pollAll}: no channel has an element, and at least one is open or not yet drained. */
+    private static final int NONE_READY = -1;
+    /** {@link #pollAll}: every channel is closed and drained. */
+    private static final int ALL_DRAINED = -2;
+
+    /**
+     * Takes an element from the first clause's channel that has one, in clause order, into {@code item[0]}.
+     * Returns that clause's index, or {@link #NONE_READY}, or {@link #ALL_DRAINED}. The awaiting thread.
+     */
+    private int pollAll(Object[] item) {
+        boolean allDrained = true;
+        for (int i = 0; i < channels.size(); i++) {
+            Object got = channels.get(i).pollForSelect();
+            if (got == Channel.DRAINED) {
+                continue;
+            }
+            if (got != null) {
+                item[0] = got;
+                return i;
+            }
+            allDrained = false;
+        }
+        return allDrained ? ALL_DRAINED : NONE_READY;
     }
 
     @Override
