@@ -101,7 +101,8 @@ public final class MemoryPlan {
 
         /**
          * Adds {@code count} task stacks of at most {@code stack.bytes()} each: the heap their virtual threads'
-         * frozen stacks take, as {@link StackBound} bounds it.
+         * frozen stacks take in stack chunks, as {@link StackBound} bounds it (not {@code frameBytes()}: the chunks
+         * hold more than the frames).
          *
          * @throws IllegalArgumentException if {@code stack} is not a bound ({@link StackBound#isBounded()}),
          *                                  naming its first unresolved site and the fix

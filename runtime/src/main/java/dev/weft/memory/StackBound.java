@@ -15,13 +15,15 @@ import java.util.Set;
 
 /**
  * A bound on the stack of a task, computed from class files before it runs: the worst path of frame sizes over
- * the call graph from its entry method, in the bytes its virtual thread's stack takes on the heap when it is
- * frozen (a stack chunk with its header and bitmap). Calls the analysis cannot follow and recursions without a
- * declared depth are listed with their location; while there are any, there is no bound.
+ * the call graph from its entry method, plus the runtime's frames every task has, in the bytes its virtual
+ * thread's stack takes on the heap when it is frozen: {@link #frameBytes()} for the frames, {@link #bytes()} for
+ * the stack chunks that hold them (headers, bitmaps, and the room HotSpot leaves in a chunk when it freezes into a
+ * new one). Calls the analysis cannot follow and recursions without a declared depth are listed with their
+ * location; while there are any, there is no bound.
  *
  * {@snippet class=dev.weft.memory.StackSnippets region=stackBound}
  * MemoryPlan plan = MemoryPlan.builder("server")
- *         .stacks("handler stacks", 64, stack)              // 64 x stack.bytes()
+ *         .stacks("handler stacks", 64, stack)              // 64 x stack.bytes(), the chunks' heap
  *         .build();
  * }
  *
@@ -30,8 +32,16 @@ import java.util.Set;
  * (the frame layout's 11 fixed words, checked by a calibration run); compiled frames are smaller, and a frame the
  * compiler inlined has none of its own. Virtual and interface calls: every implementation in the JDK and the
  * class path (class-hierarchy analysis), lambdas through the implementation their {@code invokedynamic} names.
- * The task's own frames only: the frames beneath its entry (the virtual thread's and the runtime's) and above the
- * parking point are the runtime's, and the JDK's frames are counted where the entry calls into the JDK.
+ * The JDK's frames are counted where the entry calls into the JDK. The runtime's frames beneath the entry (the
+ * virtual thread's {@code run}, the continuation's enter frames, Weft's runner) and above the parking point (the
+ * park down to the continuation's yield) are a calibrated constant ({@code 256} words), added to every bound.
+ *
+ * <h2>Frames and chunks</h2>
+ * {@link #frameBytes()} bounds the frames on the stack at any freeze. The heap they take is more: HotSpot freezes
+ * a stack into a new chunk when the tail chunk has no room for it (or the collector has seen the tail), and keeps
+ * the old chunk, with the room its thawed frames left, while it holds a frame. Each chunk holds at least one
+ * frame, so there are at most {@link #chunksMax()}, and the {@code i}-th from the bottom holds at most the stack
+ * above its start, {@code 11 i} words up. {@link #bytes()} is their sum: the heap bound a memory plan uses.
  *
  * <h2>What is not a bound</h2>
  * {@link #unresolved()} lists, as GNATstack does, every call whose target is unknown (reflection, method handles,
@@ -97,7 +107,9 @@ public final class StackBound {
     public record Site(SiteKind kind, String location, String target, String fix) {}
 
     private final String entry;
+    private final long taskFrameBytes;
     private final long frameBytes;
+    private final long chunksMax;
     private final long bytes;
     private final List<Frame> worstPath;
     private final boolean bounded;
@@ -109,8 +121,11 @@ public final class StackBound {
 
     private StackBound(String entry, StackAnalysis.Result r) {
         this.entry = entry;
-        this.frameBytes = r.frameWords() * FrameModel.WORD_BYTES;
-        this.bytes = FrameModel.chunkBytes(r.frameWords());
+        long words = r.frameWords() + FrameModel.RUNTIME_FRAME_WORDS;
+        this.taskFrameBytes = r.frameWords() * FrameModel.WORD_BYTES;
+        this.frameBytes = words * FrameModel.WORD_BYTES;
+        this.chunksMax = FrameModel.chunksMax(words);
+        this.bytes = FrameModel.chunkHeapBytes(words);
         List<Frame> path = new ArrayList<>(r.path().size());
         for (StackAnalysis.Step s : r.path()) {
             path.add(new Frame(s.method(), s.bytesEach(), s.activations(), s.totalBytes(), s.callSite(), s.note()));
@@ -298,16 +313,28 @@ public final class StackBound {
     }
 
     /**
-     * The bound on the heap the task's frozen stack takes: the frames of {@link #frameBytes()} in a stack chunk,
-     * with its header, metadata and bitmap. A lower estimate unless {@link #isBounded()}.
+     * The bound on the heap the task's frozen stack takes: the frames of {@link #frameBytes()} in at most
+     * {@link #chunksMax()} stack chunks, each with its header, metadata, lock stack and bitmap, and the room a thaw
+     * left in it (see "Frames and chunks" above). What a memory plan counts. A lower estimate unless
+     * {@link #isBounded()}.
      */
     public long bytes() {
         return bytes;
     }
 
-    /** The bound on the frames alone (the worst path's total plus the entry's arguments). */
+    /** The bound on the frames of the whole stack: {@link #taskFrameBytes()} plus the runtime's frames. */
     public long frameBytes() {
         return frameBytes;
+    }
+
+    /** The bound on the task's own frames (the worst path's total plus the entry's arguments). */
+    public long taskFrameBytes() {
+        return taskFrameBytes;
+    }
+
+    /** The most stack chunks the frozen stack can take at once (one per 11 words of {@link #frameBytes()}). */
+    public long chunksMax() {
+        return chunksMax;
     }
 
     /** The worst path, from the entry to the costliest leaf. */
@@ -341,7 +368,9 @@ public final class StackBound {
         StringBuilder sb = new StringBuilder();
         if (isBounded()) {
             sb.append("stack bound of ").append(entry).append(": ").append(ByteSizes.format(bytes)).append(" (")
-                    .append(bytes).append(" bytes: ").append(frameBytes).append(" of frames in a stack chunk)\n");
+                    .append(bytes).append(" bytes of stack chunks, at most ").append(chunksMax).append(", for ")
+                    .append(frameBytes).append(" bytes of frames: ").append(taskFrameBytes)
+                    .append(" the task's, ").append(frameBytes - taskFrameBytes).append(" the runtime's)\n");
         } else {
             sb.append("NO stack bound for ").append(entry).append(": ")
                     .append(unresolved().size() + reach().sitesDropped()).append(" site(s) below keep it from one (counting"
@@ -359,8 +388,11 @@ public final class StackBound {
             }
             sb.append('\n');
         }
-        sb.append(String.format(Locale.ROOT, "  %10d %6s  %s%n", bytes - frameBytes + entryArgumentBytes(), "",
-                "stack chunk header, metadata and bitmap, and the entry's arguments"));
+        sb.append(String.format(Locale.ROOT, "  %10d %6s  %s%n", entryArgumentBytes(), "", "the entry's arguments"));
+        sb.append(String.format(Locale.ROOT, "  %10d %6s  %s%n", frameBytes - taskFrameBytes, "",
+                "the runtime's frames beneath the entry and above the park (calibrated)"));
+        sb.append(String.format(Locale.ROOT, "  %10d %6s  %s%n", bytes - frameBytes, "",
+                "at most " + chunksMax + " stack chunks: headers, metadata, lock stacks, bitmaps and the room thaws left"));
         StackAnalysis.Reach r = reach();
         if (!unresolved.isEmpty()) {
             sb.append("unresolved (").append(unresolved.size() + r.sitesDropped()).append("):\n");
@@ -383,7 +415,7 @@ public final class StackBound {
         for (Frame f : worstPath) {
             path += f.totalBytes();
         }
-        return frameBytes - path;
+        return taskFrameBytes - path;
     }
 
     @Override

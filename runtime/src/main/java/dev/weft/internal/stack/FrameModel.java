@@ -23,6 +23,20 @@ package dev.weft.internal.stack;
  *     compact headers, 56 without compressed oops (measured with a class histogram); 4 words of metadata beyond
  *     the frames; a bitmap of one bit per heap-oop slot (2 bits a word with compressed oops, 1 without). The
  *     model charges the larger of each, so it holds in all four object layouts.</li>
+ * <li>{@link #RUNTIME_FRAME_WORDS}: the frames every task's frozen stack holds besides its own, beneath its entry
+ *     (the virtual thread's {@code run}, the continuation's enter frames, Weft's runner) and above its last frame
+ *     (the park down to the continuation's yield). The analysis cannot bound them from class files (the JDK's park
+ *     reaches undeclared recursions through its scheduler), so they are a constant, calibrated: a task that parks
+ *     at its entry measured 209 words (C2: 193) on a JDK virtual thread and 239 as a Weft task under
+ *     {@code -Xint}; {@code StackSoundnessTest} checks the constant against that baseline in every mode.</li>
+ * <li>The heap of the chunks ({@link #chunkHeapBytes}): HotSpot freezes into the tail chunk when its free room
+ *     holds the frames to freeze and the collector has not seen it, and otherwise allocates a new chunk of exactly
+ *     those frames, keeping the old one (and the room its thawed frames left) while it holds a frame; a thaw takes
+ *     one or two frames from the tail chunk only ({@code continuationFreezeThaw.cpp}: {@code finalize_freeze},
+ *     {@code thaw_slow}). So every chunk holds at least one frame of the stack, a chunk above another starts at
+ *     least one frame (11 words) higher, and each is at most the stack above its start when it was made: chunk
+ *     {@code i} (from the bottom) is at most {@code F - 11 i} words of a stack bounded by {@code F}. Each chunk
+ *     also carries its metadata and up to {@link #CHUNK_LOCKSTACK_WORDS} words of the thread's lock stack.</li>
  * </ul>
  *
  * <h2>Thread safety</h2>
@@ -39,6 +53,14 @@ public final class FrameModel {
     public static final int CHUNK_HEADER_BYTES = 56;
     /** Words a chunk holds beyond its frames (return address and frame pointer of the bottom frame, arguments). */
     public static final int CHUNK_METADATA_WORDS = 4;
+
+    /**
+     * Words of the runtime's frames on every task's frozen stack, beneath its entry and above its last frame
+     * (see the class comment): the calibrated 239 words of a Weft task under {@code -Xint}, rounded up to 256.
+     */
+    public static final int RUNTIME_FRAME_WORDS = 256;
+    /** Words of the thread's lock stack a chunk holds when frames with monitors freeze ({@code LockStack::CAPACITY}). */
+    public static final int CHUNK_LOCKSTACK_WORDS = 8;
 
     private FrameModel() {}
 
@@ -60,6 +82,30 @@ public final class FrameModel {
         assert maxLocals >= argSlots || maxLocals == 0 : "max_locals " + maxLocals + " < argument slots " + argSlots;
         return INTERPRETER_FIXED_WORDS + Math.max(0, maxLocals - argSlots) + maxStack + (long) MONITOR_WORDS * monitors
                 + (appendix ? 1 : 0);
+    }
+
+    /**
+     * The most chunks a stack of at most {@code frameWords} words can be frozen into: one per 11 words (each chunk
+     * holds at least one frame, and a frame is at least {@link #INTERPRETER_FIXED_WORDS} words).
+     */
+    public static long chunksMax(long frameWords) {
+        return Math.max(1, (frameWords + INTERPRETER_FIXED_WORDS - 1) / INTERPRETER_FIXED_WORDS);
+    }
+
+    /**
+     * The bound on the heap of every chunk a stack of at most {@code frameWords} words is frozen into, over any
+     * sequence of freezes and thaws: {@code sum over i < chunksMax of chunkBytes(frameWords - 11 i)}, each chunk
+     * with its lock stack (see the class comment).
+     */
+    public static long chunkHeapBytes(long frameWords) {
+        assert frameWords >= 0 : frameWords;
+        long n = chunksMax(frameWords);
+        long total = 0;
+        for (long i = 0; i < n; i++) {
+            total += chunkBytes(Math.max(0, frameWords - INTERPRETER_FIXED_WORDS * i) + CHUNK_LOCKSTACK_WORDS);
+        }
+        assert total >= chunkBytes(frameWords) : total;
+        return total;
     }
 
     /** The bytes of a stack chunk holding {@code frameWords} words of frames: header, frames, metadata, bitmap. */

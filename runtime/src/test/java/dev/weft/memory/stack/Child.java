@@ -1,5 +1,6 @@
 package dev.weft.memory.stack;
 
+import dev.weft.internal.stack.FrameModel;
 import java.lang.management.ManagementFactory;
 import java.lang.reflect.Field;
 import java.util.concurrent.locks.LockSupport;
@@ -9,17 +10,18 @@ import javax.management.ObjectName;
  * The measuring JVM of {@code StackSoundnessTest}: runs each fixture on a virtual thread and, at each checkpoint
  * it parks in, reads the thread's frozen stack from its continuation's stack chunks ({@code
  * jdk.internal.vm.StackChunk}: the words in use, {@code bottom - sp}, and the words allocated) and the chunks'
- * heap bytes from a class histogram. Prints one line per checkpoint:
- * {@code cp ENTRY INDEX USED_WORDS BASE_WORDS CHUNKS SIZE_WORDS HEAP_BYTES}.
+ * heap bytes from a class histogram (every stack chunk in the JVM, after a full collection: the fixture's, and as a
+ * Weft task any the runtime's own virtual threads hold) and, chunk by chunk, from each chunk's allocated words
+ * with {@link FrameModel#chunkBytes}. Prints one line per checkpoint:
+ * {@code cp ENTRY INDEX USED_WORDS BASE_WORDS CHUNKS SIZE_WORDS HEAP_BYTES MODEL_BYTES}.
  *
  * <p>Needs {@code --add-opens java.base/java.lang=ALL-UNNAMED --add-opens java.base/jdk.internal.vm=ALL-UNNAMED}.
  * With {@code warm} as the first argument, each fixture first runs 20,000 times unarmed so that C2 compiles it; with
- * {@code weft}, each runs as the root task of a Weft runtime (one loop) instead of on a JDK virtual thread, and the
- * heap bytes are not read (the histogram cannot tell the task's chunks from the runtime's).
+ * {@code weft}, each runs as the root task of a Weft runtime (one loop) instead of on a JDK virtual thread.
  */
 public final class Child {
     /** The fixtures, by index in {@link #run(int)}. */
-    static final String[] ENTRIES = {"chain", "recursion", "mutual", "lambdas", "shapes", "exceptions"};
+    static final String[] ENTRIES = {"chain", "recursion", "mutual", "lambdas", "shapes", "exceptions", "tree"};
     private static final long WAIT_NS = 10_000_000_000L;
 
     private static boolean weft;
@@ -42,6 +44,7 @@ public final class Child {
             case 3 -> Fixtures.lambdas();
             case 4 -> Fixtures.shapes();
             case 5 -> Fixtures.exceptions();
+            case 6 -> Fixtures.tree();
             default -> throw new IllegalArgumentException("no fixture " + which);
         }
     }
@@ -103,18 +106,20 @@ public final class Child {
             t = Probe.thread;
             long used = 0;
             long sizeWords = 0;
+            long model = 0;
             int chunks = 0;
             for (Object c = tail.get(cont.get(t)); c != null; c = parent.get(c)) {
                 used += bottom.getInt(c) - sp.getInt(c);
                 sizeWords += size.getInt(c);
+                model += FrameModel.chunkBytes(size.getInt(c) - FrameModel.CHUNK_METADATA_WORDS);
                 chunks++;
             }
-            long heap = which < 0 || weft ? 0 : chunkHeapBytes();
+            long heap = which < 0 ? 0 : chunkHeapBytes();
             if (first < 0) {
                 first = used;
             }
             System.out.println("cp " + name + " " + index++ + " " + used + " " + base + " " + chunks + " " + sizeWords
-                    + " " + heap);
+                    + " " + heap + " " + model);
             Probe.parked = false;
             LockSupport.unpark(t);
         }

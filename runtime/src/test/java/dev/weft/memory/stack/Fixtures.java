@@ -220,4 +220,24 @@ public final class Fixtures {
         Probe.here();
         return e.getMessage().length() + (int) c7(1);
     }
+
+    // ---- a depth-first walk that parks at every leaf: a new chunk each time it goes down again
+
+    /** 16 leaves, 5 activations of {@code node} at each. */
+    public static long tree() {
+        return node(4);
+    }
+
+    /**
+     * The second call has the first one's result on the expression stack, so its frames are a word larger than
+     * the ones thawed back from the chunk, and the freeze needs a new chunk (as it does after any collection).
+     */
+    @MaxDepth(5)
+    static long node(int depth) {
+        if (depth == 0) {
+            Probe.here();
+            return 1;
+        }
+        return node(depth - 1) + node(depth - 1);
+    }
 }

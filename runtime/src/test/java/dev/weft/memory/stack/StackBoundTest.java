@@ -3,6 +3,7 @@ package dev.weft.memory.stack;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.weft.internal.stack.FrameModel;
 import dev.weft.memory.MemoryPlan;
 import dev.weft.memory.StackBound;
 import dev.weft.memory.StackBound.SiteKind;
@@ -50,9 +51,24 @@ class StackBoundTest {
     void leafFrameIsTheInterpreterLayoutPlusLocalsAndStackPlusTheEntrysArguments() throws IOException {
         StackBound b = ANALYSER.analyse(U + "#leaf");
         assertThat(b.isBounded()).isTrue();
-        assertThat(b.frameBytes()).isEqualTo((frameWords(Unresolved.class, "leaf") + 4) * 8);
+        assertThat(b.taskFrameBytes()).isEqualTo((frameWords(Unresolved.class, "leaf") + 4) * 8);
         assertThat(b.bytes()).as("the chunk's header, metadata and bitmap").isGreaterThan(b.frameBytes() + 56);
         assertThat(b.worstPath()).hasSize(1);
+    }
+
+    @Test
+    void wholeStackAddsTheRuntimesFramesAndTheHeapBoundEveryChunkTheyCanTake() {
+        StackBound b = ANALYSER.analyse(F + "#chain");
+        long words = b.taskFrameBytes() / 8 + FrameModel.RUNTIME_FRAME_WORDS;
+        assertThat(b.frameBytes()).isEqualTo(words * 8);
+        assertThat(b.chunksMax()).as("one chunk per 11 words at most").isEqualTo((words + 10) / 11);
+        long sum = 0;
+        for (long i = 0; i < b.chunksMax(); i++) {
+            sum += FrameModel.chunkBytes(words - 11 * i + FrameModel.CHUNK_LOCKSTACK_WORDS);
+        }
+        assertThat(b.bytes()).as("chunk i from the bottom holds at most the stack 11 i words up").isEqualTo(sum);
+        assertThat(b.bytes()).isGreaterThan(FrameModel.chunkBytes(words) * 2);
+        assertThat(b.report()).contains("bytes of stack chunks, at most " + b.chunksMax(), "the runtime's frames");
     }
 
     @Test
@@ -60,7 +76,7 @@ class StackBoundTest {
         StackBound b = ANALYSER.analyse(U + "#chainA");
         long words = frameWords(Unresolved.class, "chainA") + frameWords(Unresolved.class, "chainB")
                 + frameWords(Unresolved.class, "leaf") + 1;
-        assertThat(b.frameBytes()).isEqualTo(words * 8);
+        assertThat(b.taskFrameBytes()).isEqualTo(words * 8);
         assertThat(b.worstPath()).extracting(StackBound.Frame::method)
                 .containsExactly(U + ".chainA(I)J", U + ".chainB(J)J", U + ".leaf(JJ)J");
         assertThat(b.worstPath().get(0).callSite()).matches(".*chainA\\(Unresolved\\.java:\\d+\\)");
@@ -74,7 +90,7 @@ class StackBoundTest {
         assertThat(b.worstPath()).extracting(StackBound.Frame::method)
                 .anySatisfy(m -> assertThat(m).contains("Fixtures$Triangle.area"));
         for (String impl : List.of("$Square", "$Circle", "$Polygon", "$Triangle")) {
-            assertThat(ANALYSER.analyse(F + impl + "#area").frameBytes()).isLessThan(b.frameBytes());
+            assertThat(ANALYSER.analyse(F + impl + "#area").taskFrameBytes()).isLessThan(b.taskFrameBytes());
         }
     }
 
@@ -85,8 +101,8 @@ class StackBoundTest {
         assertThat(b.worstPath()).extracting(StackBound.Frame::method)
                 .anySatisfy(m -> assertThat(m).startsWith("lambda " + F + "$Step.apply"));
         StackBound viaLambda = ANALYSER.analyse(F + "#twice");
-        assertThat(viaLambda.frameBytes()).as("twice(Step) reaches every Step lambda, c3 via the method reference")
-                .isGreaterThan(ANALYSER.analyse(F + "#methodRef").frameBytes());
+        assertThat(viaLambda.taskFrameBytes()).as("twice(Step) reaches every Step lambda, c3 via the method reference")
+                .isGreaterThan(ANALYSER.analyse(F + "#methodRef").taskFrameBytes());
     }
 
     @Test
@@ -106,10 +122,10 @@ class StackBoundTest {
     void declaredDepthBoundsARecursionByDepthTimesItsFrame() throws IOException {
         StackBound annotated = ANALYSER.analyse(F + "#depth");
         assertThat(annotated.isBounded()).isTrue();
-        assertThat(annotated.frameBytes()).isEqualTo((40 * frameWords(Fixtures.class, "depth") + 1) * 8);
+        assertThat(annotated.taskFrameBytes()).isEqualTo((40 * frameWords(Fixtures.class, "depth") + 1) * 8);
         StackBound declared = ANALYSER.maxDepth(U + "#fact", 10).analyse(U + "#fact");
         assertThat(declared.isBounded()).isTrue();
-        assertThat(declared.frameBytes()).isEqualTo((10 * frameWords(Unresolved.class, "fact") + 2) * 8);
+        assertThat(declared.taskFrameBytes()).isEqualTo((10 * frameWords(Unresolved.class, "fact") + 2) * 8);
         assertThat(declared.worstPath().get(0).activations()).isEqualTo(10);
     }
 
