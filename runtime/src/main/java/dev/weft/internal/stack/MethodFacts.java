@@ -35,13 +35,15 @@ import java.util.Map;
  * @param isAbstract abstract (no code)
  * @param isNative   native (no frame on a frozen stack)
  * @param isPrivate  private (never selected for a call resolved in another class)
+ * @param locks      synchronized, or with a {@code monitorenter}: its virtual thread can freeze in it, blocked on
+ *                   the monitor
  * @param frameWords the words of its interpreted frame ({@link FrameModel#frameWords})
  * @param argSlots   its parameter slots, including the receiver
  * @param maxDepth   the depth its {@code @MaxDepth} annotation declares, or -1
  * @param calls      its call sites, in code order
  */
 record MethodFacts(String owner, String name, String desc, boolean isStatic, boolean isAbstract, boolean isNative,
-        boolean isPrivate, long frameWords, int argSlots, int maxDepth, List<Call> calls) {
+        boolean isPrivate, boolean locks, long frameWords, int argSlots, int maxDepth, List<Call> calls) {
 
     /** The annotation that declares a recursion depth bound. */
     static final String MAX_DEPTH = "Ldev/weft/memory/MaxDepth;";
@@ -117,7 +119,8 @@ record MethodFacts(String owner, String name, String desc, boolean isStatic, boo
         int argSlots = argSlots(MethodTypeDesc.ofDescriptor(desc), isStatic);
         int maxDepth = maxDepth(m);
         if (m.code().isEmpty()) {
-            return new MethodFacts(owner, name, desc, isStatic, !isNative, isNative, isPrivate, 0, argSlots, maxDepth, List.of());
+            return new MethodFacts(owner, name, desc, isStatic, !isNative, isNative, isPrivate, false, 0, argSlots, maxDepth,
+                    List.of());
         }
         CodeAttribute code = (CodeAttribute) m.code().get();
         List<Call> calls = new ArrayList<>();
@@ -152,7 +155,8 @@ record MethodFacts(String owner, String name, String desc, boolean isStatic, boo
             }
         }
         long words = FrameModel.frameWords(code.maxLocals(), code.maxStack(), argSlots, monitors, appendix);
-        return new MethodFacts(owner, name, desc, isStatic, false, false, isPrivate, words, argSlots, maxDepth, List.copyOf(calls));
+        return new MethodFacts(owner, name, desc, isStatic, false, false, isPrivate, monitors > 0, words, argSlots,
+                maxDepth, List.copyOf(calls));
     }
 
     private static Call indy(InvokeDynamicInstruction indy, int line) {

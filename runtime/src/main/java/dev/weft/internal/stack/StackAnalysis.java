@@ -146,6 +146,12 @@ public final class StackAnalysis {
         final List<Site> sites = new ArrayList<>(0);
         /** Whether an unresolved site or an undeclared cycle is reachable from here; final with the cost. */
         boolean unresolved;
+        /** Whether it calls a native that freezes its virtual thread ({@link #freezesInNative}); set with its edges. */
+        boolean yields;
+        /** Whether a call it makes can freeze the virtual thread; final with the cost. */
+        boolean callFreezes;
+        /** Whether its virtual thread can freeze with this frame on the stack (in it or in a call); final with the cost. */
+        boolean freezes;
         /** The native methods its calls reach directly. */
         final List<String> natives = new ArrayList<>(0);
 
@@ -156,8 +162,43 @@ public final class StackAnalysis {
         }
     }
 
-    /** A call site with its targets, or a declared size (then no targets). */
-    private record Edge(Call call, String location, List<Node> targets, long declaredWords, String declaredKey) {}
+    /**
+     * A call site with its targets, or a declared size (then no targets). {@code ownLockIgnored}: the targets lock
+     * an object no other thread can hold yet, so only their calls can freeze.
+     */
+    private record Edge(Call call, String location, List<Node> targets, long declaredWords, String declaredKey,
+            boolean ownLockIgnored) {
+        Edge(Call call, String location, List<Node> targets, long declaredWords, String declaredKey) {
+            this(call, location, targets, declaredWords, declaredKey, false);
+        }
+
+        /** Whether the virtual thread can freeze in this call to {@code t}. */
+        boolean freezesIn(Node t) {
+            return ownLockIgnored ? t.callFreezes : t.freezes;
+        }
+    }
+
+    /**
+     * The natives in which a virtual thread freezes: the continuation's yield (every park, sleep and blocking I/O of
+     * a virtual thread ends in it) and {@code Object.wait} (since JDK 24 it unmounts instead of pinning).
+     */
+    static boolean freezesInNative(String owner, String name) {
+        return (owner.equals("jdk/internal/vm/Continuation") && name.equals("doYield"))
+                || (owner.equals("java/lang/Object") && name.equals("wait0"));
+    }
+
+    /**
+     * Throwable's constructors call {@code fillInStackTrace()}, which is synchronized (and so are overrides such as
+     * {@code NullPointerException}'s), on the exception they are constructing: no other thread can have seen it, so
+     * the lock is never contended and never freezes. An override's {@code super.fillInStackTrace()} locks the
+     * object its own call already holds: never contended either.
+     */
+    private static boolean locksOnlyItself(MethodFacts from, Call c) {
+        boolean fill = c.name().equals("fillInStackTrace") && c.desc().equals("()Ljava/lang/Throwable;");
+        return fill && ((from.owner().equals("java/lang/Throwable") && from.name().equals("<init>"))
+                || (from.name().equals("fillInStackTrace") && from.desc().equals("()Ljava/lang/Throwable;")
+                        && c.kind() == CallKind.SPECIAL));
+    }
 
     /** A cycle's component, once costed. */
     private static final class Scc {
@@ -191,6 +232,8 @@ public final class StackAnalysis {
     // per pass
     private Map<String, Node> nodes;
     private Map<String, List<Node>> chaCache;
+    /** The keys of {@link #chaCache} whose call no class implements (each caller gets its site). */
+    private Set<String> chaUnimplemented;
     /** The node whose edges are being built (sites and natives go to it). */
     private Node building;
     private int nextIndex;
@@ -269,6 +312,7 @@ public final class StackAnalysis {
     private void reset() {
         nodes = new HashMap<>();
         chaCache = new HashMap<>();
+        chaUnimplemented = new HashSet<>();
         queried = new HashSet<>();
         nextIndex = 0;
         lateLambda = false;
@@ -400,7 +444,8 @@ public final class StackAnalysis {
                         -1, null);
                 default -> new Call(CallKind.SPECIAL, l.implOwner(), l.implName(), l.implDesc(), false, -1, null);
             };
-            MethodFacts facts = new MethodFacts(l.iface(), l.samName(), "(lambda)", false, false, false, false, l.frameWords(),
+            MethodFacts facts = new MethodFacts(l.iface(), l.samName(), "(lambda)", false, false, false, false, false,
+                    l.frameWords(),
                     0, -1, List.of(forward));
             n = new Node(facts, null, "lambda " + l.iface().replace('/', '.') + "." + l.samName() + " (a class the JDK"
                     + " spins, calling " + l.implOwner().replace('/', '.') + "." + l.implName() + ")");
@@ -420,6 +465,9 @@ public final class StackAnalysis {
         Set<List<Node>> sharedLists = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
         for (Call c : from.facts.calls()) {
             String loc = location(from, c);
+            if (freezesInNative(c.owner(), c.name())) {
+                from.yields = true;
+            }
             Long declared = declaredBytes(c.owner(), c.name());
             if (declared != null) {
                 out.add(new Edge(c, loc, List.of(), words(declared), key(c.owner(), c.name())));
@@ -448,9 +496,12 @@ public final class StackAnalysis {
             if (targets.isEmpty()) {
                 continue;
             }
+            boolean ownLockIgnored = locksOnlyItself(from.facts, c);
             if (options.declaredBytes().isEmpty()) {
                 // a second call with the same (shared, cached) targets adds nothing to the cost or the path
-                if (sharedLists.add(targets)) {
+                if (ownLockIgnored) {
+                    out.add(new Edge(c, loc, targets, -1, null, true));
+                } else if (sharedLists.add(targets)) {
                     out.add(new Edge(c, loc, targets, -1, null));
                 }
                 continue;
@@ -473,7 +524,7 @@ public final class StackAnalysis {
                 out.add(new Edge(c, loc, List.of(), declaredTarget, declaredKey));
             }
             if (!kept.isEmpty()) {
-                out.add(new Edge(c, loc, kept, -1, null));
+                out.add(new Edge(c, loc, kept, -1, null, ownLockIgnored));
             }
         }
         return out;
@@ -587,6 +638,9 @@ public final class StackAnalysis {
         String cacheKey = o + "." + n + c.desc();
         List<Node> cached = chaCache.get(cacheKey);
         if (cached != null) {
+            if (cached.isEmpty() && chaUnimplemented.contains(cacheKey)) {
+                noImplementation(loc, o, n, c.desc()); // each caller's site: each is unresolved
+            }
             return cached;
         }
         queried.add(o + "." + n);
@@ -623,12 +677,17 @@ public final class StackAnalysis {
             }
         }
         if (out.isEmpty() && !sawNative) {
-            site("NO_IMPLEMENTATION", loc, o.replace('/', '.') + "." + n + c.desc(), "no class in the universe"
-                    + " implements it (a proxy, or a class loaded at run time?): put it on the class path or declare"
-                    + " the call with --declare " + key(o, n) + "=BYTES");
+            noImplementation(loc, o, n, c.desc());
+            chaUnimplemented.add(cacheKey);
         }
         chaCache.put(cacheKey, out);
         return out;
+    }
+
+    private void noImplementation(String loc, String o, String n, String desc) {
+        site("NO_IMPLEMENTATION", loc, o.replace('/', '.') + "." + n + desc, "no class in the universe"
+                + " implements it (a proxy, or a class loaded at run time?): put it on the class path or declare"
+                + " the call with --declare " + key(o, n) + "=BYTES");
     }
 
     /** JVMS 5.4.6 method selection for a receiver of class {@code receiver}: its class chain, then defaults. */
@@ -786,12 +845,19 @@ public final class StackAnalysis {
             Node v = component.get(0);
             long best = 0;
             for (Edge e : v.edges) {
-                if (e.declaredWords() >= 0 && e.declaredWords() > best) {
-                    best = e.declaredWords();
-                    v.next = e;
-                    v.nextTarget = null;
+                if (e.declaredWords() >= 0) {
+                    v.callFreezes = true; // what a declared size stands for may park
+                    if (e.declaredWords() > best) {
+                        best = e.declaredWords();
+                        v.next = e;
+                        v.nextTarget = null;
+                    }
                 }
                 for (Node t : e.targets()) {
+                    if (!e.freezesIn(t)) {
+                        continue; // returns before any freeze: its frames never reach the heap
+                    }
+                    v.callFreezes = true;
                     if (t.cost > best) {
                         best = t.cost;
                         v.next = e;
@@ -799,7 +865,12 @@ public final class StackAnalysis {
                     }
                 }
             }
-            v.cost = v.facts.frameWords() + best;
+            v.freezes = v.callFreezes || freezesItself(v);
+            v.cost = v.freezes ? v.facts.frameWords() + best : 0;
+            if (!v.freezes) {
+                v.next = null;
+                v.nextTarget = null;
+            }
             v.unresolved = !v.sites.isEmpty();
             for (Edge e : v.edges) {
                 for (Node t : e.targets()) {
@@ -811,22 +882,41 @@ public final class StackAnalysis {
         Scc scc = new Scc();
         scc.nodes = component;
         long exit = 0;
+        boolean callFreezes = false;
+        boolean freezes = false;
         for (Node v : component) {
             v.scc = scc;
+            freezes |= freezesItself(v);
             for (Edge e : v.edges) {
-                if (e.declaredWords() >= 0 && e.declaredWords() > exit) {
-                    exit = e.declaredWords();
-                    scc.exit = e;
-                    scc.exitTarget = null;
+                if (e.declaredWords() >= 0) {
+                    callFreezes = true;
+                    if (e.declaredWords() > exit) {
+                        exit = e.declaredWords();
+                        scc.exit = e;
+                        scc.exitTarget = null;
+                    }
                 }
                 for (Node t : e.targets()) {
-                    if (!members.contains(t) && t.cost > exit) {
+                    if (members.contains(t)) {
+                        callFreezes |= freezesItself(t); // within the cycle every member reaches every other
+                        continue;
+                    }
+                    if (!e.freezesIn(t)) {
+                        continue;
+                    }
+                    callFreezes = true;
+                    if (t.cost > exit) {
                         exit = t.cost;
                         scc.exit = e;
                         scc.exitTarget = t;
                     }
                 }
             }
+        }
+        freezes |= callFreezes;
+        for (Node v : component) {
+            v.callFreezes = callFreezes;
+            v.freezes = freezes;
         }
         // the methods with a declared depth cut every cycle iff the rest is acyclic (Kahn's algorithm)
         List<Node> cut = new ArrayList<>();
@@ -915,7 +1005,7 @@ public final class StackAnalysis {
                     + " @MaxDepth(n) on one method of the cycle, or --max-depth CLASS#METHOD=N");
         }
         for (Node v : component) {
-            v.cost = scc.cycleWords + exit;
+            v.cost = freezes ? scc.cycleWords + exit : 0; // a cycle that never freezes never reaches the heap
         }
         boolean unresolved = !scc.bounded;
         for (Node v : component) {
@@ -929,6 +1019,14 @@ public final class StackAnalysis {
         for (Node v : component) {
             v.unresolved = unresolved;
         }
+    }
+
+    /**
+     * Whether the virtual thread can freeze in this method's own code: blocked on a monitor it enters, in a native
+     * that yields, or in a call the analysis cannot follow (its sites).
+     */
+    private static boolean freezesItself(Node v) {
+        return v.facts.locks() || v.yields || !v.sites.isEmpty();
     }
 
     private static List<Node> successors(Node v, Set<Node> within) {
@@ -990,7 +1088,7 @@ public final class StackAnalysis {
         List<Step> out = new ArrayList<>();
         Node v = entry;
         int guard = 0;
-        while (v != null && guard++ < 1_000_000) {
+        while (v != null && v.freezes && guard++ < 1_000_000) {
             if (v.scc != null) {
                 Scc s = v.scc;
                 long each = s.depthSum > 0 ? s.cycleWords / Math.max(1, s.depthSum) : s.cycleWords;

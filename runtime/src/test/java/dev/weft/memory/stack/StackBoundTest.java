@@ -72,6 +72,21 @@ class StackBoundTest {
     }
 
     @Test
+    void onlyFramesOnTheWayToAFreezeCountAMonitorIsOneAndAThrowIsNot() throws IOException {
+        StackBound pure = ANALYSER.analyse(U + "#pure");
+        assertThat(pure.isBounded()).isTrue();
+        assertThat(pure.taskFrameBytes()).as("its arguments only: it returns before any freeze").isEqualTo(2 * 8);
+        assertThat(pure.worstPath()).isEmpty();
+        StackBound locked = ANALYSER.analyse(U + "#locked");
+        assertThat(locked.taskFrameBytes()).as("blocked on its monitor, with pure() returned")
+                .isEqualTo((frameWords(Unresolved.class, "locked") + 2 + 2) * 8);
+        StackBound exceptions = ANALYSER.analyse(F + "#exceptions");
+        assertThat(exceptions.worstPath()).extracting(StackBound.Frame::method)
+                .as("Throwable's constructors lock only the exception they build").noneMatch(m -> m.contains("Throwable"))
+                .anySatisfy(m -> assertThat(m).contains("Fixtures.handler"));
+    }
+
+    @Test
     void callChainSumsItsFramesAlongTheWorstPath() throws IOException {
         StackBound b = ANALYSER.analyse(U + "#chainA");
         long words = frameWords(Unresolved.class, "chainA") + frameWords(Unresolved.class, "chainB")

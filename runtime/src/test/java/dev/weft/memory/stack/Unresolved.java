@@ -3,13 +3,20 @@ package dev.weft.memory.stack;
 import java.lang.invoke.MethodHandle;
 import java.lang.reflect.Method;
 
-/** Fixtures the analysis cannot bound, one reason each, and two small ones it bounds exactly. */
+/**
+ * Fixtures the analysis cannot bound, one reason each, and small ones it bounds exactly. The bounded ones park
+ * ({@link Probe#here()}) or lock: a call that returns before any freeze never has its frames on the heap.
+ */
 public final class Unresolved {
     private Unresolved() {}
 
     /** A recursion without a declared depth. */
     public static long fact(long n) {
-        return n <= 1 ? 1 : n * fact(n - 1);
+        if (n <= 1) {
+            Probe.here();
+            return 1;
+        }
+        return n * fact(n - 1);
     }
 
     /** A reflective call. */
@@ -37,9 +44,20 @@ public final class Unresolved {
         return java.lang.management.ManagementFactory.getRuntimeMXBean().getUptime();
     }
 
-    /** A leaf: one frame. */
+    /** A leaf: one frame, and a checkpoint. */
     public static long leaf(long a, long b) {
+        Probe.here();
         return a + b;
+    }
+
+    /** Computes and returns: no call of it can freeze, so its frames are never on the heap. */
+    public static long pure(long a) {
+        return Math.abs(a) + Long.hashCode(a) + Math.floorMod(a, 7L);
+    }
+
+    /** Can freeze only blocked on its monitor: its own frame, with the monitor's slot. */
+    public static synchronized long locked(long a) {
+        return pure(a) + 1;
     }
 
     /** Three frames: chainA, chainB, leaf. */
