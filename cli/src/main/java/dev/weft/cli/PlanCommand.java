@@ -37,8 +37,11 @@ final class PlanCommand {
               without FILE: an example server sized with dev.weft.memory.Sizes
             usage: weft plan --stack CLASS#METHOD [-cp CLASSPATH] [--max-depth CLASS#METHOD=N]...
                              [--declare CLASS#METHOD=SIZE]... [--module JDK_MODULE]... [--methods-max N]
+                             [--agent-checks on|off]
               the bound on a task's stack from its class files (dev.weft.memory.StackBound), its worst path
-              frame by frame, and every unresolved call or undeclared recursion that keeps it from one
+              frame by frame, and every unresolved call or undeclared recursion that keeps it from one;
+              --agent-checks off: the task runs without the Weft agent, and only frames on the way to a park,
+              a wait or a monitor count (default on: with the agent's checks, every frame can be frozen)
             exit status:\s""" + ExitStatus.summary(ExitStatus.OK, ExitStatus.FAILED, ExitStatus.USAGE)
             + " (failure: the plan does not fit, or the stack has no bound)";
 
@@ -137,6 +140,11 @@ final class PlanCommand {
                     }
                     case "--module" -> analyser = analyser.modules(Set.of(v));
                     case "--methods-max" -> analyser = analyser.methodsMax(parseInt(a, v));
+                    case "--agent-checks" -> analyser = analyser.agentChecks(switch (v) {
+                        case "on" -> true;
+                        case "off" -> false;
+                        default -> throw new IllegalArgumentException("--agent-checks takes on or off, got '" + v + "'");
+                    });
                     default -> throw new IllegalArgumentException("unexpected argument '" + a + "'");
                 }
             }

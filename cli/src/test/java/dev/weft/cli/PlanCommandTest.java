@@ -41,6 +41,16 @@ class PlanCommandTest {
     }
 
     @Test
+    void stackWithoutTheAgentsChecksLeavesOutFramesThatReturnBeforeAnyFreeze() {
+        assertThat(plan("--stack", StackFixture.class.getName() + "#handle", "-cp", "target/test-classes",
+                "--agent-checks", "off")).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(ExitStatus.OK.code());
+        assertThat(out.toString(StandardCharsets.UTF_8)).contains("stack bound of", "16 the task's")
+                .doesNotContain("StackFixture.step");
+        assertThat(plan("--stack", StackFixture.class.getName() + "#handle", "--agent-checks", "maybe"))
+                .isEqualTo(ExitStatus.USAGE.code());
+    }
+
+    @Test
     void stackWithAnUndeclaredRecursionFailsNamingTheCycleUntilItsDepthIsDeclared() {
         String entry = StackFixture.class.getName() + "#walk";
         assertThat(plan("--stack", entry, "-cp", "target/test-classes")).isEqualTo(ExitStatus.FAILED.code());

@@ -1,9 +1,6 @@
 package dev.weft.cli;
 
-/**
- * Entries for {@code weft plan --stack} in {@link PlanCommandTest}; the leaves are synchronized, so that a virtual
- * thread can freeze in them (blocked on the monitor) and their frames count.
- */
+/** Entries for {@code weft plan --stack} in {@link PlanCommandTest}. */
 final class StackFixture {
     private StackFixture() {}
 
@@ -11,12 +8,12 @@ final class StackFixture {
         return step(x, x + 1) * 2;
     }
 
-    static synchronized long step(long a, long b) {
+    static long step(long a, long b) {
         long c = a * b;
         return c + a;
     }
 
-    static synchronized long walk(long n) {
+    static long walk(long n) {
         return n <= 0 ? 0 : 1 + walk(n - 1);
     }
 }

@@ -145,7 +145,7 @@ public final class StackBound {
             }
         }
         return new Analyser(cp, Set.of("java.base"), Map.of(), Map.of(), Analyser.METHODS_MAX_DEFAULT,
-                Analyser.CLASSES_MAX_DEFAULT);
+                Analyser.CLASSES_MAX_DEFAULT, true);
     }
 
     /**
@@ -166,20 +166,22 @@ public final class StackBound {
         private final Map<String, Long> declared;
         private final int methodsMax;
         private final int classesMax;
+        private final boolean agentChecks;
 
         private Analyser(List<Path> classPath, Set<String> modules, Map<String, Integer> depths,
-                Map<String, Long> declared, int methodsMax, int classesMax) {
+                Map<String, Long> declared, int methodsMax, int classesMax, boolean agentChecks) {
             this.classPath = List.copyOf(classPath);
             this.modules = Set.copyOf(modules);
             this.depths = Map.copyOf(depths);
             this.declared = Map.copyOf(declared);
             this.methodsMax = methodsMax;
             this.classesMax = classesMax;
+            this.agentChecks = agentChecks;
         }
 
         /** Analyses against {@code entries} (directories and jars) and the JDK, instead of this JVM's class path. */
         public Analyser classPath(List<Path> entries) {
-            return new Analyser(entries, modules, depths, declared, methodsMax, classesMax);
+            return new Analyser(entries, modules, depths, declared, methodsMax, classesMax, agentChecks);
         }
 
         /**
@@ -190,7 +192,7 @@ public final class StackBound {
         public Analyser modules(Set<String> jdkModules) {
             Set<String> m = new java.util.HashSet<>(modules);
             m.addAll(jdkModules);
-            return new Analyser(classPath, m, depths, declared, methodsMax, classesMax);
+            return new Analyser(classPath, m, depths, declared, methodsMax, classesMax, agentChecks);
         }
 
         /**
@@ -204,7 +206,7 @@ public final class StackBound {
             }
             Map<String, Integer> d = new LinkedHashMap<>(depths);
             d.put(method, depth);
-            return new Analyser(classPath, modules, d, declared, methodsMax, classesMax);
+            return new Analyser(classPath, modules, d, declared, methodsMax, classesMax, agentChecks);
         }
 
         /**
@@ -220,7 +222,20 @@ public final class StackBound {
             }
             Map<String, Long> d = new LinkedHashMap<>(declared);
             d.put(method, bytes);
-            return new Analyser(classPath, modules, depths, d, methodsMax, classesMax);
+            return new Analyser(classPath, modules, depths, d, methodsMax, classesMax, agentChecks);
+        }
+
+        /**
+         * Whether the task runs with the Weft agent's checks compiled in (the default: {@code weft run} loads the
+         * agent). A check's slow path walks the stack and may block on a monitor (class loading), so with the
+         * agent every method is a place the virtual thread can freeze, and every frame on the worst path counts.
+         * Without it ({@code false}: a JDK virtual thread, or Weft without the agent) only frames on the way to a
+         * freeze count: into the continuation's yield (every park), {@code Object.wait}, a monitor, a declared
+         * size or a call the analysis cannot follow; a call that returns before any of them leaves no frame on
+         * the heap.
+         */
+        public Analyser agentChecks(boolean compiledIn) {
+            return new Analyser(classPath, modules, depths, declared, methodsMax, classesMax, compiledIn);
         }
 
         /** Bounds the methods one entry's analysis visits (default {@value #METHODS_MAX_DEFAULT}). */
@@ -228,7 +243,7 @@ public final class StackBound {
             if (max < 1) {
                 throw new IllegalArgumentException("methodsMax must be at least 1, got " + max);
             }
-            return new Analyser(classPath, modules, depths, declared, max, classesMax);
+            return new Analyser(classPath, modules, depths, declared, max, classesMax, agentChecks);
         }
 
         /** Bounds the class path classes indexed (default {@value #CLASSES_MAX_DEFAULT}). */
@@ -236,7 +251,7 @@ public final class StackBound {
             if (max < 1) {
                 throw new IllegalArgumentException("classesMax must be at least 1, got " + max);
             }
-            return new Analyser(classPath, modules, depths, declared, methodsMax, max);
+            return new Analyser(classPath, modules, depths, declared, methodsMax, max, agentChecks);
         }
 
         /**
@@ -256,7 +271,7 @@ public final class StackBound {
             List<StackBound> out = new ArrayList<>(entries.size());
             try (ClassUniverse universe = new ClassUniverse(classPath, modules, classesMax)) {
                 StackAnalysis analysis = new StackAnalysis(universe,
-                        new StackAnalysis.Options(depths, declared, methodsMax));
+                        new StackAnalysis.Options(depths, declared, methodsMax, agentChecks));
                 List<StackAnalysis.Entry> parsed = new ArrayList<>(entries.size());
                 for (String e : entries) {
                     int hash = e.indexOf('#');

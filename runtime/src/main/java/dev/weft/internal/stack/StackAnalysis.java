@@ -122,7 +122,8 @@ public final class StackAnalysis {
     public record Reach(List<Site> sites, int sitesDropped, int nativeCalls, int methods) {}
 
     /** Options: declared depths and sizes by {@code pkg.Class#method} (binary names), and the visit limit. */
-    public record Options(Map<String, Integer> depths, Map<String, Long> declaredBytes, int methodsMax) {}
+    public record Options(Map<String, Integer> depths, Map<String, Long> declaredBytes, int methodsMax,
+            boolean everyMethodFreezes) {}
 
     private static final int UNVISITED = -1;
 
@@ -1025,8 +1026,8 @@ public final class StackAnalysis {
      * Whether the virtual thread can freeze in this method's own code: blocked on a monitor it enters, in a native
      * that yields, or in a call the analysis cannot follow (its sites).
      */
-    private static boolean freezesItself(Node v) {
-        return v.facts.locks() || v.yields || !v.sites.isEmpty();
+    private boolean freezesItself(Node v) {
+        return options.everyMethodFreezes() || v.facts.locks() || v.yields || !v.sites.isEmpty();
     }
 
     private static List<Node> successors(Node v, Set<Node> within) {

@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 class StackBoundTest {
     private static final StackBound.Analyser ANALYSER = StackBound.analyser()
             .classPath(List.of(Path.of("target/test-classes")))
+            .agentChecks(false)
             .declare(Probe.class.getName() + "#here", 0);
     private static final String U = Unresolved.class.getName();
     private static final String F = Fixtures.class.getName();
@@ -84,6 +85,11 @@ class StackBoundTest {
         assertThat(exceptions.worstPath()).extracting(StackBound.Frame::method)
                 .as("Throwable's constructors lock only the exception they build").noneMatch(m -> m.contains("Throwable"))
                 .anySatisfy(m -> assertThat(m).contains("Fixtures.handler"));
+        StackBound.Analyser withAgent = ANALYSER.agentChecks(true);
+        assertThat(withAgent.analyse(U + "#pure").taskFrameBytes()).as("the agent's check can freeze in any method")
+                .isGreaterThan(frameWords(Unresolved.class, "pure") * 8);
+        assertThat(withAgent.analyse(F + "#exceptions").worstPath()).extracting(StackBound.Frame::method)
+                .anySatisfy(m -> assertThat(m).contains("Throwable.<init>"));
     }
 
     @Test
