@@ -17,8 +17,9 @@ import java.util.zip.ZipFile;
  * docs/benchmarks.md; measured, never asserted.
  *
  * {@snippet lang=shell :
- * java -cp runtime/target/test-classes:runtime/target/classes dev.weft.memory.stack.ClassPathTiming guava.jar
+ * java -cp runtime/target/test-classes:runtime/target/classes dev.weft.memory.stack.ClassPathTiming guava.jar [off]
  * }
+ * With {@code off}, the analysis is without the agent's checks ({@code StackBound.Analyser#agentChecks}).
  */
 public final class ClassPathTiming {
     private ClassPathTiming() {}
@@ -47,7 +48,9 @@ public final class ClassPathTiming {
         long process0 = os.getProcessCpuTime();
         long cpu0 = threads.getCurrentThreadCpuTime();
         long t0 = System.nanoTime();
-        List<StackBound> bounds = StackBound.analyser().classPath(List.of(jar)).methodsMax(1_000_000).analyse(entries);
+        boolean agentChecks = !(args.length > 1 && args[1].equals("off"));
+        List<StackBound> bounds = StackBound.analyser().classPath(List.of(jar)).methodsMax(1_000_000)
+                .agentChecks(agentChecks).analyse(entries);
         long ns = System.nanoTime() - t0;
         long cpuNs = threads.getCurrentThreadCpuTime() - cpu0;
         long processNs = os.getProcessCpuTime() - process0;
@@ -57,8 +60,9 @@ public final class ClassPathTiming {
             bounded += b.isBounded() ? 1 : 0;
             visited = Math.max(visited, b.methodsVisited());
         }
-        System.out.printf("%s: %d methods analysed as entries in %.2f s wall, %.2f s CPU of the analysing thread,"
-                + " %.2f s CPU of the process; %d bounded; %d methods in the graph%n", jar.getFileName(), entries.size(),
+        System.out.printf("%s (agent checks %s): %d methods analysed as entries in %.2f s wall, %.2f s CPU of the analysing thread,"
+                + " %.2f s CPU of the process; %d bounded; %d methods in the graph%n", jar.getFileName(),
+                agentChecks ? "on" : "off", entries.size(),
                 ns / 1e9, cpuNs / 1e9, processNs / 1e9,
                 bounded, visited);
     }

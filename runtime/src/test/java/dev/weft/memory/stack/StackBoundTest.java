@@ -67,7 +67,8 @@ class StackBoundTest {
         for (long i = 0; i < b.chunksMax(); i++) {
             sum += FrameModel.chunkBytes(words - 11 * i + FrameModel.CHUNK_LOCKSTACK_WORDS);
         }
-        assertThat(b.bytes()).as("chunk i from the bottom holds at most the stack 11 i words up").isEqualTo(sum);
+        assertThat(b.bytes()).as("chunk i from the bottom holds at most the stack 11 i words up")
+                .isBetween(sum, sum + 8 * b.chunksMax());
         assertThat(b.bytes()).isGreaterThan(FrameModel.chunkBytes(words) * 2);
         assertThat(b.report()).contains("bytes of stack chunks, at most " + b.chunksMax(), "the runtime's frames");
     }
