@@ -497,7 +497,8 @@ public final class StackAnalysis {
             if (targets.isEmpty()) {
                 continue;
             }
-            boolean ownLockIgnored = locksOnlyItself(from.facts, c);
+            // with the agent, the targets can freeze at their own checks: nothing to ignore
+            boolean ownLockIgnored = !options.everyMethodFreezes() && locksOnlyItself(from.facts, c);
             if (options.declaredBytes().isEmpty()) {
                 // a second call with the same (shared, cached) targets adds nothing to the cost or the path
                 if (ownLockIgnored) {
