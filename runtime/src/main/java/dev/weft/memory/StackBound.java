@@ -32,6 +32,9 @@ import java.util.Set;
  * (the frame layout's 11 fixed words, checked by a calibration run); compiled frames are smaller, and a frame the
  * compiler inlined has none of its own. Virtual and interface calls: every implementation in the JDK and the
  * class path (class-hierarchy analysis), lambdas through the implementation their {@code invokedynamic} names.
+ * With the Weft agent's checks compiled in (the default) every frame on the worst path to any leaf; without them
+ * ({@link Analyser#agentChecks}) only frames on the way to a place the virtual thread can freeze (a park, a wait,
+ * a monitor).
  * The JDK's frames are counted where the entry calls into the JDK. The runtime's frames beneath the entry (the
  * virtual thread's {@code run}, the continuation's enter frames, Weft's runner) and above the parking point (the
  * park down to the continuation's yield) are a calibrated constant ({@code 256} words), added to every bound.

@@ -23,7 +23,10 @@ import java.util.Set;
  * entry (an explicit stack, no recursion: call chains are deep). Tarjan emits a component only after every
  * component it calls, so each component's cost is computed once, when it is emitted, from its callees' final
  * costs: a method outside any cycle costs its frame plus its costliest call; a cycle costs what its declared
- * depths allow (below), or is unbounded. Call targets:
+ * depths allow (below), or is unbounded. Only calls in which the virtual thread can freeze count, and a method in
+ * which it cannot, nor in any call, costs nothing (its frames never reach the heap): it freezes in a monitor it
+ * enters, in the continuation's yield or {@code Object.wait}, at an unresolved call or a declared size, or, with
+ * {@link Options#everyMethodFreezes} (the agent's checks compiled in), anywhere. Call targets:
  * <ul>
  * <li>{@code invokestatic}, {@code invokespecial}: the resolved method (JVMS 5.4.3.3).</li>
  * <li>{@code invokevirtual}, {@code invokeinterface}: class-hierarchy analysis, every concrete subtype of the
