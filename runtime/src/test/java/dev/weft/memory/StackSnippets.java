@@ -31,7 +31,7 @@ final class StackSnippets {
             throw new IllegalStateException(stack.report());      // names each unresolved call and cycle
         }
         MemoryPlan plan = MemoryPlan.builder("server")
-                .stacks("handler stacks", 64, stack)              // 64 x stack.bytes()
+                .stacks("handler stacks", 64, stack)              // 64 x stack.bytes(), the chunks' heap
                 .build();
         // @end
     }
