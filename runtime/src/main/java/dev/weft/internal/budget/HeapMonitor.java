@@ -29,7 +29,8 @@ import javax.management.openmbean.CompositeData;
  * young and full collectors' last collections when their counts move ({@link GarbageCollectorMXBean#getLastGcInfo},
  * before and after each pool), samples the eden, survivor and old pools of the {@link Collector}, and gives
  * both to {@link HeapEvidence}, which estimates the live heap and says when to look closer. When the estimate is
- * above the soft limit the thread forces a full collection ({@link System#gc()}, which returns when it is done);
+ * above the soft limit the thread forces a full collection ({@link System#gc()}, or the {@code GC.run} diagnostic
+ * command under {@code -XX:+DisableExplicitGC}: {@link Collector#fullCollection()}; it returns when it is done);
  * a full collection (forced or the JVM's own) that leaves the live heap above the limit means it "stays above",
  * and the task that allocated the most since the previous check ({@link TaskAllocation#closeWindow()}) is
  * blamed: it gets a {@code MemoryLimitError} of kind HEAP ({@link Blame#raise}). At most one raised task is
@@ -109,6 +110,8 @@ public final class HeapMonitor {
     private final MemoryPoolMXBean edenPool;
     private final MemoryPoolMXBean survivorPool;
     private final MemoryPoolMXBean oldPool;
+    /** Forces a full collection and returns when it is done ({@link Collector#fullCollection()}). Immutable. */
+    private final Runnable fullCollection;
     /** The estimate and the rule for forcing a collection. Watchdog thread only. */
     private final HeapEvidence evidence;
     private final List<Runnable> unregister = new ArrayList<>();
@@ -156,6 +159,7 @@ public final class HeapMonitor {
         this.survivorPool = Collector.pool(collector.survivorPool());
         this.oldPool = Collector.pool(collector.oldPool());
         this.evidence = new HeapEvidence(limitBytesSoft);
+        this.fullCollection = Collector.fullCollection();
         this.negligibleBytes = negligibleBytes(limitBytesSoft);
     }
 
@@ -242,7 +246,7 @@ public final class HeapMonitor {
         // (the first getLastGcInfo took 26 ms, against 0.1 ms after; at 1 GB/s that is 26 MB past the limit)
         // and gives the live heap at the start.
         long t0 = System.nanoTime();
-        System.gc();
+        fullCollection.run();
         long durationNs = System.nanoTime() - t0;
         youngSeen = youngCollector.getCollectionCount();
         fullSeen = fullCollector.getCollectionCount();
@@ -313,7 +317,7 @@ public final class HeapMonitor {
                 debug("force a full collection: estimate " + ByteSizes.format(evidence.estimateBytes()));
             }
             long t0 = System.nanoTime();
-            System.gc(); // returns when the collection is done (Collector.detect refuses the flags that change that)
+            fullCollection.run(); // returns when it is done (Collector.detect refuses the flags that change that)
             long durationNs = System.nanoTime() - t0;
             fullSeen = fullCollector.getCollectionCount();
             GcInfo info = fullCollector.getLastGcInfo();

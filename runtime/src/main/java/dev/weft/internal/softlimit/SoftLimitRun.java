@@ -54,7 +54,7 @@ import java.util.Set;
  * overran its grace was cancelled during its cleanup: the report says so.
  *
  * <p>Status 2 and one line, without running the program, if the watchdog cannot work in this JVM (an unsupported
- * collector, {@code -XX:+DisableExplicitGC}: see {@link HeapWatchdog#install()}).
+ * collector: see {@link HeapWatchdog#install()}).
  *
  * @implNote The child installs a {@link HeapWatchdog} with the soft limit: allocation is attributed per
  * task, and after a full collection that leaves the live heap above the limit the task that allocated the most is
