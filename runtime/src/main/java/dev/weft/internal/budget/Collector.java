@@ -203,6 +203,11 @@ public enum Collector {
         return displayName;
     }
 
+    /** The flag that selects it, without {@code -XX:+}: {@code UseG1GC}, {@code UseParallelGC}, {@code UseSerialGC}. */
+    public String flag() {
+        return flag;
+    }
+
     /** The bean reporting young collections (G1's also reports its mixed collections). */
     public String youngCollector() {
         return youngCollector;

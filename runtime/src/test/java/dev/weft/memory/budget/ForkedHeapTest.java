@@ -286,6 +286,22 @@ class ForkedHeapTest {
         assertThat(o.out()).doesNotContain("RESULT");
     }
 
+    /**
+     * {@code weft run --soft-limit} accepts G1 only ({@link SoftLimitRun#PROPERTY_COLLECTORS}, set by the launcher):
+     * under Parallel the program outran the watchdog (0 of 10 runs within the limit plus its grace), so the child
+     * says so before the program runs, naming the flag to remove.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"Parallel", "Serial"})
+    void softLimitUnderWeftRunRefusesACollectorThatCannotHoldItsBound(String collector) throws Exception {
+        Outcome o = softLimitRun(softLimitChild(LIMIT_BYTES, 144 * MIB, "-XX:+Use" + collector + "GC",
+                "-D" + SoftLimitRun.PROPERTY_COLLECTORS + "=G1"), "healthy", "1", "1");
+        assertThat(o.status()).as("stderr:\n" + o.err()).isEqualTo(SoftLimitRun.EXIT_USAGE);
+        assertThat(o.err()).contains("weft: cannot run under --soft-limit: --soft-limit needs G1; this JVM runs "
+                + collector + " (-XX:+Use" + collector + "GC)", "remove -XX:+Use" + collector + "GC (G1 is the default)");
+        assertThat(o.out()).doesNotContain("RESULT");
+    }
+
     @Test
     void directBufferExhaustionIsReportedAsDirectMemoryAndNotAsHeap() throws Exception {
         Outcome o = softLimitRun(softLimitChild(LIMIT_BYTES, 144 * MIB), "direct");
