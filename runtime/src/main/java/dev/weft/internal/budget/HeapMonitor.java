@@ -119,6 +119,8 @@ public final class HeapMonitor {
     private final AtomicLong checks = new AtomicLong();
     /** The task raised last, until it finishes. Watchdog thread only. */
     private TaskHandle outstanding;
+    /** The platform thread blamed last ({@link ThreadAllocation}), until it ends. Watchdog thread only. */
+    private Thread outstandingThread;
     /**
      * After a blamed task ended: the full collections counted so far may have run before its memory was freed, so
      * nobody is blamed until one counted after this ({@link #fullSeen} then). -1: none pending. Watchdog thread only.
@@ -308,11 +310,12 @@ public final class HeapMonitor {
             debugEstimateBytes = evidence.estimateBytes();
             debug("estimate " + ByteSizes.format(debugEstimateBytes) + " (eden x " + evidence.survival() + ")");
         }
-        if (outstanding != null && !outstanding.isRunning()) {
+        if (outstanding != null && !outstanding.isRunning()
+                || outstandingThread != null && !outstandingThread.isAlive()) {
             blamedTaskEnded(); // the next collection decides again
         }
         long now = System.nanoTime();
-        if (outstanding == null && evidence.wantsFullCollection(now)) {
+        if (outstanding == null && outstandingThread == null && evidence.wantsFullCollection(now)) {
             if (DEBUG) {
                 debug("force a full collection: estimate " + ByteSizes.format(evidence.estimateBytes()));
             }
@@ -391,6 +394,7 @@ public final class HeapMonitor {
         }
         if (usedAfterBytes <= limitBytesSoft) {
             TaskAllocation.closeWindow(); // below the limit: the next blame counts from here
+            ThreadAllocation.closeWindow();
         }
     }
 
@@ -412,9 +416,9 @@ public final class HeapMonitor {
      * above the limit never is (0 of 20 runs, 8 of them with a check before the root parked).
      */
     private boolean blameTop(long liveBytes) {
-        if (outstanding != null) {
-            if (outstanding.isRunning()) {
-                return true; // one raised task at a time: let it unwind first
+        if (outstanding != null || outstandingThread != null) {
+            if (outstanding != null ? outstanding.isRunning() : outstandingThread.isAlive()) {
+                return true; // one raised task (or thread) at a time: let it unwind first
             }
             blamedTaskEnded();
         }
@@ -424,6 +428,10 @@ public final class HeapMonitor {
         TaskAllocation.Top top = TaskAllocation.leader();
         TaskHandle t = top.task();
         long blameableBytes = blameableBytes(liveBytes);
+        ThreadAllocation.Top threadTop = ThreadAllocation.leader();
+        if (threadTop.thread() != null && threadTop.bytes() > top.bytes()) {
+            return blameThread(threadTop, blameableBytes, liveBytes); // a platform thread allocated more than any task
+        }
         if (t == null || !t.isRunning() || t.isAwaitingChildren() || top.bytes() < blameableBytes) {
             if (DEBUG && t != null) {
                 debug("not blaming '" + t.name() + "' (" + ByteSizes.format(top.bytes()) + " of "
@@ -433,6 +441,7 @@ public final class HeapMonitor {
             return false;
         }
         TaskAllocation.closeWindow();
+        ThreadAllocation.closeWindow();
         if (DEBUG) {
             debug("raise in '" + t.name() + "' (" + ByteSizes.format(top.bytes()) + ")");
         }
@@ -444,9 +453,37 @@ public final class HeapMonitor {
         return false;
     }
 
+    /**
+     * A platform thread allocated the most in the window ({@link ThreadAllocation}): the same rules as for a task
+     * (at least {@code blameableBytes}), then its hook's {@link ThreadAllocation.Candidates#raise}. Watchdog thread.
+     */
+    private boolean blameThread(ThreadAllocation.Top top, long blameableBytes, long liveBytes) {
+        Thread t = top.thread();
+        ThreadAllocation.Candidates c = ThreadAllocation.candidates();
+        if (c == null || !t.isAlive() || top.bytes() < blameableBytes) {
+            if (DEBUG) {
+                debug("not blaming thread '" + t.getName() + "' (" + ByteSizes.format(top.bytes()) + " of "
+                        + ByteSizes.format(blameableBytes) + " needed)");
+            }
+            return false;
+        }
+        TaskAllocation.closeWindow();
+        ThreadAllocation.closeWindow();
+        if (DEBUG) {
+            debug("raise in thread '" + t.getName() + "' (" + ByteSizes.format(top.bytes()) + ")");
+        }
+        if (c.raise(t, limitBytesSoft, graceBytes, top.bytes(), liveBytes)) {
+            raises.incrementAndGet();
+            outstandingThread = t;
+            return true;
+        }
+        return false;
+    }
+
     /** The blamed task has ended: nobody is blamed before a full collection counted after now. Watchdog thread. */
     private void blamedTaskEnded() {
         outstanding = null;
+        outstandingThread = null;
         blameAfterFullCount = fullSeen;
     }
 

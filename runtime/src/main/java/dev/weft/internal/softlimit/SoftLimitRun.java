@@ -6,6 +6,9 @@ import dev.weft.ThrowingRunnable;
 import dev.weft.Weft;
 import dev.weft.internal.budget.ByteSizes;
 import dev.weft.internal.budget.Collector;
+import dev.weft.internal.budget.ThreadAllocation;
+import dev.weft.internal.cancel.ProgramCancel;
+import dev.weft.internal.jdk.LiveThreads;
 import dev.weft.internal.budget.OutOfMemoryKind;
 import dev.weft.memory.HeapWatchdog;
 import dev.weft.memory.MemoryLimitError;
@@ -18,6 +21,7 @@ import java.lang.management.BufferPoolMXBean;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
@@ -107,6 +111,11 @@ public final class SoftLimitRun {
          */
         public int exitStatus(Throwable failure) {
             MemoryLimitError e = memoryError(failure);
+            ProgramThreadBlame blamed = programThreadBlame;
+            if (e == null && blamed != null) {
+                System.err.println(report(failure, blamed, watchdog.statistics(), ProcessMemory.read()));
+                return EXIT_MEMORY;
+            }
             if (e == null && !isMemoryCancellation(failure)) {
                 return -1;
             }
@@ -121,6 +130,7 @@ public final class SoftLimitRun {
         /** Uninstalls the watchdog. */
         @Override
         public void close() {
+            ThreadAllocation.blameThreads(null);
             watchdog.close();
         }
     }
@@ -135,8 +145,54 @@ public final class SoftLimitRun {
             return null;
         }
         checkCollector(Collector.detect(), System.getProperty(PROPERTY_COLLECTORS));
-        return new Session(HeapWatchdog.install());
+        Session session = new Session(HeapWatchdog.install());
+        if (ProgramCancel.installed()) {
+            ThreadAllocation.blameThreads(PROGRAM_THREADS); // weft run: the program's own platform threads too
+        }
+        return session;
     }
+
+    /**
+     * A platform thread the program started itself that the watchdog blamed: it allocated the most (by its own
+     * counter) since the last check while the live heap stayed above the soft limit. The program is cancelled, as
+     * after an {@link OutOfMemoryError} in that thread, but before the real heap runs out.
+     *
+     * @param name           the thread's name
+     * @param allocatedBytes what it allocated in the watchdog's window
+     * @param liveBytes      the live heap after the full collection that decided
+     */
+    record ProgramThreadBlame(String name, long allocatedBytes, long liveBytes) {}
+
+    /** The platform thread blamed, or null. Written once by the watchdog thread; read by the report. */
+    private static volatile ProgramThreadBlame programThreadBlame;
+
+    /**
+     * {@code weft run}'s candidates for blame besides tasks: the program's own live platform threads
+     * ({@link ProgramCancel#isProgramThread}); blaming one cancels the program with reason {@code MEMORY}.
+     */
+    private static final ThreadAllocation.Candidates PROGRAM_THREADS = new ThreadAllocation.Candidates() {
+        @Override
+        public List<Thread> threads() {
+            List<Thread> out = new ArrayList<>();
+            for (Thread t : LiveThreads.snapshot()) {
+                if (!t.isVirtual() && ProgramCancel.isProgramThread(t)) {
+                    out.add(t);
+                }
+            }
+            return out;
+        }
+
+        @Override
+        public boolean raise(Thread thread, long limitBytesSoft, long graceBytes, long allocatedBytes,
+                long liveBytes) {
+            if (programThreadBlame != null) {
+                return false;
+            }
+            programThreadBlame = new ProgramThreadBlame(thread.getName(), allocatedBytes, liveBytes);
+            ProgramCancel.cancel(CancelReason.MEMORY); // interrupts the program's threads; the root is cancelled
+            return true;
+        }
+    };
 
     /**
      * Refuses a collector the soft limit does not accept ({@link #PROPERTY_COLLECTORS}; null accepts every collector
@@ -183,7 +239,7 @@ public final class SoftLimitRun {
         }
         try {
             program.run();
-            return 0;
+            return session != null && programThreadBlame != null ? session.exitStatus(null) : 0;
         } catch (Throwable t) {
             int status = session == null ? -1 : session.exitStatus(t);
             return status >= 0 ? status : Weft.exitStatus(() -> {
@@ -270,6 +326,42 @@ public final class SoftLimitRun {
         return report(failure, e, s, process, programThreadOom);
     }
 
+    /** The report after the watchdog blamed a platform thread of the program's ({@link ProgramThreadBlame}). */
+    static String report(Throwable failure, ProgramThreadBlame blamed, WatchdogStatistics s, ProcessMemory process) {
+        StringBuilder r = new StringBuilder("weft: memory limit: thread '").append(blamed.name())
+                .append("' (a platform thread the program started; it allocated ")
+                .append(ByteSizes.format(blamed.allocatedBytes()))
+                .append(" since the watchdog's last check, by its own counter) allocated the most while the live heap"
+                        + " stayed above the soft limit (")
+                .append(ByteSizes.format(blamed.liveBytes()))
+                .append(" after a full collection; the program was cancelled and its cleanup ran)");
+        figures(r, s, process);
+        r.append(failure == null ? "The program returned after the cancellation."
+                : "Whether the thread's cleanup completed is not known (the program ended with " + failure + ").");
+        r.append(" Weft exits with status ").append(EXIT_MEMORY).append('.');
+        return r.toString();
+    }
+
+    /** The figures every report gives, from the soft limit to the memory errors counted. */
+    private static void figures(StringBuilder r, WatchdogStatistics s, ProcessMemory process) {
+        r.append("; soft limit ").append(ByteSizes.format(s.limitBytesSoft())).append(" of live heap (grace ")
+                .append(ByteSizes.format(s.graceBytes())).append("); live heap ");
+        if (s.checks() == 0) {
+            r.append("not measured (no full collection)");
+        } else {
+            r.append("peaked at ").append(ByteSizes.format(s.peakLiveBytes())).append(" after a full collection (")
+                    .append(ByteSizes.format(s.lastLiveBytes())).append(" after the last)");
+        }
+        r.append("; heap in use peaked at ").append(ByteSizes.format(s.peakHeapUsedBytes())).append(" of ")
+                .append(ByteSizes.format(Runtime.getRuntime().maxMemory())).append(" max (").append(s.collector())
+                .append(", ").append(s.collectionsForced()).append(" full collection(s) forced); direct buffers ")
+                .append(ByteSizes.format(process.directBytes())).append(" of ")
+                .append(ByteSizes.format(process.directBytesMax())).append(", mapped buffers ")
+                .append(ByteSizes.format(process.mappedBytes())).append(" (not counted); process RSS ")
+                .append(process.rss()).append("; ").append(s.raises()).append(" memory error(s) raised, ")
+                .append(s.oomsContained()).append(" OutOfMemoryError(s) contained. ");
+    }
+
     static String report(Throwable failure, MemoryLimitError e, WatchdogStatistics s, ProcessMemory process,
             ProgramThreadOom thread) {
         String task = e == null || e.taskName() == null ? "an unknown task" : "task '" + e.taskName() + "'";
@@ -296,24 +388,9 @@ public final class SoftLimitRun {
                     case OUT_OF_MEMORY -> "ran out of " + (oom == null ? OutOfMemoryKind.JAVA_HEAP
                             : OutOfMemoryKind.of(oom)).what() + " (the OutOfMemoryError was contained to it)";
                 };
-        StringBuilder r = new StringBuilder("weft: memory limit: ").append(task).append(' ').append(how)
-                .append("; soft limit ").append(ByteSizes.format(s.limitBytesSoft())).append(" of live heap (grace ")
-                .append(ByteSizes.format(s.graceBytes())).append("); live heap ");
-        if (s.checks() == 0) {
-            r.append("not measured (no full collection)");
-        } else {
-            r.append("peaked at ").append(ByteSizes.format(s.peakLiveBytes())).append(" after a full collection (")
-                    .append(ByteSizes.format(s.lastLiveBytes())).append(" after the last)");
-        }
-        r.append("; heap in use peaked at ").append(ByteSizes.format(s.peakHeapUsedBytes())).append(" of ")
-                .append(ByteSizes.format(Runtime.getRuntime().maxMemory())).append(" max (").append(s.collector())
-                .append(", ").append(s.collectionsForced()).append(" full collection(s) forced); direct buffers ")
-                .append(ByteSizes.format(process.directBytes())).append(" of ")
-                .append(ByteSizes.format(process.directBytesMax())).append(", mapped buffers ")
-                .append(ByteSizes.format(process.mappedBytes())).append(" (not counted); process RSS ")
-                .append(process.rss()).append("; ").append(s.raises()).append(" memory error(s) raised, ")
-                .append(s.oomsContained()).append(" OutOfMemoryError(s) contained. ")
-                .append(e == null && thread != null && oom == thread.oom() ? "Whether the thread's cleanup completed is"
+        StringBuilder r = new StringBuilder("weft: memory limit: ").append(task).append(' ').append(how);
+        figures(r, s, process);
+        r.append(e == null && thread != null && oom == thread.oom() ? "Whether the thread's cleanup completed is"
                         + " not known: the OutOfMemoryError may have been thrown inside a finally block."
                         : cleanup(failure, e, oom))
                 .append(" Weft exits with status ").append(EXIT_MEMORY).append('.');
