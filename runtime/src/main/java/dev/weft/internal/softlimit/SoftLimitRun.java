@@ -213,7 +213,7 @@ public final class SoftLimitRun {
      * <p>Things that don't work: the soft limit under Parallel or Serial on a loaded machine. Their eden is a quarter
      * of the heap, which a program keeping what it allocates refills in about 10 ms, while the watchdog's thread waits
      * for a core; under {@code weft run --soft-limit 96m --heap 256m} with Parallel, 0 of 10 runs stopped within the
-     * limit plus its grace (median 180.5 MiB held, twice the real heap: see docs/benchmarks.md, "Soft limit"), and
+     * limit plus its grace (median 191.7 MiB held, 2 runs reached the real heap: docs/benchmarks.md, "Soft limit"), and
      * Serial did no better before. Solution: {@code weft run} accepts G1 only and says so before the program runs.
      *
      * @throws IllegalStateException naming the collector, its flag and the fix
