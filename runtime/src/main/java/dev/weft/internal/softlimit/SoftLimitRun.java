@@ -172,8 +172,8 @@ public final class SoftLimitRun {
     private static final ThreadAllocation.Candidates PROGRAM_THREADS = new ThreadAllocation.Candidates() {
         /**
          * Things that don't work: {@code LiveThreads.snapshot()} (every thread container, virtual threads included):
-         * on the watchdog's path from the collection that decided to the verdict it took 6 to 50 ms at load 8
-         * (against about 1 ms before), while the program allocated on. Solution: the thread groups' platform threads
+         * on the watchdog's path from the collection that decided to the verdict it took 2 to 26 ms at load 8 to
+         * 12 (against about 1 ms before), while the program allocated on. Solution: the thread groups' platform threads
          * ({@link ThreadGroup#enumerate}, which never lists a virtual thread): 0 to 1 ms in 6 of 8 runs at load 12.
          */
         @Override
