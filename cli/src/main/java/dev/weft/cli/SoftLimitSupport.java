@@ -125,6 +125,12 @@ public final class SoftLimitSupport {
         return new Flags(soft, heap, rest.toArray(String[]::new));
     }
 
+    /**
+     * The collectors {@code --soft-limit} accepts: G1 only. Parallel and Serial are refused by the child before the
+     * program runs (status 2): under them the program outran the watchdog (docs/benchmarks.md, "Soft limit").
+     */
+    static final String COLLECTORS = "G1";
+
     /** The grace the child's root budget lends (an eighth of the limit: {@code MemoryBudget.GRACE_FRACTION_DEFAULT}). */
     static long graceBytes(long softLimitBytes) {
         return (long) (softLimitBytes * MemoryBudget.GRACE_FRACTION_DEFAULT);
@@ -153,7 +159,7 @@ public final class SoftLimitSupport {
 
     /**
      * JVM options for the child (before {@code -cp}): {@code -Xmx}, the soft limit, the cap on direct buffers, the
-     * watchdog switch.
+     * watchdog switch, the collectors accepted.
      */
     public static List<String> childJvmArgs(Flags flags) {
         List<String> out = new ArrayList<>();
@@ -168,6 +174,7 @@ public final class SoftLimitSupport {
             out.add("-Dweft.memory.softLimit=" + flags.softLimitBytes());
             out.add("-XX:MaxDirectMemorySize=" + flags.softLimitBytes());
             out.add("-D" + SoftLimitRun.PROPERTY_WATCHDOG + "=on");
+            out.add("-D" + SoftLimitRun.PROPERTY_COLLECTORS + "=" + COLLECTORS);
         }
         return out;
     }

@@ -17,7 +17,7 @@ class SoftLimitSupportTest {
         assertThat(f.softLimitBytes()).isEqualTo(64L << 20);
         assertThat(f.remaining()).containsExactly("--timeout", "2s", "-cp", "app.jar", "Main", "--soft-limit", "kept");
         assertThat(SoftLimitSupport.childJvmArgs(f)).containsExactly("-Xmx96m", "-Dweft.memory.softLimit=67108864",
-                "-XX:MaxDirectMemorySize=67108864", "-Dweft.memory.watchdog=on");
+                "-XX:MaxDirectMemorySize=67108864", "-Dweft.memory.watchdog=on", "-Dweft.memory.softLimit.collectors=G1");
         assertThat(SoftLimitSupport.childJvmArgs(extract("-jar", "a.jar"))).isEmpty();
         assertThat(SoftLimitSupport.childJvmArgs(extract("--heap", "64m", "-jar", "a.jar"))).containsExactly("-Xmx64m");
     }

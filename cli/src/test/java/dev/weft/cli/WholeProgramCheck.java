@@ -11,6 +11,7 @@ import example.cli.programs.NestedWeftProgram;
 import example.cli.programs.NonDaemonProgram;
 import example.cli.programs.OwnThreadsProgram;
 import example.cli.programs.PoolProgram;
+import example.cli.programs.ThreadHogProgram;
 import example.cli.programs.ThreadOomProgram;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -86,6 +87,18 @@ class WholeProgramCheck {
         // the report names the thread and its own allocation counter, not the root task that rethrew its error
         assertThat(o.output()).contains("weft: memory limit: thread 'hog' (a platform thread the program started; it"
                 + " allocated ", " MiB over its life) ran out of Java heap").doesNotContain("task 'main'");
+    }
+
+    @Test
+    void aPlatformThreadThatFillsTheHeapIsBlamedByItsOwnCounterBeforeTheHeapRunsOut() throws Exception {
+        WeftRunProcess.Outcome o = weftRun("--soft-limit", "32m", "--heap", "96m", "-cp", cp(ThreadHogProgram.class),
+                ThreadHogProgram.class.getName());
+        // before, the thread was only reported once an OutOfMemoryError had ended it (the real heap gone)
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.MEMORY.code());
+        assertThat(o.output()).contains("weft: memory limit: thread 'hog' (a platform thread the program started; it"
+                + " allocated ", " by its own counter) allocated the most while the live heap stayed above the soft limit",
+                "hog finally ran after", "main finally ran", " 0 OutOfMemoryError(s) contained",
+                "Weft exits with status 122").doesNotContain("task 'main'", "Exception in thread");
     }
 
     @Test

@@ -41,9 +41,10 @@ import dev.weft.internal.budget.HeapMonitor;
  *
  * <h2>Exceptions</h2>
  * {@link #install()} throws {@link IllegalStateException}, naming the fix, where the watchdog cannot learn the
- * live heap: under ZGC, Shenandoah or Epsilon (G1, Parallel and Serial are supported), with
- * {@code -XX:+DisableExplicitGC}, or G1 with {@code -XX:+ExplicitGCInvokesConcurrent}. Refusing beats guessing:
- * deciding from young collections stopped healthy programs.
+ * live heap: under ZGC, Shenandoah or Epsilon (G1, Parallel and Serial are supported), or G1 with
+ * {@code -XX:+ExplicitGCInvokesConcurrent}. Refusing beats guessing: deciding from young collections stopped healthy
+ * programs. Under {@code -XX:+DisableExplicitGC} it forces its full collections with the {@code GC.run} diagnostic
+ * command, which that flag leaves alone.
  *
  * <h2>Thread safety</h2>
  * One watchdog per process; install and close from any thread.

@@ -31,7 +31,8 @@ public final class BlameRules {
 
     /**
      * {@code before BYTES}: the launcher's thread fills the heap before the watchdog is installed (the root's own
-     * start-up allocation is then the largest in the window: only its wait for its children keeps it from blame).
+     * start-up allocation is then the largest in the window, before and after the root parks: it is less than what
+     * the heap is above the limit, which keeps it from blame whenever the check lands).
      * {@code during BYTES}: a platform thread of the program's fills it while the tasks run (the windows before are
      * closed; the quiet workers' few bytes are the largest then: only their being negligible keeps them from blame).
      */

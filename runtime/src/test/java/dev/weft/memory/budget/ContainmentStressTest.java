@@ -139,11 +139,11 @@ class ContainmentStressTest {
     /**
      * Nobody is blamed for a heap they did not fill: with the live heap above the soft limit (104 MiB held by a
      * thread that is not a task, against 96 MiB), a supervising root parked waiting for its children (which allocated
-     * 1 MiB at its start: before, it was blamed, and the whole program failed) and two quiet workers (a few KiB:
-     * negligible) all finish normally.
+     * 1 MiB at its start: before, it was blamed, and the whole program failed; then in 2 of 10 runs, when a check
+     * landed before it parked) and two quiet workers (a few KiB: negligible) all finish normally.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"during"}) // "before" races: a check that lands before the root parks may blame it
+    @ValueSource(strings = {"before", "during"})
     void aTaskWaitingForItsChildrenOrAllocatingNextToNothingIsNeverBlamed(String when) throws Exception {
         Run r = fork(0, 0, List.of("-Xmx128m", "-XX:+UseG1GC", "-Dweft.memory.leakDetection=off"),
                 BlameRules.class.getName(), when, Long.toString(104L << 20));
