@@ -62,6 +62,7 @@ final class TaskTreeDump {
         StackTraceElement[] stack;
         String waitingAt;
         Thread.State threadState;
+        TaskState taskState;
         String budget; // JSON object, or null
         String own; // the identity fields, as JSON
         int shape;
@@ -70,6 +71,19 @@ final class TaskTreeDump {
         Node(CancelScopeImpl scope, TaskImpl<?> task) {
             this.scope = scope;
             this.task = task;
+        }
+    }
+
+    /**
+     * Appends the text dump of {@code rt}'s task tree (below the header the caller wrote) to {@code sb}: one line per
+     * scope and task, indented by depth; sibling tasks with identical subtrees (the same shapes as the JSON form's)
+     * on one line ending in {@code [xN]}, their subtree written once.
+     */
+    static void writeText(RuntimeImpl rt, StringBuilder sb) {
+        TaskTreeDump d = new TaskTreeDump(rt, true);
+        TaskImpl<?> root = rt.root();
+        if (root != null) {
+            d.emitText(sb, d.build(root.rootCancel, 0), 0, 1);
         }
     }
 
@@ -143,8 +157,9 @@ final class TaskTreeDump {
     }
 
     private void describeTask(Node n, TaskImpl<?> t) {
+        n.taskState = t.state();
         Thread th = t.thread();
-        if (th == null || t.state() != TaskState.RUNNING) {
+        if (th == null || n.taskState != TaskState.RUNNING) {
             return;
         }
         n.threadState = th.getState();
@@ -219,7 +234,7 @@ final class TaskTreeDump {
                 }
             }
             sb.append("],\"weft\":{\"taskState\":");
-            str(sb, t.state().name());
+            str(sb, n.taskState.name());
             Scheduler on = t.scheduler;
             sb.append(",\"loop\":");
             str(sb, on == null ? null : on.name());
@@ -265,6 +280,75 @@ final class TaskTreeDump {
         }
         sb.append(",\"shield\":").append(s.isShield());
         sb.append(",\"hasDeadline\":").append(s.deadlineNs() != CancelScopeImpl.NO_DEADLINE);
+    }
+
+    // ---------------------------------------------------------------- pass 2: the text form
+
+    /** Frames shown on a task's line: where it waits, and its callers. */
+    static final int TEXT_FRAMES_MAX = 3;
+
+    private void emitText(StringBuilder sb, Node n, int depth, int count) {
+        for (int i = 0; i < depth; i++) {
+            sb.append("  ");
+        }
+        CancelScopeImpl s = n.scope;
+        if (n.task != null) {
+            TaskImpl<?> t = n.task;
+            sb.append("task '").append(t.name()).append("' ").append(n.taskState);
+            Scheduler on = t.scheduler;
+            sb.append(" on ").append(on == null ? "?" : on.name());
+            if (n.threadState != null) {
+                sb.append(" thread=").append(n.threadState);
+                int shown = 0;
+                for (int i = 0; n.stack != null && i < n.stack.length && shown < TEXT_FRAMES_MAX; i++) {
+                    if (!isMachinery(n.stack[i])) {
+                        sb.append(shown == 0 ? " at " : " < ").append(frame(n.stack[i]));
+                        shown++;
+                    }
+                }
+            }
+            CancelReason r = s.reason;
+            if (r != null) {
+                sb.append(" CANCELLED(").append(r).append(')');
+            }
+        } else {
+            sb.append(s.describe(nowNs));
+        }
+        if (count > 1) {
+            sb.append(" [x").append(count).append(']');
+        }
+        if (n.truncated) {
+            sb.append(" (nested deeper than ").append(DEPTH_MAX).append(" scopes: not shown)");
+        }
+        sb.append('\n');
+        Map<Integer, int[]> counts = shapeCounts(n.children);
+        for (Node c : n.children) {
+            if (c.task == null) {
+                emitText(sb, c, depth + 1, 1);
+                continue;
+            }
+            int[] g = counts == null ? null : counts.get(c.shape);
+            if (g == null) {
+                emitText(sb, c, depth + 1, 1); // an only task child
+            } else if (g[0] > 0) { // the first of its shape among these siblings
+                emitText(sb, c, depth + 1, g[0]);
+                g[0] = 0;
+            }
+        }
+    }
+
+    /** How many of {@code children} (tasks only) have each shape; null if fewer than two tasks (nothing to fold). */
+    private static Map<Integer, int[]> shapeCounts(List<Node> children) {
+        if (children.size() < 2) {
+            return null;
+        }
+        Map<Integer, int[]> counts = new HashMap<>();
+        for (Node c : children) {
+            if (c.task != null) {
+                counts.computeIfAbsent(c.shape, k -> new int[1])[0]++;
+            }
+        }
+        return counts;
     }
 
     // ---------------------------------------------------------------- pass 2: the document
