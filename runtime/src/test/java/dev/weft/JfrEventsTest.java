@@ -245,4 +245,28 @@ class JfrEventsTest {
         });
         assertThat(r).isEqualTo(3);
     }
+    @Test
+    void aRecordingWithWeftsEventTypesDisabledRecordsNoneOfThemOnTheHotPaths() throws Exception {
+        Recording r = new Recording(Configuration.getConfiguration("default"));
+        for (String type : List.of("TaskStart", "TaskEnd", "CancelRequested", "CancelDelivered", "CheckpointGap",
+                "MemoryLimit", "GraceUsed", "GraceExhausted", "PlanCommitted", "OutOfMemoryContained")) {
+            r.disable("dev.weft." + type);
+        }
+        List<RecordedEvent> events = record(r, () -> Runs.oneLoop(() -> {
+            CancelScope s = CancelScope.create().name("disabled");
+            s.run(() -> {
+                s.cancel();
+                Cancellation.checkpoint();
+            });
+            return TaskScope.run(scope -> {
+                for (int i = 0; i < 100; i++) {
+                    scope.spawn("child", () -> 1);
+                }
+                return null;
+            });
+        }));
+        assertThat(events).as("the JDK's own events were recorded").isNotEmpty();
+        assertThat(events).filteredOn(e -> e.getEventType().getName().startsWith("dev.weft."))
+                .extracting(e -> e.getEventType().getName()).isEmpty();
+    }
 }
