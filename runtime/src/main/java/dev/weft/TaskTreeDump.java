@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JSON form of {@link Weft#dump()}: a superset of the JDK's thread dump ({@code jcmd PID Thread.dump_to_file
+ * Both forms of the task-tree dump: the text of {@link Weft#dump()} ({@link #writeText}) and the JSON of
+ * {@link Weft#dumpJson()} ({@link #write}). The JSON form is a superset of the JDK's thread dump ({@code jcmd PID Thread.dump_to_file
  * -format=json}), so a tool that reads one reads the other. The JDK's {@code threadDump} object with its
  * {@code threadContainers} list: one container for the runtime (parent {@code <root>}) holding the root task, and
  * one per cancel scope and task scope (parent: the enclosing scope's container; owner: the task that entered it),
@@ -22,7 +23,8 @@ import java.util.Map;
  *
  * <p>Folding: sibling tasks whose whole subtrees are identical (name if given, state, stack, scopes and their cancel
  * state, budget, children, recursively) are written once, with {@code "count": N} in their {@code weft} object,
- * as IntelliJ's coroutine dump writes {@code [xN]}; {@code threadCount} still counts every task. Deadlines and
+ * as IntelliJ's coroutine dump writes {@code [xN]}; {@code threadCount} still counts every task. The text form folds
+ * the same siblings (the same shapes) into one line ending in {@code [xN]}, its subtree written once below it. Deadlines and
  * task ids are not part of the identity (deadlines differ by nanoseconds between tasks started in a loop): a folded
  * entry shows the first task's.
  *
