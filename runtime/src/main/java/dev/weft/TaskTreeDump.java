@@ -66,7 +66,10 @@ final class TaskTreeDump {
         Thread.State threadState;
         TaskState taskState;
         String budget; // JSON object, or null
-        String own; // the identity fields, as JSON
+        String head; // a task's thread state and kind, as JSON members
+        String stackJson; // a task's stack, as a JSON array: one string per distinct stack in the dump
+        int stackId; // the number of that distinct stack
+        String own; // the weft object: the identity fields other than the stack, as JSON
         int shape;
         boolean truncated;
 
@@ -122,8 +125,12 @@ final class TaskTreeDump {
         }
         n.own = ownJson(n);
         key.setLength(0);
-        if (t != null && t.givenName() != null) {
-            key.append(t.givenName()).append('|'); // a given name is identity; a default one (task-17) is not
+        if (t != null) {
+            if (t.givenName() != null) {
+                key.append(t.givenName()).append('|'); // a given name is identity; a default one (task-17) is not
+            }
+            stackOf(n);
+            key.append(n.head).append("|s").append(n.stackId).append('|');
         }
         key.append(n.own).append(n.truncated ? "T[" : "[");
         appendChildShapes(key, n.children);
@@ -218,24 +225,57 @@ final class TaskTreeDump {
         return sb == null ? null : sb.toString();
     }
 
-    /** The identity fields of a node, as JSON members (without braces); what folding compares. */
+    /** A stack as a key: equal when every frame is. */
+    private record StackKey(StackTraceElement[] frames) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof StackKey k && java.util.Arrays.equals(frames, k.frames);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(frames);
+        }
+    }
+
+    private static final StackTraceElement[] NO_FRAMES = new StackTraceElement[0];
+
+    /** Distinct stacks of this dump, each with its JSON array and number. */
+    private final Map<StackKey, Node> stackJsons = new HashMap<>();
+
+    /**
+     * Sets a task node's head, and its stack's JSON and number, shared with every task of the same stack: a
+     * hundred thousand parked tasks have a few distinct stacks, written (and compared) once each.
+     */
+    private void stackOf(Node n) {
+        n.head = n.threadState == null ? "\"state\":\"TERMINATED\",\"virtual\":true"
+                : "\"state\":\"" + n.threadState.name() + "\",\"virtual\":true";
+        StackKey k = new StackKey(n.stack == null ? NO_FRAMES : n.stack);
+        Node first = stackJsons.get(k);
+        if (first == null) {
+            StringBuilder sb = new StringBuilder(64 + 80 * k.frames.length).append('[');
+            for (int i = 0; i < k.frames.length; i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                str(sb, frame(k.frames[i]));
+            }
+            n.stackJson = sb.append(']').toString();
+            n.stackId = stackJsons.size();
+            stackJsons.put(k, n);
+        } else {
+            n.stackJson = first.stackJson;
+            n.stackId = first.stackId;
+        }
+    }
+
+    /** A node's weft object: its identity fields but the stack, as JSON (folding compares it, with the stack's id). */
     private String ownJson(Node n) {
         StringBuilder sb = new StringBuilder(128);
         CancelScopeImpl s = n.scope;
         if (n.task != null) {
             TaskImpl<?> t = n.task;
-            sb.append("\"state\":");
-            str(sb, n.threadState == null ? "TERMINATED" : n.threadState.name());
-            sb.append(",\"virtual\":true,\"stack\":[");
-            if (n.stack != null) {
-                for (int i = 0; i < n.stack.length; i++) {
-                    if (i > 0) {
-                        sb.append(',');
-                    }
-                    str(sb, frame(n.stack[i]));
-                }
-            }
-            sb.append("],\"weft\":{\"taskState\":");
+            sb.append("\"weft\":{\"taskState\":");
             str(sb, n.taskState.name());
             Scheduler on = t.scheduler;
             sb.append(",\"loop\":");
@@ -388,6 +428,7 @@ final class TaskTreeDump {
         str(sb, th == null ? "0" : Long.toString(th.threadId()));
         sb.append(",\"name\":");
         str(sb, t.name());
+        sb.append(',').append(n.head).append(",\"stack\":").append(n.stackJson);
         sb.append(',').append(n.own, 0, n.own.length() - 1); // the weft object stays open for the fields below
         sb.append(",\"task\":");
         str(sb, t.name());

@@ -4,9 +4,12 @@ import dev.weft.Task;
 import dev.weft.TaskScope;
 import dev.weft.Weft;
 import dev.weft.bench.core.WeftHost;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.openjdk.jmh.annotations.AuxCounters;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -32,6 +35,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code [xN]} whose 999 identical leaves fold into one more. {@code distinctShards = 10}: 9,990 distinct leaves
  * to write; {@code 50}: 49,950. The dump is taken from the JMH thread, outside every task, as
  * {@code weft dump PID} does.
+ *
+ * <p>On a loaded machine the wall time measures the machine's other work as much as the dump, so the dumping
+ * thread's CPU time is counted too ({@link Cpu}: {@code cpuMs} / {@code dumps} per iteration = CPU ms per dump).
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
@@ -92,13 +98,43 @@ public class DumpBenchmark {
         host.close();
     }
 
-    @Benchmark
-    public String dumpText() {
-        return Weft.dump();
+    /** The dumping thread's CPU time, summed per iteration (JMH adds these counters to the result). */
+    @State(Scope.Thread)
+    @AuxCounters(AuxCounters.Type.EVENTS)
+    public static class Cpu {
+        static final ThreadMXBean THREADS = ManagementFactory.getThreadMXBean();
+        public double cpuMs;
+        public long dumps;
+
+        @Setup(Level.Iteration)
+        public void reset() {
+            cpuMs = 0;
+            dumps = 0;
+        }
+
+        long now() {
+            return THREADS.getCurrentThreadCpuTime();
+        }
+
+        void add(long startNs) {
+            cpuMs += (THREADS.getCurrentThreadCpuTime() - startNs) / 1e6;
+            dumps++;
+        }
     }
 
     @Benchmark
-    public String dumpJson() {
-        return Weft.dumpJson();
+    public String dumpText(Cpu cpu) {
+        long t = cpu.now();
+        String d = Weft.dump();
+        cpu.add(t);
+        return d;
+    }
+
+    @Benchmark
+    public String dumpJson(Cpu cpu) {
+        long t = cpu.now();
+        String d = Weft.dumpJson();
+        cpu.add(t);
+        return d;
     }
 }
