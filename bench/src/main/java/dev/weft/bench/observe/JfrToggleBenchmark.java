@@ -24,7 +24,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@link JfrCostBenchmark}'s four hot paths (spawn+join, ping-pong, checkpoint, reserve + release) with the two
  * settings to compare alternating in one fork: iteration 0, 2, 4, ... runs with the first, 1, 3, 5, ... with the
  * second ({@code pair = "off|weftDefault"}: no recording, then a recording with the JDK's defaults and
- * {@code weft.jfc}). Each odd iteration is compared with the even one before it, one second apart in the same JVM, so a change of the machine's load over minutes (other
+ * {@code weft.jfc}; {@code disabled}: a recording in which every event type, the JDK's and Weft's, is disabled, so
+ * that the event sites are reached and find their type off, and JFR itself records nothing). Each odd iteration is compared with the even one before it, one second apart in the same JVM, so a change of the machine's load over minutes (other
  * builds and benchmarks on the 2 shared cores) falls on both sides of each pair; comparing whole forks of one
  * setting with whole forks of the other, minutes apart, measures the load as much as the setting. The ratio per
  * pair is read from JMH's raw iteration scores ({@code -rf json}); the recording is started and stopped in the
@@ -34,14 +35,14 @@ import org.openjdk.jmh.annotations.Warmup;
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 4, time = 1)
-@Measurement(iterations = 16, time = 1)
+@Measurement(iterations = 12, time = 1)
 @Fork(value = 3, jvmArgsAppend = {"--add-opens", "java.base/java.lang=ALL-UNNAMED", "-Xms2g", "-Xmx2g",
         "-XX:+AlwaysPreTouch"})
 public class JfrToggleBenchmark {
     /** Pause after a recording starts or stops, before the next timed iteration (ms). */
     static final long SETTLE_MS = 300;
 
-    @Param({"off|weftDefault", "jdkDefault|weftDefault"})
+    @Param({"off|weftDefault", "off|disabled", "jdkDefault|weftDefault"})
     String pair;
 
     final JfrCostBenchmark work = new JfrCostBenchmark();
@@ -57,7 +58,10 @@ public class JfrToggleBenchmark {
     public void settings() throws IOException, ParseException, InterruptedException {
         String[] both = pair.split("\\|");
         String now = both[iteration++ % 2];
-        if (!now.equals("off")) {
+        if (now.equals("disabled")) {
+            recording = new Recording(); // no settings: every event type disabled
+            recording.start();
+        } else if (!now.equals("off")) {
             recording = new Recording(JfrCostBenchmark.settings(now));
             recording.setToDisk(true);
             recording.setMaxSize(64L << 20);
