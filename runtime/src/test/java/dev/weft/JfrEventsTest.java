@@ -269,4 +269,16 @@ class JfrEventsTest {
         assertThat(events).filteredOn(e -> e.getEventType().getName().startsWith("dev.weft."))
                 .extracting(e -> e.getEventType().getName()).isEmpty();
     }
+    @Test
+    void weftJfcEnablesEveryWeftEventButTaskStartAndEnd() throws Exception {
+        java.util.Map<String, String> settings;
+        try (var r = new java.io.InputStreamReader(Jfr.weftJfc(), java.nio.charset.StandardCharsets.UTF_8)) {
+            settings = Configuration.create(r).getSettings();
+        }
+        assertThat(settings).containsEntry("dev.weft.TaskStart#enabled", "false")
+                .containsEntry("dev.weft.TaskEnd#enabled", "false")
+                .containsEntry("dev.weft.CancelRequested#enabled", "true")
+                .containsEntry("dev.weft.CancelDelivered#enabled", "true")
+                .containsEntry("dev.weft.CheckpointGap#enabled", "true");
+    }
 }

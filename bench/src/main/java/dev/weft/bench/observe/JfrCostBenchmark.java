@@ -48,6 +48,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <li>{@code weftDefault}: the JDK's {@code default.jfc} plus {@code weft.jfc} as shipped (task start and end
  *     off), as {@code weft run --jfr} records.</li>
  * <li>{@code weftTasks}: {@code weftDefault} plus task start and end (one event each per spawned task).</li>
+ * <li>{@code weftNoGap} (only by {@code -p}): {@code weftDefault} without the checkpoint-gap event, so without its
+ *     sampler on JFR's periodic thread.</li>
  * </ul>
  * The recording runs in the benchmark's JVM from the trial's setup, as {@code -XX:StartFlightRecording} would.
  * Run with {@code -prof gc}: {@code gc.alloc.rate.norm} (bytes per operation) shows whether an event site allocates.
@@ -98,6 +100,9 @@ public class JfrCostBenchmark {
         for (Map.Entry<String, String> e : weft.entrySet()) {
             boolean enabledSetting = e.getKey().endsWith("#enabled");
             settings.put(e.getKey(), jfr.equals("jdkDefault") && enabledSetting ? "false" : e.getValue());
+        }
+        if (jfr.equals("weftNoGap")) {
+            settings.put("dev.weft.CheckpointGap#enabled", "false"); // no checkpoint-gap sampler
         }
         if (jfr.equals("weftTasks")) {
             settings.put("dev.weft.TaskStart#enabled", "true");
