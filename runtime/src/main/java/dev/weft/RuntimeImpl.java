@@ -407,9 +407,9 @@ final class RuntimeImpl {
 
     // ---------------------------------------------------------------- dump
 
+    /** The text dump: a header with the loops, then the task tree ({@link TaskTreeDump#writeText}, folded). */
     String dump() {
-        long now = timers.nanoTime();
-        StringBuilder sb = new StringBuilder();
+        StringBuilder sb = new StringBuilder(1 << 12);
         sb.append("weft runtime '").append(options.name()).append("': ").append(loops.length).append(" loop(s)");
         for (int i = 0; i < loops.length; i++) {
             sb.append(i == 0 ? " [" : ", ").append(loops[i].name()).append(": ").append(admitted[i].get())
@@ -420,46 +420,8 @@ final class RuntimeImpl {
             }
         }
         sb.append("]\n");
-        TaskImpl<?> r = root;
-        if (r != null) {
-            dumpScope(sb, r.rootCancel, 0, now);
-        }
+        TaskTreeDump.writeText(this, sb);
         return sb.toString();
-    }
-
-    private static void dumpScope(StringBuilder sb, CancelScopeImpl s, int depth, long now) {
-        indent(sb, depth);
-        if (s.kind == CancelScopeImpl.KIND_TASK_ROOT && s.subject instanceof TaskImpl<?> t) {
-            sb.append("task '").append(t.name()).append("' ").append(t.state());
-            Scheduler on = t.scheduler;
-            sb.append(" on ").append(on == null ? "?" : on.name());
-            Thread th = t.thread();
-            if (th != null && t.state() == TaskState.RUNNING) {
-                sb.append(" thread=").append(th.getState());
-                StackTraceElement[] st = th.getStackTrace();
-                int shown = 0;
-                for (StackTraceElement e : st) {
-                    if (shown == 3) {
-                        break;
-                    }
-                    if (isMachineryFrame(e)) {
-                        continue;
-                    }
-                    sb.append(shown == 0 ? " at " : " < ").append(e);
-                    shown++;
-                }
-            }
-            CancelReason r = s.reason;
-            if (r != null) {
-                sb.append(" CANCELLED(").append(r).append(')');
-            }
-            sb.append('\n');
-        } else {
-            sb.append(s.describe(now)).append('\n');
-        }
-        for (CancelScopeImpl c : s.children()) {
-            dumpScope(sb, c, depth + 1, now);
-        }
     }
 
     /** The loops as JSON objects (for the JSON dump): name, live tasks, queued entries, run-queue overflows. */
@@ -499,12 +461,5 @@ final class RuntimeImpl {
             return false;
         }
     }
-
-    private static void indent(StringBuilder sb, int depth) {
-        for (int i = 0; i < depth; i++) {
-            sb.append("  ");
-        }
-    }
-
 
 }

@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The JSON form of {@link Weft#dump()}: a superset of the JDK's thread dump ({@code jcmd PID Thread.dump_to_file
+ * Both forms of the task-tree dump: the text of {@link Weft#dump()} ({@link #writeText}) and the JSON of
+ * {@link Weft#dumpJson()} ({@link #write}). The JSON form is a superset of the JDK's thread dump ({@code jcmd PID Thread.dump_to_file
  * -format=json}), so a tool that reads one reads the other. The JDK's {@code threadDump} object with its
  * {@code threadContainers} list: one container for the runtime (parent {@code <root>}) holding the root task, and
  * one per cancel scope and task scope (parent: the enclosing scope's container; owner: the task that entered it),
@@ -22,7 +23,8 @@ import java.util.Map;
  *
  * <p>Folding: sibling tasks whose whole subtrees are identical (name if given, state, stack, scopes and their cancel
  * state, budget, children, recursively) are written once, with {@code "count": N} in their {@code weft} object,
- * as IntelliJ's coroutine dump writes {@code [xN]}; {@code threadCount} still counts every task. Deadlines and
+ * as IntelliJ's coroutine dump writes {@code [xN]}; {@code threadCount} still counts every task. The text form folds
+ * the same siblings (the same shapes) into one line ending in {@code [xN]}, its subtree written once below it. Deadlines and
  * task ids are not part of the identity (deadlines differ by nanoseconds between tasks started in a loop): a folded
  * entry shows the first task's.
  *
@@ -62,14 +64,31 @@ final class TaskTreeDump {
         StackTraceElement[] stack;
         String waitingAt;
         Thread.State threadState;
+        TaskState taskState;
         String budget; // JSON object, or null
-        String own; // the identity fields, as JSON
+        String head; // a task's thread state and kind, as JSON members
+        String stackJson; // a task's stack, as a JSON array: one string per distinct stack in the dump
+        int stackId; // the number of that distinct stack
+        String own; // the weft object: the identity fields other than the stack, as JSON
         int shape;
         boolean truncated;
 
         Node(CancelScopeImpl scope, TaskImpl<?> task) {
             this.scope = scope;
             this.task = task;
+        }
+    }
+
+    /**
+     * Appends the text dump of {@code rt}'s task tree (below the header the caller wrote) to {@code sb}: one line per
+     * scope and task, indented by depth; sibling tasks with identical subtrees (the same shapes as the JSON form's)
+     * on one line ending in {@code [xN]}, their subtree written once.
+     */
+    static void writeText(RuntimeImpl rt, StringBuilder sb) {
+        TaskTreeDump d = new TaskTreeDump(rt, true);
+        TaskImpl<?> root = rt.root();
+        if (root != null) {
+            d.emitText(sb, d.build(root.rootCancel, 0), 0, 1);
         }
     }
 
@@ -106,8 +125,12 @@ final class TaskTreeDump {
         }
         n.own = ownJson(n);
         key.setLength(0);
-        if (t != null && t.givenName() != null) {
-            key.append(t.givenName()).append('|'); // a given name is identity; a default one (task-17) is not
+        if (t != null) {
+            if (t.givenName() != null) {
+                key.append(t.givenName()).append('|'); // a given name is identity; a default one (task-17) is not
+            }
+            stackOf(n);
+            key.append(n.head).append("|s").append(n.stackId).append('|');
         }
         key.append(n.own).append(n.truncated ? "T[" : "[");
         appendChildShapes(key, n.children);
@@ -143,8 +166,9 @@ final class TaskTreeDump {
     }
 
     private void describeTask(Node n, TaskImpl<?> t) {
+        n.taskState = t.state();
         Thread th = t.thread();
-        if (th == null || t.state() != TaskState.RUNNING) {
+        if (th == null || n.taskState != TaskState.RUNNING) {
             return;
         }
         n.threadState = th.getState();
@@ -201,25 +225,58 @@ final class TaskTreeDump {
         return sb == null ? null : sb.toString();
     }
 
-    /** The identity fields of a node, as JSON members (without braces); what folding compares. */
+    /** A stack as a key: equal when every frame is. */
+    private record StackKey(StackTraceElement[] frames) {
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof StackKey k && java.util.Arrays.equals(frames, k.frames);
+        }
+
+        @Override
+        public int hashCode() {
+            return java.util.Arrays.hashCode(frames);
+        }
+    }
+
+    private static final StackTraceElement[] NO_FRAMES = new StackTraceElement[0];
+
+    /** Distinct stacks of this dump, each with its JSON array and number. */
+    private final Map<StackKey, Node> stackJsons = new HashMap<>();
+
+    /**
+     * Sets a task node's head, and its stack's JSON and number, shared with every task of the same stack: a
+     * hundred thousand parked tasks have a few distinct stacks, written (and compared) once each.
+     */
+    private void stackOf(Node n) {
+        n.head = n.threadState == null ? "\"state\":\"TERMINATED\",\"virtual\":true"
+                : "\"state\":\"" + n.threadState.name() + "\",\"virtual\":true";
+        StackKey k = new StackKey(n.stack == null ? NO_FRAMES : n.stack);
+        Node first = stackJsons.get(k);
+        if (first == null) {
+            StringBuilder sb = new StringBuilder(64 + 80 * k.frames.length).append('[');
+            for (int i = 0; i < k.frames.length; i++) {
+                if (i > 0) {
+                    sb.append(',');
+                }
+                str(sb, frame(k.frames[i]));
+            }
+            n.stackJson = sb.append(']').toString();
+            n.stackId = stackJsons.size();
+            stackJsons.put(k, n);
+        } else {
+            n.stackJson = first.stackJson;
+            n.stackId = first.stackId;
+        }
+    }
+
+    /** A node's weft object: its identity fields but the stack, as JSON (folding compares it, with the stack's id). */
     private String ownJson(Node n) {
         StringBuilder sb = new StringBuilder(128);
         CancelScopeImpl s = n.scope;
         if (n.task != null) {
             TaskImpl<?> t = n.task;
-            sb.append("\"state\":");
-            str(sb, n.threadState == null ? "TERMINATED" : n.threadState.name());
-            sb.append(",\"virtual\":true,\"stack\":[");
-            if (n.stack != null) {
-                for (int i = 0; i < n.stack.length; i++) {
-                    if (i > 0) {
-                        sb.append(',');
-                    }
-                    str(sb, frame(n.stack[i]));
-                }
-            }
-            sb.append("],\"weft\":{\"taskState\":");
-            str(sb, t.state().name());
+            sb.append("\"weft\":{\"taskState\":");
+            str(sb, n.taskState.name());
             Scheduler on = t.scheduler;
             sb.append(",\"loop\":");
             str(sb, on == null ? null : on.name());
@@ -267,6 +324,75 @@ final class TaskTreeDump {
         sb.append(",\"hasDeadline\":").append(s.deadlineNs() != CancelScopeImpl.NO_DEADLINE);
     }
 
+    // ---------------------------------------------------------------- pass 2: the text form
+
+    /** Frames shown on a task's line: where it waits, and its callers. */
+    static final int TEXT_FRAMES_MAX = 3;
+
+    private void emitText(StringBuilder sb, Node n, int depth, int count) {
+        for (int i = 0; i < depth; i++) {
+            sb.append("  ");
+        }
+        CancelScopeImpl s = n.scope;
+        if (n.task != null) {
+            TaskImpl<?> t = n.task;
+            sb.append("task '").append(t.name()).append("' ").append(n.taskState);
+            Scheduler on = t.scheduler;
+            sb.append(" on ").append(on == null ? "?" : on.name());
+            if (n.threadState != null) {
+                sb.append(" thread=").append(n.threadState);
+                int shown = 0;
+                for (int i = 0; n.stack != null && i < n.stack.length && shown < TEXT_FRAMES_MAX; i++) {
+                    if (!isMachinery(n.stack[i])) {
+                        sb.append(shown == 0 ? " at " : " < ").append(frame(n.stack[i]));
+                        shown++;
+                    }
+                }
+            }
+            CancelReason r = s.reason;
+            if (r != null) {
+                sb.append(" CANCELLED(").append(r).append(')');
+            }
+        } else {
+            sb.append(s.describe(nowNs));
+        }
+        if (count > 1) {
+            sb.append(" [x").append(count).append(']');
+        }
+        if (n.truncated) {
+            sb.append(" (nested deeper than ").append(DEPTH_MAX).append(" scopes: not shown)");
+        }
+        sb.append('\n');
+        Map<Integer, int[]> counts = shapeCounts(n.children);
+        for (Node c : n.children) {
+            if (c.task == null) {
+                emitText(sb, c, depth + 1, 1);
+                continue;
+            }
+            int[] g = counts == null ? null : counts.get(c.shape);
+            if (g == null) {
+                emitText(sb, c, depth + 1, 1); // an only task child
+            } else if (g[0] > 0) { // the first of its shape among these siblings
+                emitText(sb, c, depth + 1, g[0]);
+                g[0] = 0;
+            }
+        }
+    }
+
+    /** How many of {@code children} (tasks only) have each shape; null if fewer than two tasks (nothing to fold). */
+    private static Map<Integer, int[]> shapeCounts(List<Node> children) {
+        if (children.size() < 2) {
+            return null;
+        }
+        Map<Integer, int[]> counts = new HashMap<>();
+        for (Node c : children) {
+            if (c.task != null) {
+                counts.computeIfAbsent(c.shape, k -> new int[1])[0]++;
+            }
+        }
+        return counts;
+    }
+
     // ---------------------------------------------------------------- pass 2: the document
 
     private void emitDocument(StringBuilder sb, Node top) {
@@ -302,6 +428,7 @@ final class TaskTreeDump {
         str(sb, th == null ? "0" : Long.toString(th.threadId()));
         sb.append(",\"name\":");
         str(sb, t.name());
+        sb.append(',').append(n.head).append(",\"stack\":").append(n.stackJson);
         sb.append(',').append(n.own, 0, n.own.length() - 1); // the weft object stays open for the fields below
         sb.append(",\"task\":");
         str(sb, t.name());

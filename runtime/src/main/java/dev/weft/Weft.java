@@ -336,7 +336,9 @@ public final class Weft {
 
     /**
      * A readable dump of the live task tree (tasks, loops, states, cancel scopes, where each task waits)
-     * of the current runtime, or of the most recently started one when called from outside a task.
+     * of the current runtime, or of the most recently started one when called from outside a task. Sibling tasks
+     * with identical subtrees (the same name if one was given, state, stack, scopes and children) are written once,
+     * their line ending in {@code [xN]}, as in {@link #dumpJson()}.
      */
     public static String dump() {
         RuntimeImpl rt = RuntimeImpl.currentOrActive();

@@ -245,4 +245,40 @@ class JfrEventsTest {
         });
         assertThat(r).isEqualTo(3);
     }
+    @Test
+    void aRecordingWithWeftsEventTypesDisabledRecordsNoneOfThemOnTheHotPaths() throws Exception {
+        Recording r = new Recording(Configuration.getConfiguration("default"));
+        for (String type : List.of("TaskStart", "TaskEnd", "CancelRequested", "CancelDelivered", "CheckpointGap",
+                "MemoryLimit", "GraceUsed", "GraceExhausted", "PlanCommitted", "OutOfMemoryContained")) {
+            r.disable("dev.weft." + type);
+        }
+        List<RecordedEvent> events = record(r, () -> Runs.oneLoop(() -> {
+            CancelScope s = CancelScope.create().name("disabled");
+            s.run(() -> {
+                s.cancel();
+                Cancellation.checkpoint();
+            });
+            return TaskScope.run(scope -> {
+                for (int i = 0; i < 100; i++) {
+                    scope.spawn("child", () -> 1);
+                }
+                return null;
+            });
+        }));
+        assertThat(events).as("the JDK's own events were recorded").isNotEmpty();
+        assertThat(events).filteredOn(e -> e.getEventType().getName().startsWith("dev.weft."))
+                .extracting(e -> e.getEventType().getName()).isEmpty();
+    }
+    @Test
+    void weftJfcEnablesEveryWeftEventButTaskStartAndEnd() throws Exception {
+        java.util.Map<String, String> settings;
+        try (var r = new java.io.InputStreamReader(Jfr.weftJfc(), java.nio.charset.StandardCharsets.UTF_8)) {
+            settings = Configuration.create(r).getSettings();
+        }
+        assertThat(settings).containsEntry("dev.weft.TaskStart#enabled", "false")
+                .containsEntry("dev.weft.TaskEnd#enabled", "false")
+                .containsEntry("dev.weft.CancelRequested#enabled", "true")
+                .containsEntry("dev.weft.CancelDelivered#enabled", "true")
+                .containsEntry("dev.weft.CheckpointGap#enabled", "true");
+    }
 }

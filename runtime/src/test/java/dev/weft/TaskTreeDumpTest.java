@@ -210,4 +210,79 @@ class TaskTreeDumpTest {
                 .as("the folded subtree is written once").hasSize(1);
         assertThat(json.length()).as("a folded dump stays small").isLessThan(20_000);
     }
+    /**
+     * A small tree, dumped in both forms: three workers with identical subtrees (a scope with two identical leaves),
+     * a fourth worker with one leaf, and a task of its own. Both forms fold exactly the identical siblings, with their
+     * counts, and write the distinct ones apart.
+     */
+    @Test
+    void theTextAndJsonDumpsFoldIdenticalSiblingSubtreesWithTheirCountAndKeepDistinctOnesApart() {
+        String[] dumps = Runs.oneLoop(() -> {
+            Channel<Integer> go = Channel.create(16);
+            Channel<Integer> arrived = Channel.create(16);
+            return TaskScope.run(scope -> {
+                scope.cancelScope().name("pool");
+                for (int w = 0; w < 4; w++) {
+                    int leaves = w < 3 ? 2 : 1;
+                    scope.spawn("worker", () -> TaskScope.run(inner -> {
+                        inner.cancelScope().name("inner");
+                        for (int i = 0; i < leaves; i++) {
+                            inner.spawn("leaf", () -> {
+                                arrived.send(1);
+                                return go.receive();
+                            });
+                        }
+                        return null;
+                    }));
+                }
+                scope.spawn("loner", () -> {
+                    arrived.send(1);
+                    return go.receive();
+                });
+                for (int i = 0; i < 3 * 2 + 1 + 1; i++) {
+                    arrived.receive();
+                }
+                String[] both = {Weft.dump(), Weft.dumpJson()};
+                for (int i = 0; i < 8; i++) {
+                    go.send(i);
+                }
+                return both;
+            });
+        });
+        List<String> lines = dumps[0].lines().toList();
+        assertThat(lines).filteredOn(l -> l.contains("task 'worker'")).as(dumps[0]).hasSize(2)
+                .satisfiesExactly(
+                        l -> assertThat(l).startsWith("    task 'worker' RUNNING").endsWith(" [x3]"),
+                        l -> assertThat(l).doesNotContain("[x"));
+        assertThat(lines).filteredOn(l -> l.contains("task-scope 'inner'")).as(dumps[0]).hasSize(2)
+                .allSatisfy(l -> assertThat(l).doesNotContain("[x"));
+        assertThat(lines).filteredOn(l -> l.contains("task 'leaf'")).as(dumps[0]).hasSize(2)
+                .satisfiesExactly(
+                        l -> assertThat(l).contains("thread=WAITING at ").endsWith(" [x2]"),
+                        l -> assertThat(l).doesNotContain("[x"));
+        int folded = lines.indexOf(lines.stream().filter(l -> l.endsWith("[x3]")).findFirst().orElseThrow());
+        assertThat(lines.get(folded + 1)).as("the folded subtree below its entry").contains("task-scope 'inner'");
+        assertThat(lines.get(folded + 2)).as(dumps[0]).contains("task 'leaf'").endsWith(" [x2]");
+        assertThat(lines).filteredOn(l -> l.contains("task 'loner'")).singleElement()
+                .satisfies(l -> assertThat(l).doesNotContain("[x"));
+
+        List<Map<String, Object>> all = containers(dumps[1]);
+        Map<String, Object> pool = container(all, "weft/task-scope/pool");
+        assertThat(pool.get("threadCount")).isEqualTo("5");
+        List<Map<String, Object>> workers = threads(pool).stream().filter(t -> t.get("name").equals("worker")).toList();
+        assertThat(workers).extracting(t -> obj(t.get("weft")).get("count")).as(dumps[1]).containsExactly(3L, null);
+        assertThat(threads(pool)).filteredOn(t -> t.get("name").equals("loner")).singleElement()
+                .satisfies(t -> assertThat(obj(t.get("weft"))).doesNotContainKey("count"));
+        List<Map<String, Object>> inners = all.stream()
+                .filter(c -> ((String) c.get("container")).startsWith("weft/task-scope/inner")).toList();
+        assertThat(inners).as("one container per written worker").hasSize(2);
+        assertThat(inners.get(0).get("owner")).isEqualTo(workers.get(0).get("tid"));
+        assertThat(inners.get(0).get("threadCount")).isEqualTo("2");
+        assertThat(threads(inners.get(0))).singleElement()
+                .satisfies(t -> assertThat(obj(t.get("weft")).get("count")).isEqualTo(2L));
+        assertThat(inners.get(1).get("owner")).isEqualTo(workers.get(1).get("tid"));
+        assertThat(inners.get(1).get("threadCount")).isEqualTo("1");
+        assertThat(threads(inners.get(1))).singleElement()
+                .satisfies(t -> assertThat(obj(t.get("weft"))).doesNotContainKey("count"));
+    }
 }
