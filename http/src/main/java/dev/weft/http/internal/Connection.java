@@ -120,6 +120,10 @@ public final class Connection implements RuntimeStaticSized {
     /** Read requests to the reader (a token; the region is in {@link #readOffset}/{@link #readLength}). */
     private final Channel<Event> readRequests = Channel.create(1);
     private final long sizeBytesMax;
+    /** Names of this slot's tasks and scopes, made once (not concatenated per request). */
+    private final String readerName;
+    private final String idleWaitName;
+    private final String waitName;
 
     /** See the state table. Written by the connection task; read by any thread. */
     private volatile int state = ST_FREE;
@@ -163,6 +167,9 @@ public final class Connection implements RuntimeStaticSized {
         this.head = new RequestHead(limits.headerCountMax());
         this.parser = newParser();
         this.sizeBytesMax = sizeBytesMax(limits);
+        this.readerName = "http-read-" + index;
+        this.idleWaitName = "http idle connection " + index;
+        this.waitName = "http connection " + index;
     }
 
     /**
@@ -268,7 +275,7 @@ public final class Connection implements RuntimeStaticSized {
             in = s.getInputStream();
             out = s.getOutputStream();
             TaskScope.supervise(scope -> {
-                scope.spawn("http-read-" + index, this::readLoop);
+                scope.spawn(readerName, this::readLoop);
                 try {
                     exchanges(scope);
                 } finally {
@@ -343,11 +350,9 @@ public final class Connection implements RuntimeStaticSized {
                 if (Jfr.recording) {
                     ServerEvents.rejected("handlers busy and the queue full or timed out", admission.queued(), retry);
                 }
-                smallText("server busy: all " + limits.handlersMax() + " handlers are in use and " + limits.queueMax()
-                        + " requests wait; retry after " + retry + " s");
                 to(ST_WRITE);
                 boolean closeNow = close || hasBody; // an unread body cannot be skipped cheaply
-                if (!write(503, null, small, closeNow, Long.toString(retry), null) || closeNow) {
+                if (!writeBusy(retry, closeNow) || closeNow) {
                     return;
                 }
                 if (!readRest(headNs + limits.bodyTimeoutNs())) {
@@ -358,8 +363,7 @@ public final class Connection implements RuntimeStaticSized {
             slot = s;
             s.lend();
             long deadlineNs = headNs + limits.requestTimeoutNs();
-            s.begin(head, CancelScope.withDeadlineNs(deadlineNs).name("http request " + head.method() + " "
-                    + head.path()), deadlineNs);
+            s.begin(head, CancelScope.withDeadlineNs(deadlineNs).name(s.requestScopeName()), deadlineNs);
             to(ST_BODY);
             if (hasBody && "100-continue".equalsIgnoreCase(head.field("Expect")) && !writeContinue()) {
                 return;
@@ -369,7 +373,7 @@ public final class Connection implements RuntimeStaticSized {
             }
             s.body().flip();
             to(ST_HANDLE);
-            scope.spawnOn(handlerLoop, "http-handler-" + s.index(), () -> runHandler(s));
+            scope.spawnOn(handlerLoop, s.taskName(), () -> runHandler(s));
             awaitHandler(s);
             if (s.outcome() == HandlerSlot.Outcome.DISCONNECTED) {
                 return;
@@ -432,7 +436,7 @@ public final class Connection implements RuntimeStaticSized {
             if (started) {
                 e = await(deadlineNs);
             } else {
-                CancelScope w = CancelScope.withDeadlineNs(deadlineNs).name("http idle connection " + index);
+                CancelScope w = CancelScope.withDeadlineNs(deadlineNs).name(idleWaitName);
                 idleWait = w;
                 if (draining) { // after publishing idleWait: shutdown sets the flag, then cancels idleWait
                     idleWait = null;
@@ -540,7 +544,7 @@ public final class Connection implements RuntimeStaticSized {
 
     /** The next event, or null at the deadline. */
     private Event await(long deadlineNs) {
-        return CancelScope.withDeadlineNs(deadlineNs).name("http connection " + index).call(events::receive);
+        return CancelScope.withDeadlineNs(deadlineNs).name(waitName).call(events::receive);
     }
 
     /** The reader task: one socket read per request, until end of stream or an error. */
@@ -667,6 +671,16 @@ public final class Connection implements RuntimeStaticSized {
             }
             case DISCONNECTED -> false;
         };
+    }
+
+    /** The 503: prebuilt bytes (see {@link Admission}), or generated for a HEAD request, which gets no body. */
+    private boolean writeBusy(long retry, boolean close) {
+        if ("HEAD".equals(head.method())) {
+            smallText("server busy: all " + limits.handlersMax() + " handlers are in use and " + limits.queueMax()
+                    + " requests wait; retry after " + retry + " s");
+            return write(503, null, small, close, Long.toString(retry), null);
+        }
+        return writer.writeBytes(out, admission.busyResponse(retry, close), limits.writeTimeoutNs());
     }
 
     private void smallText(String text) {
