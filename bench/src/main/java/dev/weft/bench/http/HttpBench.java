@@ -43,8 +43,9 @@ import java.util.regex.Pattern;
  *     and reservations afterwards.
  * </ol>
  *
- * <p>Options: {@code --servers weft,jetty,jdk} {@code --peak-seconds N} (wrk runs) {@code --point-seconds N} (each
- * open-loop point) {@code --out DIR} (the report and the plot). Prints a Markdown report.
+ * <p>Options: {@code --servers weft,jetty,helidon,jdk} {@code --peak-seconds N} (wrk runs) {@code --point-seconds N}
+ * (each open-loop point) {@code --capacity C} (the load's C, from an earlier run's Weft peak, instead of the first
+ * server's) {@code --out DIR} (the report and the plot). Prints a Markdown report.
  */
 public final class HttpBench {
     private HttpBench() {}
@@ -57,6 +58,7 @@ public final class HttpBench {
         int peakSeconds = 10;
         int pointSeconds = 60;
         Path outDir = Path.of("bench", "target", "http-bench");
+        double capacityGiven = -1;
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             if (v == null) {
@@ -67,8 +69,9 @@ public final class HttpBench {
                 case "--peak-seconds" -> peakSeconds = Integer.parseInt(v);
                 case "--point-seconds" -> pointSeconds = Integer.parseInt(v);
                 case "--out" -> outDir = Path.of(v);
+                case "--capacity" -> capacityGiven = Double.parseDouble(v);
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'; options: --servers"
-                        + " weft,jetty,jdk --peak-seconds N --point-seconds N --out DIR");
+                        + " weft,jetty,helidon,jdk --peak-seconds N --point-seconds N --capacity C --out DIR");
             }
             i++;
         }
@@ -79,7 +82,7 @@ public final class HttpBench {
                 pointSeconds));
         Map<String, double[]> peaks = new LinkedHashMap<>();
         List<Point> points = new ArrayList<>();
-        double capacity = -1;
+        double capacity = capacityGiven; // C from an earlier run, so a run without Weft offers the same load
         String unwind = "";
         for (String name : servers) {
             try (Child c = new Child(name)) {
@@ -144,6 +147,7 @@ public final class HttpBench {
             }
             double goodput = r.ok().getTotalCount() / r.seconds();
             double peak = peaks.get(p.server())[1];
+            assert peak > 0 : "no peak for " + p.server();
             sb.append(String.format(Locale.ROOT, "| %s | %.1fx | %.0f | %.0f | %.0f %% | %.2f | %.2f | %.1fx | %d | %d | %d"
                             + " | %d | %.0f | %.0f |%n", p.server(), p.factor(), p.ratePerSecond(), goodput,
                     100 * goodput / peak, r.admitted().getValueAtPercentile(50) / 1000.0, p99,
@@ -151,7 +155,7 @@ public final class HttpBench {
                     r.connectionsOpened(), p.heapUsed() / 1048576.0, p.heapLive() / 1048576.0));
         }
         if (weft == null) {
-            sb.append("\n(Weft's server was not run: the load is the first server's peak)\n");
+            sb.append("\n(Weft's server was not run: the load is C from --capacity, else the first server's peak)\n");
         }
         return sb.toString();
     }
@@ -268,7 +272,11 @@ public final class HttpBench {
             if (name.equals("weft")) {
                 cmd.add("-javaagent:" + agentJar(jar));
             }
-            cmd.addAll(List.of("-cp", jar.toString(), BenchServer.class.getName(), name));
+            String cp = jar.toString();
+            if (name.equals("helidon")) { // not shaded: see the bench pom
+                cp += System.getProperty("path.separator") + jar.toAbsolutePath().getParent().resolve("helidon-lib") + "/*";
+            }
+            cmd.addAll(List.of("-cp", cp, BenchServer.class.getName(), name));
             process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             Thread pump = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
