@@ -179,7 +179,8 @@ public final class Connection implements RuntimeStaticSized {
      * with its one token builder at its bound (grown by doubling: twice {@code headerBytesMax}; its per-connection
      * field cache is off, so only Jetty's static cache is used), the generator and the two channels. Not counted:
      * the JDK's socket objects (a few hundred bytes per connection) and the parser's few small objects of the
-     * request in progress (its method, host and current field), covered by {@link #PARSER_SMALL_BYTES}.
+     * request in progress (its method, host and current field), covered by {@link #PARSER_SMALL_BYTES}. Counted too: the
+     * slot's three task and scope names, made once.
      */
     public static long sizeBytesMax(Limits limits) {
         long perString = Sizes.add(Sizes.shallowSizeBytes(String.class), Sizes.arraySizeBytes(byte.class, 0));
@@ -193,8 +194,12 @@ public final class Connection implements RuntimeStaticSized {
                 Sizes.shallowSizeBytes(RequestHead.class),
                 Sizes.multiply(2, Sizes.arraySizeBytes(String.class, limits.headerCountMax())),
                 strings, parser,
-                Sizes.multiply(2, Sizes.add(Sizes.shallowSizeBytes(Channel.class), Sizes.arraySizeBytes(Object.class, 2))));
+                Sizes.multiply(2, Sizes.add(Sizes.shallowSizeBytes(Channel.class), Sizes.arraySizeBytes(Object.class, 2))),
+                Sizes.multiply(3, NAME_BYTES_MAX));
     }
+
+    /** One of the slot's names (a string of at most 40 ISO-8859-1 characters). */
+    static final long NAME_BYTES_MAX = Sizes.add(Sizes.shallowSizeBytes(String.class), Sizes.arraySizeBytes(byte.class, 40));
 
     /** The parser's small objects besides its builder (its field cache shell, method, host, current field). */
     static final long PARSER_SMALL_BYTES = 1024;

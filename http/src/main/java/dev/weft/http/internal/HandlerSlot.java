@@ -101,6 +101,7 @@ public final class HandlerSlot implements RuntimeStaticSized {
                 Sizes.byteBufferSizeBytes(limits.bodyBytesMax()),
                 Sizes.byteBufferSizeBytes(limits.responseBytesMax()),
                 Sizes.multiply(2, Sizes.arraySizeBytes(String.class, Limits.RESPONSE_HEADERS_MAX)),
+                Sizes.multiply(2, Connection.NAME_BYTES_MAX), // the task's and the request scope's names
                 viewBytes);
     }
 
