@@ -28,13 +28,15 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /**
  * One server of the cross-server benchmark, in its own JVM ({@link HttpBench} starts it): Weft's, Jetty 12.1 with
- * virtual threads, or the JDK's {@code com.sun.net.httpserver} with a virtual-thread-per-task executor, all serving
+ * virtual threads, Helidon SE 4.5 (its own virtual thread per connection), or the JDK's
+ * {@code com.sun.net.httpserver} with a virtual-thread-per-task executor, all serving
  * {@link BenchHandlers} on loopback: {@code /hello}, {@code /cpu?ms=N}, {@code /sleep?ms=N}, and two side
  * endpoints for the runner: {@code /bench-heap} (peak heap used, and the most in use just after a collection, since the last
  * reset, sampled every 10 ms) and {@code /bench-unwind} (Weft only: how long cancelled spins took to reach their
  * {@code finally}). Prints {@code listening PORT} when ready.
  *
- * <p>Usage: {@code BenchServer weft|jetty|jdk}. Weft's deadline for a {@code /cpu} request can be shortened with
+ * <p>Usage: {@code BenchServer weft|jetty|helidon|jdk} (Helidon needs {@code target/helidon-lib/*} on the class
+ * path). Weft's deadline for a {@code /cpu} request can be shortened with
  * {@code deadlineMs=N} (the handler sets its request's cancel scope's deadline), and a client that will close its
  * connection at {@code closeAtNs=T} lets the handler measure the disconnect's unwind from T.
  */
@@ -54,8 +56,9 @@ public final class BenchServer {
             case "weft" -> weft();
             case "jetty" -> jetty();
             case "jdk" -> jdk();
+            case "helidon" -> helidon();
             default -> {
-                System.err.println("usage: BenchServer weft|jetty|jdk");
+                System.err.println("usage: BenchServer weft|jetty|helidon|jdk");
                 System.exit(2);
             }
         }
@@ -182,6 +185,26 @@ public final class BenchServer {
         System.out.println("listening " + connector.getLocalPort());
         System.out.flush();
         server.join();
+    }
+
+    // ---- Helidon SE 4.5: its own server, a virtual thread per connection
+
+    private static void helidon() {
+        io.helidon.webserver.WebServer server = io.helidon.webserver.WebServer.builder()
+                .host(InetAddress.getLoopbackAddress().getHostAddress()).port(0)
+                .routing(r -> r.any((req, res) -> {
+                    String query = req.query().rawValue();
+                    String body = route(req.path().path(), query == null || query.isEmpty() ? null : query);
+                    if (body == null) {
+                        res.status(404).send();
+                        return;
+                    }
+                    res.header("Content-Type", "text/plain");
+                    res.send(body.getBytes(StandardCharsets.UTF_8));
+                }))
+                .build().start();
+        System.out.println("listening " + server.port());
+        System.out.flush();
     }
 
     // ---- the JDK's server, a virtual thread per request

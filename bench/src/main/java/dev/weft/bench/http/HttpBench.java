@@ -43,8 +43,9 @@ import java.util.regex.Pattern;
  *     and reservations afterwards.
  * </ol>
  *
- * <p>Options: {@code --servers weft,jetty,jdk} {@code --peak-seconds N} (wrk runs) {@code --point-seconds N} (each
- * open-loop point) {@code --out DIR} (the report and the plot). Prints a Markdown report.
+ * <p>Options: {@code --servers weft,jetty,helidon,jdk} {@code --peak-seconds N} (wrk runs) {@code --point-seconds N}
+ * (each open-loop point) {@code --capacity C} (the load's C, from an earlier run's Weft peak, instead of the first
+ * server's) {@code --out DIR} (the report and the plot). Prints a Markdown report.
  */
 public final class HttpBench {
     private HttpBench() {}
@@ -57,6 +58,7 @@ public final class HttpBench {
         int peakSeconds = 10;
         int pointSeconds = 60;
         Path outDir = Path.of("bench", "target", "http-bench");
+        double capacityGiven = -1;
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             if (v == null) {
@@ -67,8 +69,9 @@ public final class HttpBench {
                 case "--peak-seconds" -> peakSeconds = Integer.parseInt(v);
                 case "--point-seconds" -> pointSeconds = Integer.parseInt(v);
                 case "--out" -> outDir = Path.of(v);
+                case "--capacity" -> capacityGiven = Double.parseDouble(v);
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'; options: --servers"
-                        + " weft,jetty,jdk --peak-seconds N --point-seconds N --out DIR");
+                        + " weft,jetty,helidon,jdk --peak-seconds N --point-seconds N --capacity C --out DIR");
             }
             i++;
         }
@@ -79,7 +82,7 @@ public final class HttpBench {
                 pointSeconds));
         Map<String, double[]> peaks = new LinkedHashMap<>();
         List<Point> points = new ArrayList<>();
-        double capacity = -1;
+        double capacity = capacityGiven; // C from an earlier run, so a run without Weft offers the same load
         String unwind = "";
         for (String name : servers) {
             try (Child c = new Child(name)) {
@@ -144,6 +147,7 @@ public final class HttpBench {
             }
             double goodput = r.ok().getTotalCount() / r.seconds();
             double peak = peaks.get(p.server())[1];
+            assert peak > 0 : "no peak for " + p.server();
             sb.append(String.format(Locale.ROOT, "| %s | %.1fx | %.0f | %.0f | %.0f %% | %.2f | %.2f | %.1fx | %d | %d | %d"
                             + " | %d | %.0f | %.0f |%n", p.server(), p.factor(), p.ratePerSecond(), goodput,
                     100 * goodput / peak, r.admitted().getValueAtPercentile(50) / 1000.0, p99,
@@ -151,7 +155,7 @@ public final class HttpBench {
                     r.connectionsOpened(), p.heapUsed() / 1048576.0, p.heapLive() / 1048576.0));
         }
         if (weft == null) {
-            sb.append("\n(Weft's server was not run: the load is the first server's peak)\n");
+            sb.append("\n(Weft's server was not run: the load is C from --capacity, else the first server's peak)\n");
         }
         return sb.toString();
     }
@@ -160,11 +164,16 @@ public final class HttpBench {
     private static String unwind(Child c) throws Exception {
         get(c.port, "/bench-unwind?reset");
         long n504 = 0;
+        long[] answerUs = new long[100]; // send + 5 ms to the 504's arrival, at the client: deadline to 504, plus transit
+        HttpClient http = client();
         for (int i = 0; i < 100; i++) {
-            HttpResponse<String> r = client().send(HttpRequest.newBuilder(uri(c.port, "/cpu?ms=60000&deadlineMs=5"))
+            long sentNs = System.nanoTime();
+            HttpResponse<String> r = http.send(HttpRequest.newBuilder(uri(c.port, "/cpu?ms=60000&deadlineMs=5"))
                     .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            answerUs[i] = Math.max(0, (System.nanoTime() - sentNs - 5_000_000L) / 1000);
             n504 += r.statusCode() == 504 ? 1 : 0;
         }
+        long[] lateCloseUs = new long[100]; // how late the client closed after closeAtNs (its own scheduling)
         for (int i = 0; i < 100; i++) {
             long closeAtNs = System.nanoTime() + 20_000_000L;
             try (Socket s = new Socket(InetAddress.getLoopbackAddress(), c.port)) {
@@ -172,12 +181,20 @@ public final class HttpBench {
                 o.write(("GET /cpu?ms=60000&closeAtNs=" + closeAtNs + " HTTP/1.1\r\nHost: x\r\n\r\n")
                         .getBytes(StandardCharsets.US_ASCII));
                 o.flush();
-                long waitNs = closeAtNs - System.nanoTime();
+                // the close is the measured event: sleep most of the way, then spin, since a sleep on a loaded
+                // machine overshoots by milliseconds at its tail and that would count as the server's delay
+                long waitNs = closeAtNs - System.nanoTime() - 2_000_000L;
                 if (waitNs > 0) {
-                    Thread.sleep(waitNs / 1_000_000, (int) (waitNs % 1_000_000)); // the close is the measured event
+                    Thread.sleep(waitNs / 1_000_000, (int) (waitNs % 1_000_000));
                 }
+                while (System.nanoTime() - closeAtNs < 0) {
+                    Thread.onSpinWait();
+                }
+                lateCloseUs[i] = (System.nanoTime() - closeAtNs) / 1000;
             }
         }
+        java.util.Arrays.sort(answerUs);
+        java.util.Arrays.sort(lateCloseUs);
         String health = "";
         long end = System.nanoTime() + 10_000_000_000L;
         while (System.nanoTime() < end) { // the last disconnect's handler unwinds after our close
@@ -192,10 +209,16 @@ public final class HttpBench {
                         + " (100 each, one at a time):%n%n| cancelled by | count | 504 answers | finally ran after the"
                         + " deadline / the close: p50 | p99 | max |%n|---|---|---|---|---|---|%n"
                         + "| deadline (5 ms) | %d | %d | %.3f ms | %.3f ms | %.3f ms |%n"
-                        + "| disconnect | %d | - | %.3f ms | %.3f ms | %.3f ms |%n%nafterwards, the health lane: %s%n",
+                        + "| disconnect | %d | - | %.3f ms | %.3f ms | %.3f ms |%n%n"
+                        + "at the client: the 504 arrived after send + 5 ms: p50 %.3f ms, p99 %.3f ms, max %.3f ms"
+                        + " (the deadline runs from the handler's start, so this includes the request's transit);"
+                        + " the client's close came after closeAtNs: p50 %.3f ms, p99 %.3f ms, max %.3f ms%n%n"
+                        + "afterwards, the health lane: %s%n",
                 field(u, "deadline"), n504, field(u, "deadlineP50Us") / 1000.0, field(u, "deadlineP99Us") / 1000.0,
                 field(u, "deadlineMaxUs") / 1000.0, field(u, "disconnect"), field(u, "disconnectP50Us") / 1000.0,
-                field(u, "disconnectP99Us") / 1000.0, field(u, "disconnectMaxUs") / 1000.0, health.strip());
+                field(u, "disconnectP99Us") / 1000.0, field(u, "disconnectMaxUs") / 1000.0,
+                answerUs[50] / 1000.0, answerUs[98] / 1000.0, answerUs[99] / 1000.0,
+                lateCloseUs[50] / 1000.0, lateCloseUs[98] / 1000.0, lateCloseUs[99] / 1000.0, health.strip());
     }
 
     private static String plot(List<Point> points, int pointSeconds) {
@@ -249,7 +272,11 @@ public final class HttpBench {
             if (name.equals("weft")) {
                 cmd.add("-javaagent:" + agentJar(jar));
             }
-            cmd.addAll(List.of("-cp", jar.toString(), BenchServer.class.getName(), name));
+            String cp = jar.toString();
+            if (name.equals("helidon")) { // not shaded: see the bench pom
+                cp += System.getProperty("path.separator") + jar.toAbsolutePath().getParent().resolve("helidon-lib") + "/*";
+            }
+            cmd.addAll(List.of("-cp", cp, BenchServer.class.getName(), name));
             process = new ProcessBuilder(cmd).redirectErrorStream(true).start();
             Thread pump = new Thread(() -> {
                 try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),

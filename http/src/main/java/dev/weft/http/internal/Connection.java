@@ -120,6 +120,10 @@ public final class Connection implements RuntimeStaticSized {
     /** Read requests to the reader (a token; the region is in {@link #readOffset}/{@link #readLength}). */
     private final Channel<Event> readRequests = Channel.create(1);
     private final long sizeBytesMax;
+    /** Names of this slot's tasks and scopes, made once (not concatenated per request). */
+    private final String readerName;
+    private final String idleWaitName;
+    private final String waitName;
 
     /** See the state table. Written by the connection task; read by any thread. */
     private volatile int state = ST_FREE;
@@ -163,6 +167,9 @@ public final class Connection implements RuntimeStaticSized {
         this.head = new RequestHead(limits.headerCountMax());
         this.parser = newParser();
         this.sizeBytesMax = sizeBytesMax(limits);
+        this.readerName = "http-read-" + index;
+        this.idleWaitName = "http idle connection " + index;
+        this.waitName = "http connection " + index;
     }
 
     /**
@@ -172,7 +179,8 @@ public final class Connection implements RuntimeStaticSized {
      * with its one token builder at its bound (grown by doubling: twice {@code headerBytesMax}; its per-connection
      * field cache is off, so only Jetty's static cache is used), the generator and the two channels. Not counted:
      * the JDK's socket objects (a few hundred bytes per connection) and the parser's few small objects of the
-     * request in progress (its method, host and current field), covered by {@link #PARSER_SMALL_BYTES}.
+     * request in progress (its method, host and current field), covered by {@link #PARSER_SMALL_BYTES}. Counted too: the
+     * slot's three task and scope names, made once.
      */
     public static long sizeBytesMax(Limits limits) {
         long perString = Sizes.add(Sizes.shallowSizeBytes(String.class), Sizes.arraySizeBytes(byte.class, 0));
@@ -186,8 +194,12 @@ public final class Connection implements RuntimeStaticSized {
                 Sizes.shallowSizeBytes(RequestHead.class),
                 Sizes.multiply(2, Sizes.arraySizeBytes(String.class, limits.headerCountMax())),
                 strings, parser,
-                Sizes.multiply(2, Sizes.add(Sizes.shallowSizeBytes(Channel.class), Sizes.arraySizeBytes(Object.class, 2))));
+                Sizes.multiply(2, Sizes.add(Sizes.shallowSizeBytes(Channel.class), Sizes.arraySizeBytes(Object.class, 2))),
+                Sizes.multiply(3, NAME_BYTES_MAX));
     }
+
+    /** One of the slot's names (a string of at most 40 ISO-8859-1 characters). */
+    static final long NAME_BYTES_MAX = Sizes.add(Sizes.shallowSizeBytes(String.class), Sizes.arraySizeBytes(byte.class, 40));
 
     /** The parser's small objects besides its builder (its field cache shell, method, host, current field). */
     static final long PARSER_SMALL_BYTES = 1024;
@@ -268,7 +280,7 @@ public final class Connection implements RuntimeStaticSized {
             in = s.getInputStream();
             out = s.getOutputStream();
             TaskScope.supervise(scope -> {
-                scope.spawn("http-read-" + index, this::readLoop);
+                scope.spawn(readerName, this::readLoop);
                 try {
                     exchanges(scope);
                 } finally {
@@ -343,11 +355,9 @@ public final class Connection implements RuntimeStaticSized {
                 if (Jfr.recording) {
                     ServerEvents.rejected("handlers busy and the queue full or timed out", admission.queued(), retry);
                 }
-                smallText("server busy: all " + limits.handlersMax() + " handlers are in use and " + limits.queueMax()
-                        + " requests wait; retry after " + retry + " s");
                 to(ST_WRITE);
                 boolean closeNow = close || hasBody; // an unread body cannot be skipped cheaply
-                if (!write(503, null, small, closeNow, Long.toString(retry), null) || closeNow) {
+                if (!writeBusy(retry, closeNow) || closeNow) {
                     return;
                 }
                 if (!readRest(headNs + limits.bodyTimeoutNs())) {
@@ -358,8 +368,7 @@ public final class Connection implements RuntimeStaticSized {
             slot = s;
             s.lend();
             long deadlineNs = headNs + limits.requestTimeoutNs();
-            s.begin(head, CancelScope.withDeadlineNs(deadlineNs).name("http request " + head.method() + " "
-                    + head.path()), deadlineNs);
+            s.begin(head, CancelScope.withDeadlineNs(deadlineNs).name(s.requestScopeName()), deadlineNs);
             to(ST_BODY);
             if (hasBody && "100-continue".equalsIgnoreCase(head.field("Expect")) && !writeContinue()) {
                 return;
@@ -369,7 +378,7 @@ public final class Connection implements RuntimeStaticSized {
             }
             s.body().flip();
             to(ST_HANDLE);
-            scope.spawnOn(handlerLoop, "http-handler-" + s.index(), () -> runHandler(s));
+            scope.spawnOn(handlerLoop, s.taskName(), () -> runHandler(s));
             awaitHandler(s);
             if (s.outcome() == HandlerSlot.Outcome.DISCONNECTED) {
                 return;
@@ -432,7 +441,7 @@ public final class Connection implements RuntimeStaticSized {
             if (started) {
                 e = await(deadlineNs);
             } else {
-                CancelScope w = CancelScope.withDeadlineNs(deadlineNs).name("http idle connection " + index);
+                CancelScope w = CancelScope.withDeadlineNs(deadlineNs).name(idleWaitName);
                 idleWait = w;
                 if (draining) { // after publishing idleWait: shutdown sets the flag, then cancels idleWait
                     idleWait = null;
@@ -540,7 +549,7 @@ public final class Connection implements RuntimeStaticSized {
 
     /** The next event, or null at the deadline. */
     private Event await(long deadlineNs) {
-        return CancelScope.withDeadlineNs(deadlineNs).name("http connection " + index).call(events::receive);
+        return CancelScope.withDeadlineNs(deadlineNs).name(waitName).call(events::receive);
     }
 
     /** The reader task: one socket read per request, until end of stream or an error. */
@@ -667,6 +676,16 @@ public final class Connection implements RuntimeStaticSized {
             }
             case DISCONNECTED -> false;
         };
+    }
+
+    /** The 503: prebuilt bytes (see {@link Admission}), or generated for a HEAD request, which gets no body. */
+    private boolean writeBusy(long retry, boolean close) {
+        if ("HEAD".equals(head.method())) {
+            smallText("server busy: all " + limits.handlersMax() + " handlers are in use and " + limits.queueMax()
+                    + " requests wait; retry after " + retry + " s");
+            return write(503, null, small, close, Long.toString(retry), null);
+        }
+        return writer.writeBytes(out, admission.busyResponse(retry, close), limits.writeTimeoutNs());
     }
 
     private void smallText(String text) {

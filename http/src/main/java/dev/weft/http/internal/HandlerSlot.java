@@ -50,6 +50,9 @@ public final class HandlerSlot implements RuntimeStaticSized {
     private final MemoryBudget budget;
     private final long holdBytes;
     private final long sizeBytesMax;
+    /** The handler task's and the request scope's names, made once (the slot's request shows in its toString). */
+    private final String taskName;
+    private final String requestScopeName;
 
     /** The plan's bytes for this slot's budget while idle, or null while lent or unbacked. Holder of the slot. */
     private Reservation idleHold;
@@ -78,6 +81,18 @@ public final class HandlerSlot implements RuntimeStaticSized {
         this.budget = budget;
         this.holdBytes = Sizes.add(limits.handlerMemoryBytes(), limits.handlerGraceBytes());
         this.sizeBytesMax = sizeBytesMax(limits, viewBytes);
+        this.taskName = "http-handler-" + index;
+        this.requestScopeName = "http request in handler slot " + index;
+    }
+
+    /** The handler task's name. */
+    String taskName() {
+        return taskName;
+    }
+
+    /** The request cancel scope's name. */
+    String requestScopeName() {
+        return requestScopeName;
     }
 
     /** The footprint of one slot for {@code limits}, without building one. */
@@ -86,6 +101,7 @@ public final class HandlerSlot implements RuntimeStaticSized {
                 Sizes.byteBufferSizeBytes(limits.bodyBytesMax()),
                 Sizes.byteBufferSizeBytes(limits.responseBytesMax()),
                 Sizes.multiply(2, Sizes.arraySizeBytes(String.class, Limits.RESPONSE_HEADERS_MAX)),
+                Sizes.multiply(2, Connection.NAME_BYTES_MAX), // the task's and the request scope's names
                 viewBytes);
     }
 
