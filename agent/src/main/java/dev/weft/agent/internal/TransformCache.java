@@ -120,11 +120,14 @@ final class TransformCache {
                 + System.getProperty("java.vm.version") + " " + optionsText(options);
     }
 
-    /** The identity of an agent jar: the CRC-32 and the size of its bytes. */
-    static String jarIdentity(byte[] jarBytes) {
-        CRC32 crc = new CRC32();
-        crc.update(jarBytes);
-        return String.format("%08x-%d", crc.getValue(), jarBytes.length);
+    /**
+     * The identity of an agent jar: its path, size and time, as the JDK's AOT cache checks a jar. Things that don't
+     * work: a CRC-32 of the jar's bytes, which read and summed 110 KiB at every start (18-36 ms of a warm start on a
+     * loaded machine, before anything is compiled); an identical jar built again is now a new fingerprint, whose
+     * first run compiles again.
+     */
+    static String jarIdentity(java.io.File jar) {
+        return jar.getAbsolutePath() + "-" + jar.length() + "-" + jar.lastModified();
     }
 
     /** The options that change what the compiler writes, as text: everything but the report. */
@@ -171,19 +174,24 @@ final class TransformCache {
             String policy = in.readUTF();
             String detail = in.readUTF();
             int facts = in.readInt();
+            String[] asked = new String[2 * facts];
             for (int i = 0; i < facts; i++) {
                 String name = in.readUTF();
                 String recorded = in.readUTF();
                 if (!recorded.equals(hierarchyOf(name, loader))) {
                     return null; // the class hierarchy changed: compile again, and overwrite
                 }
+                asked[2 * i] = name;
+                asked[2 * i + 1] = recorded;
             }
             int length = in.readInt();
             byte[] bytes = length < 0 ? null : in.readNBytes(length);
             if (bytes != null && bytes.length != length) {
                 throw new IOException("truncated entry");
             }
-            return new CheckpointCompiler.Result(bytes, policy, detail + (bytes != null ? " (cached)" : ""));
+            CheckpointCompiler.Result r = new CheckpointCompiler.Result(bytes, policy, detail);
+            remember(classBytes, application, r, asked);
+            return cached(r);
         } catch (IOException | RuntimeException bad) {
             try {
                 Files.deleteIfExists(file);
@@ -224,14 +232,19 @@ final class TransformCache {
                 }
             }
             out.writeInt(names.size());
-            for (String n : names) {
+            String[] facts = new String[2 * names.size()];
+            for (int i = 0; i < names.size(); i++) {
+                String n = names.get(i);
                 String h = hierarchyOf(n, loader);
                 if (h.isEmpty()) {
                     return; // answered by loading the class, not from a class file: cannot be checked next time
                 }
                 out.writeUTF(n);
                 out.writeUTF(h);
+                facts[2 * i] = n;
+                facts[2 * i + 1] = h;
             }
+            remember(classBytes, application, result, facts);
             out.writeInt(result.bytes() == null ? -1 : result.bytes().length);
             if (result.bytes() != null) {
                 out.write(result.bytes());
@@ -333,6 +346,232 @@ final class TransformCache {
         } finally {
             trimming.set(false);
         }
+    }
+
+    // ---- the program's pack: the classes one class path loaded, in one file ----
+
+    private static final long PACK_MAGIC = 0x5745_4654_5043_0001L; // "WEFTPC" and the format version
+    /** A pack holds at most this share of the folder's bound. */
+    static final int PACK_SHARE = 8;
+
+    /**
+     * One class as a pack holds it: the original bytes ({@code original[originalFrom, originalFrom + originalLength)}),
+     * the result (its bytes {@code out[outFrom, outFrom + outLength)}, none when {@code outLength < 0}) and the
+     * hierarchy facts it depends on (name, answer, name, answer...).
+     */
+    private record PackEntry(byte[] original, int originalFrom, int originalLength, boolean application,
+                             byte[] out, int outFrom, int outLength, String policy, String detail, String[] facts) {
+        long size() {
+            return 64L + originalLength + Math.max(outLength, 0) + policy.length() + detail.length()
+                    + 32L * facts.length;
+        }
+    }
+
+    private Path packFile;        // null: no pack. Written once, before the transformer is installed
+    private String packKey;       // the class path the pack is for
+    private String packStamp;     // each class-path jar's size and time; null when a folder is on it
+    private boolean packTrusted;  // the pack was written for this class path with these jars: no fact is re-read
+    /** The pack read at start, by {@link #packKey(byte[], boolean)}; never changed after {@link #usePack}. */
+    private Map<Long, PackEntry> packIndex = Map.of();
+    /** What this run looked up or compiled, for the pack written at exit; any thread. */
+    private final Map<Long, PackEntry> seen = new ConcurrentHashMap<>();
+    private final AtomicLong seenBytes = new AtomicLong();
+    /** Whether this run found a class the pack did not hold (the pack is written again at exit); any thread. */
+    private volatile boolean packChanged;
+
+    /**
+     * Reads the pack of this class path ({@code classPath}, as {@code java.class.path} gives it), if any, and has it
+     * written again at exit when this run loaded a class it did not hold. A pack replaces a file read and a CRC
+     * check per class, the pre-scan of the classes without checks, and, when it was written for the same jars
+     * (their size and time), the re-reading of the hierarchy facts, which costs a class-path resource lookup each.
+     */
+    void usePack(String classPath) {
+        StringBuilder stamp = new StringBuilder();
+        for (String entry : classPath.split(java.io.File.pathSeparator)) {
+            java.io.File f = new java.io.File(entry);
+            if (!f.isFile()) {
+                stamp = null; // a folder (or nothing): its classes may change without a trace on it
+                break;
+            }
+            stamp.append(entry).append(' ').append(f.length()).append(' ').append(f.lastModified()).append('\n');
+        }
+        CRC32 crc = new CRC32();
+        crc.update(classPath.getBytes(StandardCharsets.UTF_8));
+        packKey = classPath;
+        packStamp = stamp == null ? null : stamp.toString();
+        packFile = dir.resolve("packs").resolve(String.format("%08x%08x", classPath.hashCode(), crc.getValue()));
+        byte[] data;
+        try {
+            data = Files.readAllBytes(packFile);
+        } catch (IOException | SecurityException missing) {
+            return;
+        }
+        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
+            if (data.length < 16 || in.readLong() != PACK_MAGIC) {
+                throw new IOException("not a pack of this version");
+            }
+            CRC32 check = new CRC32();
+            check.update(data, 0, data.length - 8);
+            if (check.getValue() != java.nio.ByteBuffer.wrap(data, data.length - 8, 8).getLong()) {
+                throw new IOException("corrupt pack");
+            }
+            if (!in.readUTF().equals(fingerprint) || !in.readUTF().equals(classPath)) {
+                return; // another fingerprint or class path with the same hash: written again at exit
+            }
+            String written = in.readUTF();
+            packTrusted = packStamp != null && written.equals(packStamp);
+            int count = in.readInt();
+            Map<Long, PackEntry> index = new java.util.HashMap<>(count * 2);
+            for (int i = 0; i < count; i++) {
+                int at = data.length - in.available(); // where this entry starts
+                boolean application = in.readBoolean();
+                int originalLength = in.readInt();
+                int originalFrom = at + 5;
+                in.skipNBytes(originalLength);
+                int outLength = in.readInt();
+                int outFrom = originalFrom + originalLength + 4;
+                if (outLength > 0) {
+                    in.skipNBytes(outLength);
+                }
+                String policy = in.readUTF();
+                String detail = in.readUTF();
+                int factCount = in.readInt();
+                String[] facts = new String[factCount];
+                for (int j = 0; j < factCount; j++) {
+                    facts[j] = in.readUTF();
+                }
+                PackEntry e = new PackEntry(data, originalFrom, originalLength, application, data, outFrom, outLength,
+                        policy, detail, facts);
+                index.put(packKey(crcOf(data, originalFrom, originalLength), originalLength, application), e);
+            }
+            packIndex = index;
+        } catch (IOException | RuntimeException bad) {
+            packIndex = Map.of();
+            packTrusted = false;
+        }
+    }
+
+    private static long crcOf(byte[] b, int from, int length) {
+        CRC32 crc = new CRC32();
+        crc.update(b, from, length);
+        return crc.getValue();
+    }
+
+    private static long packKey(long crc, int length, boolean application) {
+        return crc << 32 | (long) length << 1 | (application ? 1 : 0);
+    }
+
+    /**
+     * The pack's result for this class, or {@code null}. The bytes are compared exactly; the hierarchy facts are
+     * read again unless the pack was written for these very jars and the class's loader sees only them and the JDK.
+     */
+    CheckpointCompiler.Result packLookup(byte[] classBytes, boolean application, ClassLoader loader) {
+        if (packFile == null) {
+            return null;
+        }
+        long key = packKey(crcOf(classBytes, 0, classBytes.length), classBytes.length, application);
+        PackEntry e = packIndex.get(key);
+        if (e == null || !java.util.Arrays.equals(e.original, e.originalFrom, e.originalFrom + e.originalLength,
+                classBytes, 0, classBytes.length)) {
+            return null;
+        }
+        if (!packTrusted || !(loader == null || loader == ClassLoader.getSystemClassLoader()
+                || loader == ClassLoader.getPlatformClassLoader())) {
+            for (int i = 0; i + 1 < e.facts.length; i += 2) {
+                if (!e.facts[i + 1].equals(hierarchyOf(e.facts[i], loader))) {
+                    return null;
+                }
+            }
+        }
+        if (seen.putIfAbsent(key, e) == null) {
+            seenBytes.addAndGet(e.size());
+        }
+        byte[] out = e.outLength < 0 ? null
+                : java.util.Arrays.copyOfRange(e.out, e.outFrom, e.outFrom + e.outLength);
+        return cached(new CheckpointCompiler.Result(out, e.policy, e.detail));
+    }
+
+    /** Notes a result for the pack: one the per-class files gave, one just compiled, or a pre-scan's verdict. */
+    void remember(byte[] classBytes, boolean application, CheckpointCompiler.Result result, String[] facts) {
+        if (packFile == null || seenBytes.get() > sizeBytesMax / PACK_SHARE) {
+            return;
+        }
+        byte[] out = result.bytes();
+        PackEntry e = new PackEntry(classBytes, 0, classBytes.length, application, out, 0,
+                out == null ? -1 : out.length, result.policy(), result.detail(), facts);
+        if (seen.putIfAbsent(packKey(crcOf(classBytes, 0, classBytes.length), classBytes.length, application), e)
+                == null) {
+            seenBytes.addAndGet(e.size());
+            packChanged = true;
+        }
+    }
+
+    /**
+     * Writes the pack again if this run loaded a class it did not hold: what this run used first, then what the old
+     * pack held besides (another run of the same class path may load other classes), up to the pack's bound. At exit.
+     */
+    void writePack() {
+        if (packFile == null || !packChanged && (packTrusted || packStamp == null)) {
+            return;
+        }
+        List<PackEntry> entries = new ArrayList<>(seen.values());
+        long bytes = seenBytes.get();
+        // the old pack's other classes only if its jars are these: this run did not check them against new ones
+        for (Map.Entry<Long, PackEntry> old : packTrusted || packStamp == null ? packIndex.entrySet()
+                : Map.<Long, PackEntry>of().entrySet()) {
+            if (bytes > sizeBytesMax / PACK_SHARE) {
+                break;
+            }
+            if (!seen.containsKey(old.getKey())) {
+                entries.add(old.getValue());
+                bytes += old.getValue().size();
+            }
+        }
+        ByteArrayOutputStream buf = new ByteArrayOutputStream((int) Math.min(bytes + 4096, Integer.MAX_VALUE - 16));
+        try (DataOutputStream out = new DataOutputStream(buf)) {
+            out.writeLong(PACK_MAGIC);
+            out.writeUTF(fingerprint);
+            out.writeUTF(packKey);
+            out.writeUTF(packStamp == null ? "" : packStamp);
+            out.writeInt(entries.size());
+            for (PackEntry e : entries) {
+                out.writeBoolean(e.application);
+                out.writeInt(e.originalLength);
+                out.write(e.original, e.originalFrom, e.originalLength);
+                out.writeInt(e.outLength);
+                if (e.outLength > 0) {
+                    out.write(e.out, e.outFrom, e.outLength);
+                }
+                out.writeUTF(e.policy);
+                out.writeUTF(e.detail);
+                out.writeInt(e.facts.length);
+                for (String f : e.facts) {
+                    out.writeUTF(f);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return; // too long for the format: no pack
+        }
+        byte[] body = buf.toByteArray();
+        byte[] data = java.util.Arrays.copyOf(body, body.length + 8);
+        java.nio.ByteBuffer.wrap(data, body.length, 8).putLong(crcOf(body, 0, body.length));
+        try {
+            Files.createDirectories(packFile.getParent());
+            Path tmp = packFile.resolveSibling(".tmp-" + ProcessHandle.current().pid() + "-"
+                    + Long.toHexString(ThreadLocalRandom.current().nextLong()));
+            Files.write(tmp, data);
+            try {
+                Files.move(tmp, packFile, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.deleteIfExists(tmp);
+            }
+        } catch (IOException | SecurityException e) {
+            writeFailures.incrementAndGet();
+        }
+    }
+
+    private static CheckpointCompiler.Result cached(CheckpointCompiler.Result r) {
+        return r.bytes() == null ? r : new CheckpointCompiler.Result(r.bytes(), r.policy(), r.detail() + " (cached)");
     }
 
     /**
