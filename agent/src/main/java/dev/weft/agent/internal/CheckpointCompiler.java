@@ -68,9 +68,10 @@ public final class CheckpointCompiler {
     }
 
     /**
-     * The agent's compiler: with the cross-run cache of {@code options} ({@link TransformCache}), keyed by the bytes
-     * of {@code agentJar}. Without a cache when the options turn it off or the agent does not run from a jar (a
-     * build's classes folder changes without a jar to fingerprint).
+     * The agent's compiler: with the cross-run cache of {@code options} ({@link TransformCache}), keyed by the size
+     * and time of {@code agentJar}, and with the pack of this JVM's class path ({@link TransformCache#usePack}),
+     * written again at exit when this run loaded classes it did not hold. Without a cache when the options turn it
+     * off or the agent does not run from a jar (a build's classes folder changes without a jar to fingerprint).
      */
     public static CheckpointCompiler forAgent(AgentOptions options, java.nio.file.Path agentJar) {
         if (options.cacheDir() == null || agentJar == null || !java.nio.file.Files.isRegularFile(agentJar)) {
@@ -85,6 +86,11 @@ public final class CheckpointCompiler {
             Runtime.getRuntime().addShutdownHook(new Thread(cache::writePack, "weft-cache-pack"));
         }
         return new CheckpointCompiler(options, cache);
+    }
+
+    /** The cross-run cache's folder for this agent, its options and this JDK, or {@code null} without a cache. */
+    public java.nio.file.Path cacheFolder() {
+        return cache == null ? null : cache.dir();
     }
 
     /** The cross-run cache, or {@code null}. */

@@ -97,9 +97,16 @@ final class TransformCache {
     TransformCache(Path root, String fingerprint, long sizeBytesMax) {
         CRC32 crc = new CRC32();
         crc.update(fingerprint.getBytes(StandardCharsets.UTF_8));
-        this.dir = root.resolve(String.format("%08x%08x", fingerprint.hashCode(), crc.getValue()));
+        // as String.format("%08x%08x") would write it; the first String.format of a JVM costs tens of milliseconds
+        // uncompiled (its parser and Formatter), measured at 46-65 ms of a warm start on a loaded machine
+        this.dir = root.resolve(hex8(fingerprint.hashCode()) + hex8(crc.getValue()));
         this.fingerprint = fingerprint;
         this.sizeBytesMax = sizeBytesMax;
+    }
+
+    /** The low 32 bits of {@code x} as eight hex digits. */
+    static String hex8(long x) {
+        return Long.toHexString(x & 0xffff_ffffL | 1L << 32).substring(1);
     }
 
     Path dir() {
@@ -136,7 +143,10 @@ final class TransformCache {
         for (Rule r : o.rules().rules()) {
             sb.append(',').append(r.glob()).append('=').append(r.policy()).append('@').append(r.order());
         }
-        return sb.append(",hook=").append(o.hook()).append(",chunk=").append(o.chunk()).append(",verify=")
+        // the hook's parts, not the record's toString(): a record's toString is bootstrapped through invokedynamic
+        // (ObjectMethods), 12-16 ms at every start on a loaded machine, uncompiled
+        return sb.append(",hook=").append(o.hook().style().name()).append('@').append(o.hook().owner()
+                .descriptorString()).append(",chunk=").append(o.chunk()).append(",verify=")
                 .append(o.verify()).append(",stripmine=").append(o.stripMining()).append(",recursion=")
                 .append(o.recursionEntries()).toString();
     }
@@ -350,20 +360,25 @@ final class TransformCache {
 
     // ---- the program's pack: the classes one class path loaded, in one file ----
 
-    private static final long PACK_MAGIC = 0x5745_4654_5043_0001L; // "WEFTPC" and the format version
+    private static final long PACK_MAGIC = 0x5745_4654_5043_0002L; // "WEFTPC" and the format version
     /** A pack holds at most this share of the folder's bound. */
     static final int PACK_SHARE = 8;
 
     /**
-     * One class as a pack holds it: the original bytes ({@code original[originalFrom, originalFrom + originalLength)}),
-     * the result (its bytes {@code out[outFrom, outFrom + outLength)}, none when {@code outLength < 0}) and the
-     * hierarchy facts it depends on (name, answer, name, answer...).
+     * One class as a pack holds it: the original bytes, the compiled bytes ({@code null}: none) and its text (policy,
+     * detail and the hierarchy facts it depends on, name and answer, each ended by a NUL), decoded only when the
+     * entry is used. Slices of the mapped pack, or of this run's arrays; read with absolute gets only, so any thread
+     * may read them.
      */
-    private record PackEntry(byte[] original, int originalFrom, int originalLength, boolean application,
-                             byte[] out, int outFrom, int outLength, String policy, String detail, String[] facts) {
+    private record PackEntry(java.nio.ByteBuffer original, java.nio.ByteBuffer out, java.nio.ByteBuffer text) {
         long size() {
-            return 64L + originalLength + Math.max(outLength, 0) + policy.length() + detail.length()
-                    + 32L * facts.length;
+            return 32L + original.capacity() + (out == null ? 0 : out.capacity()) + text.capacity();
+        }
+
+        static byte[] bytes(java.nio.ByteBuffer b) {
+            byte[] a = new byte[b.capacity()];
+            b.get(0, a);
+            return a;
         }
     }
 
@@ -371,7 +386,7 @@ final class TransformCache {
     private String packKey;       // the class path the pack is for
     private String packStamp;     // each class-path jar's size and time; null when a folder is on it
     private boolean packTrusted;  // the pack was written for this class path with these jars: no fact is re-read
-    /** The pack read at start, by {@link #packKey(byte[], boolean)}; never changed after {@link #usePack}. */
+    /** The pack read at start, by {@link #packKey(long, int, boolean)}; never changed after {@link #usePack}. */
     private Map<Long, PackEntry> packIndex = Map.of();
     /** What this run looked up or compiled, for the pack written at exit; any thread. */
     private final Map<Long, PackEntry> seen = new ConcurrentHashMap<>();
@@ -384,6 +399,9 @@ final class TransformCache {
      * written again at exit when this run loaded a class it did not hold. A pack replaces a file read and a CRC
      * check per class, the pre-scan of the classes without checks, and, when it was written for the same jars
      * (their size and time), the re-reading of the hierarchy facts, which costs a class-path resource lookup each.
+     * Reading it costs one file read, one native CRC-32 and a few integer reads per class: it runs before the JIT
+     * has compiled anything (Things that don't work: a {@code DataInputStream} with {@code readUTF} per string took
+     * 55-95 ms for the 900 classes of a Jackson round trip, more than the per-class files it replaced).
      */
     void usePack(String classPath) {
         StringBuilder stamp = new StringBuilder();
@@ -395,54 +413,53 @@ final class TransformCache {
             }
             stamp.append(entry).append(' ').append(f.length()).append(' ').append(f.lastModified()).append('\n');
         }
-        CRC32 crc = new CRC32();
-        crc.update(classPath.getBytes(StandardCharsets.UTF_8));
         packKey = classPath;
         packStamp = stamp == null ? null : stamp.toString();
-        packFile = dir.resolve("packs").resolve(String.format("%08x%08x", classPath.hashCode(), crc.getValue()));
-        byte[] data;
-        try {
-            data = Files.readAllBytes(packFile);
-        } catch (IOException | SecurityException missing) {
+        byte[] keyBytes = classPath.getBytes(StandardCharsets.UTF_8);
+        String name = hex8(classPath.hashCode()) + hex8(crcOf(keyBytes, 0, keyBytes.length));
+        packFile = dir.resolve("packs").resolve(name);
+        java.nio.ByteBuffer in;
+        // java.io, not java.nio: a program that does not use NIO's channels itself (Jackson's round trip does not)
+        // would pay for their start (the native library, the dispatcher) only for this: 15-50 ms on a loaded machine,
+        // mapped or read
+        try (java.io.FileInputStream f = new java.io.FileInputStream(packFile.toString())) {
+            in = java.nio.ByteBuffer.wrap(f.readAllBytes());
+        } catch (IOException | RuntimeException missing) {
             return;
         }
-        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(data))) {
-            if (data.length < 16 || in.readLong() != PACK_MAGIC) {
-                throw new IOException("not a pack of this version");
-            }
+        try {
+            int length = in.capacity();
             CRC32 check = new CRC32();
-            check.update(data, 0, data.length - 8);
-            if (check.getValue() != java.nio.ByteBuffer.wrap(data, data.length - 8, 8).getLong()) {
-                throw new IOException("corrupt pack");
+            if (length >= 32) {
+                check.update(in.slice(0, length - 8));
             }
-            if (!in.readUTF().equals(fingerprint) || !in.readUTF().equals(classPath)) {
-                return; // another fingerprint or class path with the same hash: written again at exit
+            if (length < 32 || in.getLong() != PACK_MAGIC || check.getValue() != in.getLong(length - 8)) {
+                throw new IOException("not a whole pack of this version");
             }
-            String written = in.readUTF();
-            packTrusted = packStamp != null && written.equals(packStamp);
-            int count = in.readInt();
+            int headerLength = in.getInt();
+            String header = new String(PackEntry.bytes(in.slice(in.position(), headerLength)), StandardCharsets.UTF_8);
+            in.position(in.position() + headerLength);
+            // the fingerprint and the class path (another with the same hash: a miss), then the stamp
+            int cut = header.indexOf('\0');
+            int cut2 = header.indexOf('\0', cut + 1);
+            if (cut < 0 || cut2 < 0 || !header.substring(0, cut).equals(fingerprint)
+                    || !header.substring(cut + 1, cut2).equals(classPath)) {
+                return; // written again at exit
+            }
+            packTrusted = packStamp != null && header.substring(cut2 + 1).equals(packStamp);
+            int count = in.getInt();
             Map<Long, PackEntry> index = new java.util.HashMap<>(count * 2);
-            for (int i = 0; i < count; i++) {
-                int at = data.length - in.available(); // where this entry starts
-                boolean application = in.readBoolean();
-                int originalLength = in.readInt();
-                int originalFrom = at + 5;
-                in.skipNBytes(originalLength);
-                int outLength = in.readInt();
-                int outFrom = originalFrom + originalLength + 4;
-                if (outLength > 0) {
-                    in.skipNBytes(outLength);
-                }
-                String policy = in.readUTF();
-                String detail = in.readUTF();
-                int factCount = in.readInt();
-                String[] facts = new String[factCount];
-                for (int j = 0; j < factCount; j++) {
-                    facts[j] = in.readUTF();
-                }
-                PackEntry e = new PackEntry(data, originalFrom, originalLength, application, data, outFrom, outLength,
-                        policy, detail, facts);
-                index.put(packKey(crcOf(data, originalFrom, originalLength), originalLength, application), e);
+            for (int k = 0; k < count; k++) {
+                long key = in.getLong();
+                int originalLength = in.getInt();
+                int outLength = in.getInt();
+                int textLength = in.getInt();
+                int at = in.position();
+                int outFrom = at + originalLength;
+                int textFrom = outFrom + Math.max(outLength, 0);
+                in.position(textFrom + textLength);
+                index.put(key, new PackEntry(in.slice(at, originalLength),
+                        outLength < 0 ? null : in.slice(outFrom, outLength), in.slice(textFrom, textLength)));
             }
             packIndex = index;
         } catch (IOException | RuntimeException bad) {
@@ -466,19 +483,22 @@ final class TransformCache {
      * read again unless the pack was written for these very jars and the class's loader sees only them and the JDK.
      */
     CheckpointCompiler.Result packLookup(byte[] classBytes, boolean application, ClassLoader loader) {
-        if (packFile == null) {
+        if (packIndex.isEmpty()) {
             return null;
         }
         long key = packKey(crcOf(classBytes, 0, classBytes.length), classBytes.length, application);
         PackEntry e = packIndex.get(key);
-        if (e == null || !java.util.Arrays.equals(e.original, e.originalFrom, e.originalFrom + e.originalLength,
-                classBytes, 0, classBytes.length)) {
+        if (e == null || e.original.mismatch(java.nio.ByteBuffer.wrap(classBytes)) >= 0) {
             return null;
+        }
+        String[] text = new String(PackEntry.bytes(e.text), StandardCharsets.UTF_8).split("\0", -1);
+        if (text.length < 3 || text.length % 2 == 0) {
+            return null; // policy, detail, facts in pairs, and the empty string after the last NUL
         }
         if (!packTrusted || !(loader == null || loader == ClassLoader.getSystemClassLoader()
                 || loader == ClassLoader.getPlatformClassLoader())) {
-            for (int i = 0; i + 1 < e.facts.length; i += 2) {
-                if (!e.facts[i + 1].equals(hierarchyOf(e.facts[i], loader))) {
+            for (int i = 2; i + 1 < text.length; i += 2) {
+                if (!text[i + 1].equals(hierarchyOf(text[i], loader))) {
                     return null;
                 }
             }
@@ -486,9 +506,8 @@ final class TransformCache {
         if (seen.putIfAbsent(key, e) == null) {
             seenBytes.addAndGet(e.size());
         }
-        byte[] out = e.outLength < 0 ? null
-                : java.util.Arrays.copyOfRange(e.out, e.outFrom, e.outFrom + e.outLength);
-        return cached(new CheckpointCompiler.Result(out, e.policy, e.detail));
+        byte[] out = e.out == null ? null : PackEntry.bytes(e.out);
+        return cached(new CheckpointCompiler.Result(out, text[0], text[1]));
     }
 
     /** Notes a result for the pack: one the per-class files gave, one just compiled, or a pre-scan's verdict. */
@@ -496,9 +515,14 @@ final class TransformCache {
         if (packFile == null || seenBytes.get() > sizeBytesMax / PACK_SHARE) {
             return;
         }
+        StringBuilder t = new StringBuilder().append(result.policy()).append('\0').append(result.detail()).append('\0');
+        for (String f : facts) {
+            t.append(f).append('\0');
+        }
+        byte[] text = t.toString().getBytes(StandardCharsets.UTF_8);
         byte[] out = result.bytes();
-        PackEntry e = new PackEntry(classBytes, 0, classBytes.length, application, out, 0,
-                out == null ? -1 : out.length, result.policy(), result.detail(), facts);
+        PackEntry e = new PackEntry(java.nio.ByteBuffer.wrap(classBytes), out == null ? null
+                : java.nio.ByteBuffer.wrap(out), java.nio.ByteBuffer.wrap(text));
         if (seen.putIfAbsent(packKey(crcOf(classBytes, 0, classBytes.length), classBytes.length, application), e)
                 == null) {
             seenBytes.addAndGet(e.size());
@@ -507,47 +531,47 @@ final class TransformCache {
     }
 
     /**
-     * Writes the pack again if this run loaded a class it did not hold: what this run used first, then what the old
-     * pack held besides (another run of the same class path may load other classes), up to the pack's bound. At exit.
+     * Writes the pack again if this run loaded a class it did not hold, or found its jars changed: what this run
+     * used, then, if the jars are the same, what the old pack held besides (another run of the same class path may
+     * load other classes), up to the pack's bound. At exit.
      */
     void writePack() {
         if (packFile == null || !packChanged && (packTrusted || packStamp == null)) {
             return;
         }
-        List<PackEntry> entries = new ArrayList<>(seen.values());
+        Map<Long, PackEntry> entries = new java.util.LinkedHashMap<>(seen);
         long bytes = seenBytes.get();
         // the old pack's other classes only if its jars are these: this run did not check them against new ones
-        for (Map.Entry<Long, PackEntry> old : packTrusted || packStamp == null ? packIndex.entrySet()
-                : Map.<Long, PackEntry>of().entrySet()) {
-            if (bytes > sizeBytesMax / PACK_SHARE) {
-                break;
-            }
-            if (!seen.containsKey(old.getKey())) {
-                entries.add(old.getValue());
-                bytes += old.getValue().size();
+        if (packTrusted || packStamp == null) {
+            for (Map.Entry<Long, PackEntry> old : packIndex.entrySet()) {
+                if (bytes > sizeBytesMax / PACK_SHARE) {
+                    break;
+                }
+                if (entries.putIfAbsent(old.getKey(), old.getValue()) == null) {
+                    bytes += old.getValue().size();
+                }
             }
         }
-        ByteArrayOutputStream buf = new ByteArrayOutputStream((int) Math.min(bytes + 4096, Integer.MAX_VALUE - 16));
+        byte[] header = (fingerprint + '\0' + packKey + '\0' + (packStamp == null ? "" : packStamp))
+                .getBytes(StandardCharsets.UTF_8);
+        ByteArrayOutputStream buf = new ByteArrayOutputStream((int) Math.min(bytes + header.length + 64,
+                Integer.MAX_VALUE - 16));
         try (DataOutputStream out = new DataOutputStream(buf)) {
             out.writeLong(PACK_MAGIC);
-            out.writeUTF(fingerprint);
-            out.writeUTF(packKey);
-            out.writeUTF(packStamp == null ? "" : packStamp);
+            out.writeInt(header.length);
+            out.write(header);
             out.writeInt(entries.size());
-            for (PackEntry e : entries) {
-                out.writeBoolean(e.application);
-                out.writeInt(e.originalLength);
-                out.write(e.original, e.originalFrom, e.originalLength);
-                out.writeInt(e.outLength);
-                if (e.outLength > 0) {
-                    out.write(e.out, e.outFrom, e.outLength);
+            for (Map.Entry<Long, PackEntry> me : entries.entrySet()) {
+                PackEntry e = me.getValue();
+                out.writeLong(me.getKey());
+                out.writeInt(e.original.capacity());
+                out.writeInt(e.out == null ? -1 : e.out.capacity());
+                out.writeInt(e.text.capacity());
+                out.write(PackEntry.bytes(e.original));
+                if (e.out != null) {
+                    out.write(PackEntry.bytes(e.out));
                 }
-                out.writeUTF(e.policy);
-                out.writeUTF(e.detail);
-                out.writeInt(e.facts.length);
-                for (String f : e.facts) {
-                    out.writeUTF(f);
-                }
+                out.write(PackEntry.bytes(e.text));
             }
         } catch (IOException | RuntimeException e) {
             return; // too long for the format: no pack
