@@ -53,6 +53,9 @@ import java.util.zip.CRC32;
  * bound, a JVM walks the folder and deletes the least recently written entries until the total is under three
  * quarters of {@code sizeBytesMax}; between trims the folder may exceed the bound by what was written meanwhile.
  *
+ * <p>Beside the entries, one pack per class path ({@link #usePack}): every class a run looked up, compiled or found
+ * unchanged, in one file read once at the next start, which then needs neither the pre-scan nor a file per class.
+ *
  * <p>Failures never reach the program: an entry that cannot be read is a miss, one that cannot be written is not
  * cached, and after {@link #WRITE_FAILURES_MAX} write failures (a full or read-only disk) this JVM stops writing.
  *
