@@ -119,8 +119,9 @@ public final class WeftAgent {
         if (options.rules().optsInJdk()) {
             hookModule = bootReach(inst, report);
         }
-        WeftTransformer transformer = new WeftTransformer(CheckpointCompiler.forAgent(options, ownJar()), report, inst,
-                hookModule);
+        CheckpointCompiler compiler = CheckpointCompiler.forAgent(options, ownJar());
+        ThreadInheritance.cacheIn(compiler.cacheFolder());
+        WeftTransformer transformer = new WeftTransformer(compiler, report, inst, hookModule);
         // loads the hooks the transformer calls before it runs (after bootReach: the copy the application links to)
         AgentChecks.exitAgentCode(AgentChecks.enterAgentCode());
         AgentChecks.installHiddenClassCompiler(transformer::compileHidden);

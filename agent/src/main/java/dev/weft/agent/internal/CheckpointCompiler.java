@@ -68,22 +68,29 @@ public final class CheckpointCompiler {
     }
 
     /**
-     * The agent's compiler: with the cross-run cache of {@code options} ({@link TransformCache}), keyed by the bytes
-     * of {@code agentJar}. Without a cache when the options turn it off or the agent does not run from a jar (a
-     * build's classes folder changes without a jar to fingerprint).
+     * The agent's compiler: with the cross-run cache of {@code options} ({@link TransformCache}), keyed by the size
+     * and time of {@code agentJar}, and with the pack of this JVM's class path ({@link TransformCache#usePack}),
+     * written again at exit when this run loaded classes it did not hold. Without a cache when the options turn it
+     * off or the agent does not run from a jar (a build's classes folder changes without a jar to fingerprint).
      */
     public static CheckpointCompiler forAgent(AgentOptions options, java.nio.file.Path agentJar) {
         if (options.cacheDir() == null || agentJar == null || !java.nio.file.Files.isRegularFile(agentJar)) {
             return new CheckpointCompiler(options);
         }
-        String identity;
-        try {
-            identity = TransformCache.jarIdentity(java.nio.file.Files.readAllBytes(agentJar));
-        } catch (java.io.IOException | RuntimeException e) {
-            return new CheckpointCompiler(options);
+        TransformCache cache = new TransformCache(options.cacheDir(),
+                TransformCache.fingerprint(TransformCache.jarIdentity(agentJar.toFile()), options),
+                options.cacheBytesMax());
+        String classPath = System.getProperty("java.class.path", "");
+        if (!classPath.isEmpty()) {
+            cache.usePack(classPath);
+            Runtime.getRuntime().addShutdownHook(new Thread(cache::writePack, "weft-cache-pack"));
         }
-        return new CheckpointCompiler(options, new TransformCache(options.cacheDir(),
-                TransformCache.fingerprint(identity, options), options.cacheBytesMax()));
+        return new CheckpointCompiler(options, cache);
+    }
+
+    /** The cross-run cache's folder for this agent, its options and this JDK, or {@code null} without a cache. */
+    public java.nio.file.Path cacheFolder() {
+        return cache == null ? null : cache.dir();
     }
 
     /** The cross-run cache, or {@code null}. */
@@ -112,6 +119,12 @@ public final class CheckpointCompiler {
      * @throws RuntimeException if the class cannot be parsed or transformed; the caller loads it unchanged
      */
     public Result compile(byte[] classBytes, ClassLoader loader, boolean applicationClass) {
+        if (cache != null) {
+            Result packed = cache.packLookup(classBytes, applicationClass, loader);
+            if (packed != null) {
+                return packed; // the program's pack: no scan, no file per class
+            }
+        }
         ClassScan.Scan scan = ClassScan.scan(classBytes, options.recursionEntries());
         if (scan.verdict() == ClassScan.Verdict.UNCHANGED && scan.internalName() != null) {
             String className = scan.internalName().replace('/', '.');
@@ -125,7 +138,11 @@ public final class CheckpointCompiler {
                 return new Result(null, "none", "no rule selects it");
             }
             if (!classPolicy.atEntry() && !rules.anyMethodRuleInstruments(className)) {
-                return new Result(null, classPolicy.toString(), PRESCAN_UNCHANGED);
+                Result r = new Result(null, classPolicy.toString(), PRESCAN_UNCHANGED);
+                if (cache != null) {
+                    cache.remember(classBytes, applicationClass, r, NO_FACTS);
+                }
+                return r;
             }
         }
         if (cache == null) {
@@ -140,6 +157,8 @@ public final class CheckpointCompiler {
         cache.store(classBytes, applicationClass, r, asked, scan.internalName(), loader);
         return r;
     }
+
+    private static final String[] NO_FACTS = {};
 
     /** The report's detail for a class the pre-scan ({@link ClassScan}) found nothing to instrument in. */
     static final String PRESCAN_UNCHANGED = "nothing to instrument (pre-scan: no loop, recursion, monitor or"

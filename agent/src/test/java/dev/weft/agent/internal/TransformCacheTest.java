@@ -99,6 +99,38 @@ class TransformCacheTest {
     }
 
     @Test
+    void theNextRunOfAClassPathIsServedFromItsPackAndAChangedJarRereadsTheHierarchy() throws Exception {
+        Path jar = Files.write(dir.resolve("app.jar"), new byte[] {1, 2, 3}); // the class path: its size and time count
+        byte[] original = spinner("example.cache.Packed");
+        byte[] compiled = spinner("example.cache.PackedCompiled");
+        ClassLoader before = serving("example/cache/Shape", ClassFile.of().build(ClassDesc.of("example.cache.Shape"),
+                cb -> cb.withSuperclass(ClassDesc.of("java.lang.Object"))));
+        ClassLoader after = serving("example/cache/Shape", ClassFile.of().build(ClassDesc.of("example.cache.Shape"),
+                cb -> cb.withSuperclass(ClassDesc.of("java.lang.Number"))));
+        TransformCache first = new TransformCache(dir, "fp", TransformCache.SIZE_BYTES_DEFAULT);
+        first.usePack(jar.toString());
+        assertThat(first.packLookup(original, true, before)).isNull();
+        first.store(original, true, new CheckpointCompiler.Result(compiled, "backedge", "d"),
+                List.of(ClassDesc.of("example.cache.Shape")), "example/cache/Packed", before);
+        first.writePack();
+
+        TransformCache second = new TransformCache(dir, "fp", TransformCache.SIZE_BYTES_DEFAULT);
+        second.usePack(jar.toString());
+        CheckpointCompiler.Result hit = second.packLookup(original, true, before);
+        assertThat(hit).isNotNull();
+        assertThat(hit.bytes()).isEqualTo(compiled);
+        assertThat(hit.detail()).isEqualTo("d (cached)");
+        assertThat(second.packLookup(original, false, before)).as("another loader kind").isNull();
+        assertThat(second.packLookup(spinner("example.cache.Other"), true, before)).isNull();
+
+        Files.write(jar, new byte[] {1, 2, 3, 4}); // the jar changed: the facts are read again through the loader
+        TransformCache third = new TransformCache(dir, "fp", TransformCache.SIZE_BYTES_DEFAULT);
+        third.usePack(jar.toString());
+        assertThat(third.packLookup(original, true, after)).as("Shape's superclass changed").isNull();
+        assertThat(third.packLookup(original, true, before)).isNotNull();
+    }
+
+    @Test
     void anEntryCompiledAgainstAnotherClassHierarchyIsAMiss() {
         byte[] original = spinner("example.cache.Joins");
         byte[] compiled = spinner("example.cache.JoinsCompiled");
