@@ -31,7 +31,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * What Weft's JFR events cost on the two hot paths the issue names: spawn+join of 10,000 trivial children and
+ * What Weft's JFR events cost on its two hottest paths: spawn+join of 10,000 trivial children and
  * ping-pong of 10,000 round trips over {@code Channel}s of capacity 1, both on a one-loop persistent runtime.
  *
  * <p>{@code jfr}: {@code off} (no recording: the event sites read one field and no event class is loaded),
