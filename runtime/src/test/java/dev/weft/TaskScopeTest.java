@@ -15,6 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@SuppressWarnings("finally") // finally blocks that throw on purpose: what the scope reports when cleanup fails
 class TaskScopeTest {
 
     @Test
@@ -290,9 +291,10 @@ class TaskScopeTest {
         assertThat(thrown).isInstanceOf(Cancelled.class);
         assertThat(((Cancelled) thrown).reason()).isEqualTo(CancelReason.DEADLINE);
         assertThat(events).containsExactly("root cleanup");
-        assertThat(Weft.exitStatus(() -> {
+        String err = StdErr.capture(() -> assertThat(Weft.exitStatus(() -> {
             throw thrown;
-        })).isEqualTo(Weft.EXIT_TIMEOUT);
+        })).isEqualTo(Weft.EXIT_TIMEOUT));
+        assertThat(err).contains("weft: the program's deadline passed; cleanup finished");
     }
 
     static Throwable catchIt(ThrowingRunnable<? extends Throwable> r) {

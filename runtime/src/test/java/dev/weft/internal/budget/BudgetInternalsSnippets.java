@@ -11,7 +11,7 @@ final class BudgetInternalsSnippets {
     static MemoryPoolMXBean collector() {
         // @start region=collector
         Collector c = Collector.detect();          // or IllegalStateException naming the collector and the fix
-        MemoryPoolMXBean old = c.pool(c.oldPool());
+        MemoryPoolMXBean old = Collector.pool(c.oldPool());
         // @end
         return old;
     }
