@@ -15,8 +15,16 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
-@SuppressWarnings("finally") // finally blocks that throw on purpose: what the scope reports when cleanup fails
 class TaskScopeTest {
+    /** Sleeps until cancelled; then its cleanup fails, a second failure. */
+    @SuppressWarnings("finally") // the finally block throws on purpose: what the scope reports when cleanup fails
+    private static void sleepThenFailInCleanup() {
+        try {
+            Weft.sleep(Duration.ofMinutes(5));
+        } finally {
+            throw new IllegalArgumentException("second");
+        }
+    }
 
     @Test
     void scopeReturnsTheBodyResultAfterEveryChild() {
@@ -54,14 +62,7 @@ class TaskScopeTest {
                 scope.spawn("crasher-1", () -> {
                     throw new IllegalStateException("first");
                 });
-                scope.spawn("crasher-2", () -> {
-                    try {
-                        Weft.sleep(Duration.ofMinutes(5));
-                    } finally {
-                        // a failing cleanup is a second failure
-                        throw new IllegalArgumentException("second");
-                    }
-                });
+                scope.spawn("crasher-2", TaskScopeTest::sleepThenFailInCleanup);
                 return null;
             }));
         } catch (Throwable t) {

@@ -11,6 +11,7 @@ import dev.weft.internal.cancel.AgentChecks;
 import java.io.File;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -198,8 +199,8 @@ public final class WeftAgent {
             return null;
         }
         try {
-            return Path.of(new URL(s.substring(4, s.indexOf("!/"))).toURI());
-        } catch (IOException | URISyntaxException e) {
+            return Path.of(new URI(s.substring(4, s.indexOf("!/"))));
+        } catch (URISyntaxException | IllegalArgumentException e) {
             return new File(s.substring(9, s.indexOf("!/"))).toPath();
         }
     }

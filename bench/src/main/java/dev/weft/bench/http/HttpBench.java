@@ -46,6 +46,7 @@ import java.util.regex.Pattern;
  * <p>Options: {@code --servers weft,jetty,jdk} {@code --peak-seconds N} (wrk runs) {@code --point-seconds N} (each
  * open-loop point) {@code --out DIR} (the report and the plot). Prints a Markdown report.
  */
+@SuppressWarnings("try") // Child.close() waits for the server's JVM, so it declares InterruptedException
 public final class HttpBench {
     private HttpBench() {}
 
