@@ -1,6 +1,5 @@
 package dev.weft.http.internal.load;
 
-import dev.weft.Cancelled;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -271,74 +270,66 @@ public final class OpenLoopLoad {
         try (Selector sel = Selector.open()) {
             selector = sel;
             while (true) {
-                try {
-                    long now = System.nanoTime();
-                    if (!stopped && (stopRequested || Thread.currentThread().isInterrupted())) {
-                        stopped = true;
-                        issuedUntilNs = Math.min(now, endNs);
-                    }
-                    boolean issuing = !stopped && now < endNs;
-                    if (issuing) {
-                        for (int n = 0; n < ISSUE_PER_ROUND && nextDueNs <= now && nextDueNs < endNs; n++) {
-                            due++;
-                            Kind k = pick();
-                            if (backlog.size() >= spec.backlogMax()) {
-                                notSent++;
-                            } else {
-                                backlog.add(new Pending(k, nextDueNs));
-                            }
-                            double rate = Math.max(0.1,
-                                    spec.ratePerSecond().applyAsDouble((nextDueNs - startNs) / 1e9));
-                            nextDueNs += (long) (1e9 / rate);
-                        }
-                        live.set(0, due);
-                    }
-                    dispatch(sel, now);
-                    if (now >= nextTimeoutScanNs) {
-                        scanTimeouts(now);
-                        nextTimeoutScanNs = now + 10_000_000L;
-                    }
-                    while (now >= nextSecondNs) {
-                        closeSecond(second++, spec.ratePerSecond().applyAsDouble(second - 1));
-                        nextSecondNs += 1_000_000_000L;
-                    }
-                    if (!issuing) {
-                        if (!stopped && now >= endNs) {
-                            notSent += backlog.size();
-                            backlog.clear();
-                        }
-                        if (stopped) {
-                            notSent += backlog.size();
-                            backlog.clear();
-                        }
-                        if (busyCount() == 0 || now > issuedUntilNs + spec.timeoutNs() + 1_000_000_000L) {
-                            break;
-                        }
-                    }
-                    long waitNs = issuing ? Math.min(nextDueNs, nextSecondNs) - now : 10_000_000L;
-                    long waitMs = Math.max(0, Math.min(10, waitNs / 1_000_000));
-                    try {
-                        if (waitMs == 0) {
-                            sel.selectNow();
+                long now = System.nanoTime();
+                if (!stopped && (stopRequested || Thread.currentThread().isInterrupted())) {
+                    stopped = true;
+                    issuedUntilNs = Math.min(now, endNs);
+                }
+                boolean issuing = !stopped && now < endNs;
+                if (issuing) {
+                    for (int n = 0; n < ISSUE_PER_ROUND && nextDueNs <= now && nextDueNs < endNs; n++) {
+                        due++;
+                        Kind k = pick();
+                        if (backlog.size() >= spec.backlogMax()) {
+                            notSent++;
                         } else {
-                            sel.select(waitMs);
+                            backlog.add(new Pending(k, nextDueNs));
                         }
-                    } catch (ClosedSelectorException e) {
+                        double rate = Math.max(0.1, spec.ratePerSecond().applyAsDouble((nextDueNs - startNs) / 1e9));
+                        nextDueNs += (long) (1e9 / rate);
+                    }
+                    live.set(0, due);
+                }
+                dispatch(sel, now);
+                if (now >= nextTimeoutScanNs) {
+                    scanTimeouts(now);
+                    nextTimeoutScanNs = now + 10_000_000L;
+                }
+                while (now >= nextSecondNs) {
+                    closeSecond(second++, spec.ratePerSecond().applyAsDouble(second - 1));
+                    nextSecondNs += 1_000_000_000L;
+                }
+                if (!issuing) {
+                    if (!stopped && now >= endNs) {
+                        notSent += backlog.size();
+                        backlog.clear();
+                    }
+                    if (stopped) {
+                        notSent += backlog.size();
+                        backlog.clear();
+                    }
+                    if (busyCount() == 0 || now > issuedUntilNs + spec.timeoutNs() + 1_000_000_000L) {
                         break;
                     }
-                    if (stopped && Thread.currentThread().isInterrupted()) {
-                        Thread.interrupted(); // seen; keep draining without a select that returns at once
+                }
+                long waitNs = issuing ? Math.min(nextDueNs, nextSecondNs) - now : 10_000_000L;
+                long waitMs = Math.max(0, Math.min(10, waitNs / 1_000_000));
+                try {
+                    if (waitMs == 0) {
+                        sel.selectNow();
+                    } else {
+                        sel.select(waitMs);
                     }
-                    for (var it = sel.selectedKeys().iterator(); it.hasNext(); ) {
-                        SelectionKey key = it.next();
-                        it.remove();
-                        ready((Conn) key.attachment(), System.nanoTime());
-                    }
-                } catch (Cancelled e) {
-                    // under weft run the program's cancellation reaches this thread too (once; then it is held
-                    // back for the grace), through a check the agent compiled into HdrHistogram: a stop, like
-                    // stop() or an interrupt, after which the requests in flight drain and the result is made
-                    stopRequested = true;
+                } catch (ClosedSelectorException e) {
+                    break;
+                }
+                if (stopped && Thread.currentThread().isInterrupted()) {
+                    Thread.interrupted(); // seen; keep draining without a select that returns at once
+                }
+                for (var it = sel.selectedKeys().iterator(); it.hasNext(); ) {
+                    SelectionKey key = it.next();
+                    it.remove();
+                    ready((Conn) key.attachment(), System.nanoTime());
                 }
             }
             closeSecond(second, spec.ratePerSecond().applyAsDouble(second));
