@@ -3,6 +3,8 @@
  * is a committed {@link dev.weft.memory.MemoryPlan}; parsing and generation are Jetty's ({@code jetty-http}).
  * Machinery in {@code dev.weft.http.internal}, not exported.
  */
+// HdrHistogram's jar names no module: an automatic module named after the jar, which this module requires knowingly
+@SuppressWarnings("requires-automatic")
 module dev.weft.http {
     requires transitive dev.weft;
     requires org.eclipse.jetty.http;

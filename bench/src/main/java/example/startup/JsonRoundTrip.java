@@ -9,10 +9,9 @@ import java.util.Map;
  * object graph (records, a list, a map) to JSON and back. Start-up is nearly all of its time: class loading, the
  * mapper's introspection of the types, and (under the agent) the transformation of every class it loads.
  *
- * {@snippet lang=shell :
- * java -cp "bench/target/weft-bench-0.1.0-startup.jar:bench/target/startup-lib/*" example.startup.JsonRoundTrip
- * ./weft run -cp "bench/target/weft-bench-0.1.0-startup.jar:bench/target/startup-lib/*" example.startup.JsonRoundTrip
- * }
+ * <p>Run with {@code java -cp "bench/target/weft-bench-0.1.0-startup.jar:bench/target/startup-lib/*"
+ * example.startup.JsonRoundTrip}, and under Weft with {@code ./weft run -cp
+ * "bench/target/weft-bench-0.1.0-startup.jar:bench/target/startup-lib/*" example.startup.JsonRoundTrip}.
  *
  * <p>It prints the JSON and exits 0 when the object read back equals the one written, 1 otherwise. It lives outside
  * {@code dev.weft} because the agent never instruments Weft's own packages.

@@ -30,10 +30,7 @@ import java.util.function.Consumer;
  * <li>{@code GET /health}: the server's health lane (JSON), which never waits behind handlers.
  * </ul>
  *
- * {@snippet class=dev.weft.http.Snippets region=exampleServer :
- * // java -cp ... example.http.ExampleServer --port 8080 --handlers 16 --deadline 2s --soft-limit 256m
- * Router router = ExampleServer.router(System.out::println);
- * }
+ * {@snippet class=dev.weft.http.Snippets region=exampleServer}
  *
  * <p>Each handler reports its cleanup ({@code "cpu: cleanup ran ..."}) to the given log, so a test or a person
  * can see that a cancelled request's {@code finally} ran.

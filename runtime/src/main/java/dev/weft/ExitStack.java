@@ -22,6 +22,7 @@ import java.util.ArrayList;
  * <h2>Thread safety</h2>
  * Not thread-safe: one task owns a stack.
  */
+@SuppressWarnings("try") // close() throws what its entries throw (Exception), InterruptedException included
 public final class ExitStack implements AutoCloseable {
     /** Default bound on registered entries. */
     public static final int ENTRIES_MAX_DEFAULT = 4096;

@@ -6,12 +6,7 @@ import java.util.Map;
  * A runtime's counters at one moment, from {@link Weft#statistics()} or the runtime's MBean
  * ({@code dev.weft:type=Runtime,name=NAME}, {@link WeftRuntimeMXBean}).
  *
- * {@snippet :
- * RuntimeStatistics s = Weft.statistics();
- * if (s.cancellations().getOrDefault(CancelReason.DEADLINE, 0L) > 0) {
- *     System.out.println(s.tasksLive() + " tasks live, " + s.checkpointGaps() + " checkpoint gaps");
- * }
- * }
+ * {@snippet class=dev.weft.snippets.ObservabilitySnippets region=runtimeStatistics}
  *
  * @param name              the runtime's name ({@link Weft.Options#name})
  * @param loops             its loops

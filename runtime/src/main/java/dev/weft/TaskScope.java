@@ -56,6 +56,8 @@ public sealed interface TaskScope permits TaskScopeImpl {
      * {@code TaskScope.run(scope -> { scope.spawn(...); })} needs no {@code return null;}. A body that returns a
      * value selects {@link #run(ScopeBody)}; see {@link ScopeAction} for the one lambda form javac cannot place.
      */
+    // the void and value forms overload on purpose; javac places every lambda but the one ScopeAction documents
+    @SuppressWarnings("overloads")
     static <X extends Throwable> void run(ScopeAction<X> body) throws X {
         if (body == null) {
             throw new NullPointerException("body is null; pass a lambda: TaskScope.run(scope -> { scope.spawn(...); })");
@@ -99,6 +101,7 @@ public sealed interface TaskScope permits TaskScopeImpl {
      * @throws IllegalArgumentException if {@code bodies} is empty
      */
     @SafeVarargs
+    @SuppressWarnings("varargs") // List.of copies the array; nothing is ever stored into it
     static <T> T firstSuccess(ThrowingCallable<? extends T, ? extends Exception>... bodies) {
         return TaskScopeImpl.firstSuccess(List.of(bodies));
     }
@@ -124,6 +127,8 @@ public sealed interface TaskScope permits TaskScopeImpl {
     /**
      * As {@link #supervise(ScopeBody, BiConsumer)}, for a body that returns nothing (a server's accept loop).
      */
+    // the void and value forms overload on purpose; javac places every lambda but the one ScopeAction documents
+    @SuppressWarnings("overloads")
     static <X extends Throwable> void supervise(ScopeAction<X> body, BiConsumer<Task<?>, Throwable> onFailure)
             throws X {
         if (body == null) {

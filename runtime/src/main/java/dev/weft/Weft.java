@@ -349,10 +349,7 @@ public final class Weft {
      * The current runtime's counters (or the most recently started one's, from outside a task): tasks live and
      * spawned, cancellations by reason, checkpoint gaps, run-queue overflows, late hand-overs, internal errors.
      *
-     * {@snippet :
-     * RuntimeStatistics s = Weft.statistics();
-     * System.out.println(s.tasksLive() + " live, " + s.internalErrors() + " internal errors");
-     * }
+     * {@snippet class=dev.weft.snippets.ObservabilitySnippets region=statistics}
      *
      * @throws IllegalStateException if no runtime is running
      */
@@ -372,10 +369,7 @@ public final class Weft {
      * and its budget; each scope's kind, name, cancel state and reason, shield and deadline. Sibling tasks with
      * identical subtrees are written once with a {@code count}.
      *
-     * {@snippet :
-     * String json = Weft.dumpJson();
-     * Files.writeString(Path.of("weft-dump.json"), json);   // or: ./weft dump --json PID
-     * }
+     * {@snippet class=dev.weft.snippets.ObservabilitySnippets region=dumpJson}
      *
      * @return the dump of the current runtime (or of the most recently started one, from outside a task);
      *         {@code {"threadDump":{... "threadContainers":[]}}} when none is running

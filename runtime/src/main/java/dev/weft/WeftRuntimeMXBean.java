@@ -7,12 +7,7 @@ import java.util.Map;
  * {@link RuntimeStatistics} and the task tree. Registered on the platform MBean server when the JVM runs with
  * {@code -Dweft.jmx=true}, or from another terminal with {@code ./weft jmx PID}; unregistered when the runtime ends.
  *
- * {@snippet :
- * MBeanServer server = ManagementFactory.getPlatformMBeanServer();
- * ObjectName name = new ObjectName("dev.weft:type=Runtime,name=\"weft\"");
- * long live = (Long) server.getAttribute(name, "TasksLive");
- * String tree = (String) server.invoke(name, "dumpJson", null, null);
- * }
+ * {@snippet class=dev.weft.snippets.ObservabilitySnippets region=runtimeMXBean}
  */
 public interface WeftRuntimeMXBean {
     /** {@link RuntimeStatistics#name()}. */

@@ -16,6 +16,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** Blocking socket I/O in tasks on one loop: the JDK's poller wakes them through the loop's queue. */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@SuppressWarnings("try") // try-with-resources held for their effect while the body runs (a scope, a reservation, a binding)
 class SocketTest {
 
     @Test

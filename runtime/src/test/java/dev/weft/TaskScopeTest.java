@@ -16,6 +16,15 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class TaskScopeTest {
+    /** Sleeps until cancelled; then its cleanup fails, a second failure. */
+    @SuppressWarnings("finally") // the finally block throws on purpose: what the scope reports when cleanup fails
+    private static void sleepThenFailInCleanup() {
+        try {
+            Weft.sleep(Duration.ofMinutes(5));
+        } finally {
+            throw new IllegalArgumentException("second");
+        }
+    }
 
     @Test
     void scopeReturnsTheBodyResultAfterEveryChild() {
@@ -53,14 +62,7 @@ class TaskScopeTest {
                 scope.spawn("crasher-1", () -> {
                     throw new IllegalStateException("first");
                 });
-                scope.spawn("crasher-2", () -> {
-                    try {
-                        Weft.sleep(Duration.ofMinutes(5));
-                    } finally {
-                        // a failing cleanup is a second failure
-                        throw new IllegalArgumentException("second");
-                    }
-                });
+                scope.spawn("crasher-2", TaskScopeTest::sleepThenFailInCleanup);
                 return null;
             }));
         } catch (Throwable t) {
@@ -290,9 +292,10 @@ class TaskScopeTest {
         assertThat(thrown).isInstanceOf(Cancelled.class);
         assertThat(((Cancelled) thrown).reason()).isEqualTo(CancelReason.DEADLINE);
         assertThat(events).containsExactly("root cleanup");
-        assertThat(Weft.exitStatus(() -> {
+        String err = StdErr.capture(() -> assertThat(Weft.exitStatus(() -> {
             throw thrown;
-        })).isEqualTo(Weft.EXIT_TIMEOUT);
+        })).isEqualTo(Weft.EXIT_TIMEOUT));
+        assertThat(err).contains("weft: the program's deadline passed; cleanup finished");
     }
 
     static Throwable catchIt(ThrowingRunnable<? extends Throwable> r) {

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Timeout;
 
 /** The JSON dump, parsed as a tool would: the JDK's thread-dump shape plus Weft's fields, folded. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@SuppressWarnings("try") // try-with-resources held for their effect while the body runs (a scope, a reservation, a binding)
 class TaskTreeDumpTest {
 
     private static List<Map<String, Object>> containers(String json) {

@@ -9,7 +9,11 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * After every test in this module (auto-registered): no cancelled scope is still counted, and no Weft
  * loop or timer thread outlived its runtime. Catches leaked scopes and unjoined runtimes.
  */
+@SuppressWarnings("exports") // JUnit's types on a test class of the patched module: tests only, never exported
 public final class WeftLeakCheck implements AfterEachCallback {
+    /** For JUnit's service loader. */
+    public WeftLeakCheck() {}
+
     @Override
     public void afterEach(ExtensionContext context) {
         int pending = PendingCancels.count;

@@ -11,6 +11,7 @@ import dev.weft.internal.cancel.AgentChecks;
 import java.io.File;
 import java.io.IOException;
 import java.lang.instrument.Instrumentation;
+import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URL;
 import java.nio.file.Files;
@@ -28,15 +29,7 @@ import java.util.stream.Stream;
  * the application defines with {@code Lookup.defineHiddenClass}, which the JVM never shows a transformer (the agent
  * compiles them at the definition's call site).
  *
- * {@snippet lang=shell :
- * # every application class, default policy (backedge)
- * java -javaagent:weft-agent.jar -cp app.jar:weft-runtime.jar com.example.Main
- *
- * # also java.util.regex, so a catastrophic backtracking match can be cancelled; a hot package every 64 loops;
- * # and a report of what was instrumented under which policy
- * java -javaagent:weft-agent.jar=instrument=java.util.regex.**,com.example.hot.**=backedge/64,report=weft-agent.txt \
- *      -cp app.jar:weft-runtime.jar com.example.Main
- * }
+ * {@snippet class=dev.weft.snippets.AgentSnippets region=options}
  *
  * <p>Options are listed in {@link AgentOptions}; a bad option stops the JVM with a message naming it. The same
  * class serves as {@code Premain-Class} ({@code -javaagent}), {@code Agent-Class} (attach: already-loaded classes
@@ -207,8 +200,8 @@ public final class WeftAgent {
             return null;
         }
         try {
-            return Path.of(new URL(s.substring(4, s.indexOf("!/"))).toURI());
-        } catch (IOException | URISyntaxException e) {
+            return Path.of(new URI(s.substring(4, s.indexOf("!/"))));
+        } catch (URISyntaxException | IllegalArgumentException e) {
             return new File(s.substring(9, s.indexOf("!/"))).toPath();
         }
     }

@@ -24,4 +24,15 @@ final class AgentSnippets {
         }
     }
     // @end
+
+    /** {@code WeftAgent}'s class documentation: the agent's options; {@code AgentSnippetsTest} parses them. */
+    // @start region=options
+    // every application class, default policy (backedge):
+    //     java -javaagent:weft-agent.jar -cp app.jar:weft-runtime.jar com.example.Main
+    // with options: java -javaagent:weft-agent.jar=OPTIONS -cp app.jar:weft-runtime.jar com.example.Main
+    static final String OPTIONS =
+            "instrument=java.util.regex.**,"     // also java.util.regex: a catastrophic backtracking match cancels
+            + "com.example.hot.**=backedge/64,"  // a hot package: a check every 64th iteration
+            + "report=weft-agent.txt";           // a report of what was instrumented under which policy
+    // @end
 }

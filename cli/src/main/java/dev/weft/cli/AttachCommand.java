@@ -15,11 +15,10 @@ import java.nio.file.attribute.PosixFilePermissions;
  * {@code weft dump [--json] PID} and {@code weft jmx PID}: ask a running Weft program, from another terminal, for
  * its task tree or to register its MBeans.
  *
- * {@snippet lang=shell :
- * ./weft dump 12345          # the text dump: tasks, loops, states, cancel scopes, where each task waits
- * ./weft dump --json 12345   # the JSON dump, a superset of jcmd's Thread.dump_to_file -format=json
- * ./weft jmx 12345           # registers dev.weft MBeans in it; then jconsole 12345 shows them
- * }
+ * <p>Usage: {@code ./weft dump PID} (the text dump: tasks, loops, states, cancel scopes, where each task
+ * waits), {@code ./weft dump --json PID} (the JSON dump, a superset of jcmd's {@code Thread.dump_to_file
+ * -format=json}), {@code ./weft jmx PID} (registers the {@code dev.weft} MBeans in it; then {@code jconsole PID}
+ * shows them). {@code ObservabilityCheck} runs each against a live program.
  *
  * @implNote The attach API ({@code jdk.attach}) loads the Weft agent jar into the program with options
  * {@code weft-attach:ACTION:FILE}; its {@code agentmain} writes the answer into FILE (in a folder only this user can

@@ -12,10 +12,8 @@ import java.util.List;
  * measures what the server admits and rises to three times that, a progress line a second, then the report and a
  * latency plot.
  *
- * {@snippet lang=shell :
- * ./weft demo                          # about 20 s
- * ./weft demo --duration 1m --plot latency.svg
- * }
+ * <p>Usage: {@code ./weft demo} (about 20 s), or {@code ./weft demo --duration 1m --plot latency.svg};
+ * {@code DemoEndToEndCheck} runs a short one.
  *
  * <p>Ctrl-C stops it gracefully: the load stops, handlers are cancelled and cleaned up, the report of what ran is
  * printed, exit status 130. The class path is {@code weft serve}'s ({@link ServeCommand#classPath()}).

@@ -9,9 +9,7 @@ import java.util.stream.Collectors;
  * The exit statuses of the {@code weft} command: the one table, used by every command and printed by
  * {@code weft --help}.
  *
- * {@snippet :
- * return plan.fits(limit) ? ExitStatus.OK.code() : ExitStatus.FAILED.code();
- * }
+ * {@snippet class=dev.weft.cli.Snippets region=exitStatus}
  *
  * <p>The statuses of a program run as a Weft root task are the runtime's ({@link Weft#EXIT_FAILED},
  * {@link Weft#EXIT_TIMEOUT}, {@link Weft#EXIT_INTERRUPTED}, returned by {@link Weft#exitStatus}) and the

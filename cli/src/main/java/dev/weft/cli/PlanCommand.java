@@ -19,11 +19,10 @@ import java.util.Set;
  * {@code weft plan}: prints a startup memory plan (bounded component counts times sized footprints) and its
  * verdict against a soft limit.
  *
- * {@snippet lang=shell :
- * ./weft plan                             # the built-in example server, against this JVM's root soft limit
- * ./weft plan --soft-limit 64m plan.txt   # a plan file, against 64 MiB
- * ./weft plan --stack com.example.Handler#handle -cp app.jar   # a task's stack bound and its worst path
- * }
+ * <p>Usage: {@code ./weft plan} (the built-in example server, against this JVM's root soft limit),
+ * {@code ./weft plan --soft-limit 64m plan.txt} (a plan file, against 64 MiB), {@code ./weft plan --stack
+ * com.example.Handler#handle -cp app.jar} (a task's stack bound and its worst path); {@code PlanCommandTest} runs
+ * each form (the file and the stack bound against their fixtures).
  *
  * <p>A plan file has one component per line, {@code NAME COUNT SIZE} (SIZE such as {@code 16k}, {@code 2m}
  * or bytes; NAME may not contain blanks), and optionally a line {@code soft-limit SIZE}; {@code #} starts a

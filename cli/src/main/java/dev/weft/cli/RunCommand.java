@@ -23,10 +23,9 @@ import java.util.stream.Stream;
  * {@code weft run}: runs an unmodified Java program as a Weft root task, with the Weft agent compiling
  * cancellation points into its loops, so that a deadline or Ctrl-C cancels it and its {@code finally} blocks run.
  *
- * {@snippet lang=shell :
- * ./weft run --timeout 2s -cp app.jar com.example.Main arg1
- * ./weft run --timeout 500ms --instrument 'java.util.regex.**' -jar app.jar
- * }
+ * <p>Usage: {@code ./weft run --timeout 2s -cp app.jar com.example.Main arg1}, or
+ * {@code ./weft run --timeout 500ms --instrument 'java.util.regex.**' -jar app.jar}; {@code WeftRunEndToEndCheck}
+ * runs programs with {@code --timeout} and {@code --instrument}.
  *
  * <p>Exit status ({@link ExitStatus}): the program's own (0 when {@code main} returns), {@code FAILED} if it
  * threw, {@code MEMORY} after the soft limit, {@code TIMEOUT} when {@code --timeout} cancelled it (after its

@@ -12,11 +12,9 @@ import java.util.stream.Stream;
  * {@code weft serve}: Weft's HTTP server with its example endpoints ({@code /cpu}, {@code /sleep}, {@code /alloc},
  * {@code /health}), run by {@code weft run} so the agent makes the CPU-bound endpoint cancellable.
  *
- * {@snippet lang=shell :
- * ./weft serve --port 8080 --handlers 16 --deadline 2s --soft-limit 256m
- * curl 'localhost:8080/cpu?ms=5000'      # 504 after 2 s: the loop was cancelled and its finally ran
- * curl localhost:8080/health
- * }
+ * <p>Usage: {@code ./weft serve --port 8080 --handlers 16 --deadline 2s --soft-limit 256m}; then
+ * {@code curl 'localhost:8080/cpu?ms=5000'} is answered 504 after 2 s (the loop was cancelled and its
+ * {@code finally} ran), and {@code curl localhost:8080/health} gives the counters.
  *
  * <p>The program is {@code example.http.ExampleServer} from the {@code weft-http} jar; its class path is that jar
  * and the jars the http module's build copies to {@code http/target/lib}. {@code --soft-limit} goes to

@@ -14,11 +14,7 @@ import java.util.List;
  * memory error, its {@code finally} blocks run, and the process exits with {@value SoftLimitRun#EXIT_MEMORY}
  * and a one-paragraph report instead of crashing with an {@link OutOfMemoryError}.
  *
- * {@snippet :
- * // In the launcher (weft run):
- * SoftLimitSupport.Flags mem = SoftLimitSupport.extract(args);   // strips --soft-limit / --heap
- * command.addAll(SoftLimitSupport.childJvmArgs(mem));             // before -cp; -Xmx, -Dweft.memory.*
- * }
+ * {@snippet class=dev.weft.cli.Snippets region=launcher}
  *
  * <p>What the limit bounds: the live Java heap (the watchdog), and NIO direct buffers, which get a cap of the same
  * size ({@code -XX:MaxDirectMemorySize}: beyond it the JDK's own reservation fails with an
@@ -47,10 +43,7 @@ public final class SoftLimitSupport {
     /**
      * The parsed flags.
      *
-     * {@snippet :
-     * SoftLimitSupport.Flags f = SoftLimitSupport.extract(new String[] {"--soft-limit", "64m", "-cp", "app.jar", "Main"});
-     * // f.softLimitBytes() == 64 MiB, f.heapBytes() == -1, f.remaining() == ["-cp", "app.jar", "Main"]
-     * }
+     * {@snippet class=dev.weft.cli.Snippets region=extract}
      *
      * @param softLimitBytes the soft limit, or -1 if not given
      * @param heapBytes      the child's maximum heap, or -1 (then 1.5 x the soft limit, if one was given)

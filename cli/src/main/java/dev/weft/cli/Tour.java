@@ -34,6 +34,7 @@ final class Tour {
         }));
     }
 
+    @SuppressWarnings("try") // a context binding is held for its effect while its block runs
     private static void tour(PrintStream out) throws Exception {
         List<Loop> loops = Weft.loops();
         out.println("Weft tour: the root task '" + Weft.currentTaskName() + "' runs on " + Weft.currentLoop().name()

@@ -58,6 +58,9 @@ class ThirdPartySuiteUnderWeftRunCheck {
         assertThat(suite).hasSize(5);
         String cp = String.join(File.pathSeparator, suite);
 
+        System.out.println("Commons Codec's suite, plain JVM: expected to fail, as on any JVM run from the tests jar, are"
+                + " the tests that read files of Codec's source tree (about 25 tests and 10 containers); they are"
+                + " listed in target/codec-failing-plain.txt and left out of the comparison");
         Path plainDir = fresh("codec-plain-run");
         List<String> plain = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElseThrow(), "-cp",
                 cp, LAUNCHER));
@@ -69,6 +72,11 @@ class ThirdPartySuiteUnderWeftRunCheck {
             throw new AssertionError("the plain run did not end within " + SUITE_BOUND_SECONDS + "s");
         }
         int plainStatus = p.exitValue();
+        Outcomes plainOutcomes = outcomes(plainDir.resolve("reports"));
+        Files.write(TARGET.resolve("codec-failing-plain.txt"), plainOutcomes.failed());
+        System.out.println("Commons Codec's suite under weft run: " + plainOutcomes.passed().size() + " tests passed"
+                + " plain and must pass; " + plainOutcomes.failed().size() + " failed plain (target/codec-failing-plain.txt)"
+                + " and are expected to fail again, not compared");
 
         Path weftDir = fresh("codec-weft-run");
         Path agentReport = weftDir.resolve("agent-report.txt");
@@ -80,9 +88,7 @@ class ThirdPartySuiteUnderWeftRunCheck {
         Process w = WeftRunProcess.start(weftDir, java.util.Map.of("WEFT_NO_AOT", "1"), run.toArray(String[]::new));
         WeftRunProcess.Outcome o = WeftRunProcess.await(w, weftDir, SUITE_BOUND_SECONDS, "run", "(the Codec suite)");
 
-        Outcomes plainOutcomes = outcomes(plainDir.resolve("reports"));
         Outcomes weftOutcomes = outcomes(weftDir.resolve("reports"));
-        Files.write(TARGET.resolve("codec-failing-plain.txt"), plainOutcomes.failed());
         assertThat(plainOutcomes.passed()).as("tests of Commons Codec that passed on a plain JVM")
                 .hasSizeGreaterThanOrEqualTo(PASSING_MIN);
         Set<String> lost = new TreeSet<>(plainOutcomes.passed());

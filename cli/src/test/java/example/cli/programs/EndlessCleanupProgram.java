@@ -4,6 +4,7 @@ package example.cli.programs;
  * An unmodified program whose cleanup never ends on its own: its finally block spins, and catches and reports what
  * stops it (then the loop's own check, outside the try, ends it).
  */
+@SuppressWarnings("finally") // its cleanup never completes: what weft run must stop
 public final class EndlessCleanupProgram {
     static volatile boolean stop;
 

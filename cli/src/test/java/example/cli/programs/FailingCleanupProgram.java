@@ -3,6 +3,7 @@ package example.cli.programs;
 import java.io.IOException;
 
 /** An unmodified program whose cleanup fails: its finally block throws after the deadline. */
+@SuppressWarnings("finally") // its cleanup throws: what weft run must report
 public final class FailingCleanupProgram {
     static volatile boolean stop;
 

@@ -5,12 +5,7 @@ package dev.weft.http;
  * inside the request's cancel scope, with the request's memory budget bound as
  * {@link dev.weft.memory.MemoryBudget#current()}.
  *
- * {@snippet class=dev.weft.http.Snippets region=handler :
- * Handler hello = (request, response) -> {
- *     String name = request.queryParam("name").orElse("world");
- *     response.status(200).contentType("text/plain").body("hello, " + name + "\n");
- * };
- * }
+ * {@snippet class=dev.weft.http.Snippets region=handler}
  *
  * <h2>Cancellation</h2>
  * The request's deadline and its client's disconnect cancel the handler's scope: its next cancellation point

@@ -10,18 +10,7 @@ import java.util.function.BiConsumer;
  * {@code connectionsMax} connection slots, each preallocated and sized, summed into a {@link MemoryPlan} that is
  * committed before the first byte is read (a configuration that does not fit fails here, with the plan's table).
  *
- * {@snippet class=dev.weft.http.Snippets region=server :
- * Weft.run(() -> {
- *     Router router = Router.builder()
- *             .get("/hello", (rq, rs) -> rs.body("hello\n"))
- *             .build();
- *     try (HttpServer server = HttpServer.bind(HttpServerConfig.defaults().withPort(8080), router)) {
- *         System.out.print(server.planTable());   // components x sizes, against the budget
- *         server.serve();                         // until shutdown() or cancellation
- *     }
- *     return null;
- * });
- * }
+ * {@snippet class=dev.weft.http.Snippets region=server}
  *
  * <h2>Requests</h2>
  * Keep-alive and pipelining (one request at a time per connection, in order); bodies with

@@ -9,15 +9,7 @@ import java.util.Objects;
  * copy. Every count and size in it bounds something the server preallocates or lets wait, so the server's
  * memory is the sum of these numbers times known footprints ({@link HttpServer#plan()}).
  *
- * {@snippet class=dev.weft.http.Snippets region=config :
- * HttpServerConfig config = HttpServerConfig.defaults()
- *         .withPort(8080)
- *         .withHandlersMax(64)                        // requests handled at once
- *         .withConnectionsMax(1024)                   // connections open at once
- *         .withQueue(128, Duration.ofMillis(100))     // then 503 with Retry-After
- *         .withRequestTimeout(Duration.ofSeconds(2))  // the handler's deadline: 504
- *         .withHandlerMemoryBytes(4 << 20);           // each handler's budget: past it, 507
- * }
+ * {@snippet class=dev.weft.http.Snippets region=config}
  *
  * <h2>Defaults, and why</h2>
  * <table>

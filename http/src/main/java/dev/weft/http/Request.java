@@ -11,15 +11,7 @@ import java.util.Optional;
  * The request a {@link Handler} serves: method, path, query parameters, header fields and body, plus the
  * request's cancel scope, deadline and memory budget.
  *
- * {@snippet class=dev.weft.http.Snippets region=request :
- * Handler echo = (request, response) -> {
- *     int times = request.queryParam("times").map(Integer::parseInt).orElse(1);
- *     String type = request.header("Content-Type").orElse("text/plain");
- *     String text = request.bodyText().repeat(times);
- *     long leftMs = (request.deadlineNs() - Weft.nanoTime()) / 1_000_000;
- *     response.contentType(type).header("X-Time-Left-Ms", Long.toString(leftMs)).body(text);
- * };
- * }
+ * {@snippet class=dev.weft.http.Snippets region=request}
  *
  * <h2>Memory</h2>
  * The head and the body live in the request's preallocated slot: {@link #body()} is a read-only view of the

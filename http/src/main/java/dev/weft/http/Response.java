@@ -4,13 +4,7 @@ package dev.weft.http;
  * The response a {@link Handler} fills: status, header fields, body. Sent when the handler returns; the body
  * goes into the request slot's preallocated buffer ({@link HttpServerConfig#responseBytesMax()}).
  *
- * {@snippet class=dev.weft.http.Snippets region=response :
- * Handler created = (request, response) -> response
- *         .status(201)
- *         .header("Location", "/items/42")
- *         .contentType("application/json")
- *         .body("{\"id\":42}");
- * }
+ * {@snippet class=dev.weft.http.Snippets region=response}
  *
  * <h2>Exceptions</h2>
  * {@link IllegalArgumentException} for a status outside 200 to 599 and for header fields the server manages

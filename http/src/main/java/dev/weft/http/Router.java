@@ -13,13 +13,7 @@ import java.util.StringJoiner;
  * over a shorter. No match: 404; a path matched for other methods only: 405 with {@code Allow}. A route for
  * {@code GET} also answers {@code HEAD} (the body is not sent).
  *
- * {@snippet class=dev.weft.http.Snippets region=router :
- * Router router = Router.builder()
- *         .get("/hello", (rq, rs) -> rs.body("hello\n"))
- *         .post("/items", (rq, rs) -> rs.status(201).body(rq.bodyText()))
- *         .get("/static/*", (rq, rs) -> rs.body("file " + rq.path() + "\n"))
- *         .build();
- * }
+ * {@snippet class=dev.weft.http.Snippets region=router}
  *
  * <h2>Thread safety</h2>
  * A router is immutable; a builder belongs to one thread.
@@ -80,11 +74,7 @@ public final class Router {
     /**
      * Builds a {@link Router}.
      *
-     * {@snippet class=dev.weft.http.Snippets region=routerBuilder :
-     * Router.Builder b = Router.builder();
-     * b.route("PATCH", "/items/*", (rq, rs) -> rs.status(204));
-     * Router r = b.build();
-     * }
+     * {@snippet class=dev.weft.http.Snippets region=routerBuilder}
      */
     public static final class Builder {
         private final Map<String, Map<String, Handler>> exact = new LinkedHashMap<>();

@@ -4,11 +4,7 @@ package dev.weft.http;
  * A snapshot of an {@link HttpServer}'s counters and gauges, read in-process ({@link HttpServer#statistics()})
  * and reported by the health lane.
  *
- * {@snippet class=dev.weft.http.Snippets region=statistics :
- * ServerStatistics s = server.statistics();
- * System.out.printf("%d/%d handlers busy, %d queued, %d rejected, %d cancelled%n",
- *         s.handlersBusy(), s.handlersMax(), s.queued(), s.rejected(), s.cancelled());
- * }
+ * {@snippet class=dev.weft.http.Snippets region=statistics}
  *
  * @param handlersMax         handler slots
  * @param handlersBusy        slots in use now

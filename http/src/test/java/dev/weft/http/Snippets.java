@@ -5,8 +5,9 @@ import example.http.ExampleServer;
 import java.time.Duration;
 
 /**
- * The code of every {@code {@snippet}} in this module's Javadoc, compiled with the tests. Each region is
- * repeated inline in its Javadoc (a hybrid snippet); {@link SnippetsTest} checks that the two are the same.
+ * The code of every {@code {@snippet}} in this module's Javadoc, compiled with the tests. Javadoc shows each region
+ * from here ({@code {@snippet class=dev.weft.http.Snippets region=...}}, with no inline copy to drift);
+ * {@link SnippetsTest} checks that every snippet is one of these regions.
  */
 @SuppressWarnings("unused")
 final class Snippets {

@@ -6,33 +6,38 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
+import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * Every Javadoc snippet of this module is compiled: each is a hybrid snippet whose inline text must equal its
- * region in {@link Snippets} (which the test compiler compiles), and every public type has one.
+ * Every Javadoc snippet of this module is compiled: each is an external snippet ({@code {@snippet class=...
+ * region=...}}, no inline body) showing a region of {@link Snippets}, which the test compiler compiles and Javadoc
+ * reads, so an example that stops compiling fails the build; and every public type has one.
  */
 class SnippetsTest {
     private static final Path MAIN = Path.of("src/main/java");
     private static final Path SNIPPETS = Path.of("src/test/java/dev/weft/http/Snippets.java");
-    private static final Pattern START = Pattern.compile("\\{@snippet class=dev\\.weft\\.http\\.Snippets region=(\\w+) :");
+    private static final Pattern EXTERNAL = Pattern.compile("\\{@snippet class=dev\\.weft\\.http\\.Snippets region=(\\w+)}");
+    private static final Pattern ANY = Pattern.compile("\\{@snippet\\b[^}]*");
 
     @Test
-    void everyInlineSnippetEqualsItsCompiledRegion() throws IOException {
-        Map<String, String> regions = regions(Files.readAllLines(SNIPPETS));
+    void everySnippetIsARegionOfTheCompiledSnippets() throws IOException {
+        Set<String> regions = regions(Files.readAllLines(SNIPPETS));
         List<String> checked = new ArrayList<>();
         for (Path f : sources()) {
-            for (Map.Entry<String, String> e : inlineSnippets(f).entrySet()) {
-                assertThat(regions).as("region '%s' used in %s", e.getKey(), f).containsKey(e.getKey());
-                assertThat(e.getValue()).as("the snippet '%s' in %s differs from Snippets.java; copy it from there",
-                        e.getKey(), f).isEqualTo(regions.get(e.getKey()));
-                checked.add(e.getKey());
+            Matcher any = ANY.matcher(Files.readString(f));
+            while (any.find()) {
+                Matcher m = EXTERNAL.matcher(any.group() + "}");
+                assertThat(m.matches()).as("%s: '%s' is not an external snippet of Snippets.java; move its code there"
+                        + " between // @start region=\"name\" and // @end and write {@snippet class=dev.weft.http.Snippets"
+                        + " region=name}", f, any.group()).isTrue();
+                assertThat(regions).as("region '%s' used in %s", m.group(1), f).contains(m.group(1));
+                checked.add(m.group(1));
             }
         }
         assertThat(checked).hasSizeGreaterThanOrEqualTo(9);
@@ -46,7 +51,7 @@ class SnippetsTest {
                     || !Pattern.compile("(?m)^public ").matcher(text).find()) {
                 continue;
             }
-            assertThat(START.matcher(text).find()).as("%s: a public type without a compiled snippet", f).isTrue();
+            assertThat(EXTERNAL.matcher(text).find()).as("%s: a public type without a compiled snippet", f).isTrue();
         }
     }
 
@@ -56,62 +61,16 @@ class SnippetsTest {
         }
     }
 
-    /** region name to its code, dedented. */
-    private static Map<String, String> regions(List<String> lines) {
-        Map<String, String> out = new LinkedHashMap<>();
-        String name = null;
-        List<String> body = new ArrayList<>();
+    /** the names of the regions in {@code lines}. */
+    private static Set<String> regions(List<String> lines) {
+        Set<String> out = new LinkedHashSet<>();
+        Pattern start = Pattern.compile("// @start region=\"(\\w+)\"");
         for (String l : lines) {
-            Matcher m = Pattern.compile("// @start region=\"(\\w+)\"").matcher(l);
+            Matcher m = start.matcher(l);
             if (m.find()) {
-                name = m.group(1);
-                body.clear();
-            } else if (name != null && l.strip().equals("// @end")) {
-                out.put(name, dedent(body));
-                name = null;
-            } else if (name != null) {
-                body.add(l);
+                out.add(m.group(1));
             }
         }
         return out;
-    }
-
-    /** region name to the inline text of each hybrid snippet in {@code f}, dedented. */
-    private static Map<String, String> inlineSnippets(Path f) throws IOException {
-        Map<String, String> out = new LinkedHashMap<>();
-        List<String> lines = Files.readAllLines(f);
-        for (int i = 0; i < lines.size(); i++) {
-            Matcher m = START.matcher(lines.get(i));
-            if (!m.find()) {
-                continue;
-            }
-            int depth = 1;
-            List<String> body = new ArrayList<>();
-            for (int j = i + 1; j < lines.size() && depth > 0; j++) {
-                String l = lines.get(j).replaceFirst("^\\s*\\* ?", "");
-                for (char c : l.toCharArray()) {
-                    depth += c == '{' ? 1 : c == '}' ? -1 : 0;
-                }
-                if (depth > 0) {
-                    body.add(l);
-                }
-            }
-            out.put(m.group(1), dedent(body));
-        }
-        return out;
-    }
-
-    private static String dedent(List<String> lines) {
-        int indent = Integer.MAX_VALUE;
-        for (String l : lines) {
-            if (!l.isBlank()) {
-                indent = Math.min(indent, l.length() - l.stripLeading().length());
-            }
-        }
-        StringBuilder sb = new StringBuilder();
-        for (String l : lines) {
-            sb.append(l.isBlank() ? "" : l.substring(indent).stripTrailing()).append('\n');
-        }
-        return sb.toString();
     }
 }

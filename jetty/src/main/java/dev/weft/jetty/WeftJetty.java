@@ -13,24 +13,7 @@ import org.eclipse.jetty.server.Handler;
  * Weft for a Jetty 12 server: every request runs as a Weft task, a child of one supervising task, with the same
  * admission, deadline and disconnect cancellation as Weft's own HTTP server ({@code dev.weft.http}).
  *
- * {@snippet :
- * Weft.run(() -> {
- *     try (WeftJetty weft = WeftJetty.create(WeftJetty.Config.defaults())) {
- *         QueuedThreadPool pool = new QueuedThreadPool();
- *         pool.setVirtualThreadsExecutor(weft.virtualThreadsExecutor()); // Jetty's virtual threads: Weft tasks
- *         Server server = new Server(pool);
- *         server.addConnector(new ServerConnector(server));
- *         server.setHandler(weft.wrap(new MyHandler()));                // admission, deadline, disconnects
- *         server.start();
- *         try {
- *             weft.supervise();              // until weft.close() from elsewhere, or Ctrl-C cancels the root
- *         } finally {
- *             server.stop();
- *         }
- *     }
- *     return null;
- * });
- * }
+ * {@snippet class=dev.weft.jetty.Snippets region=server}
  *
  * <h2>Admission</h2>
  * A request takes one of {@code handlersMax} slots, or waits for one (at most {@code queueMax} requests at a time,
@@ -61,6 +44,8 @@ public final class WeftJetty implements AutoCloseable {
 
     /**
      * The adapter's configuration: an immutable value.
+     *
+     * {@snippet class=dev.weft.jetty.Snippets region=config}
      *
      * @param handlersMax    requests handled at once
      * @param queueMax       requests that may wait for a slot at once (0: refuse at once)
@@ -107,6 +92,8 @@ public final class WeftJetty implements AutoCloseable {
 
     /**
      * A snapshot of the counters.
+     *
+     * {@snippet class=dev.weft.jetty.Snippets region=statistics}
      *
      * @param handlersBusy     slots in use now
      * @param queued           requests waiting for a slot now

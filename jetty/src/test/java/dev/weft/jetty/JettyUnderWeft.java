@@ -9,6 +9,7 @@ import org.eclipse.jetty.server.ServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 
 /** A Jetty server whose requests run under Weft, in a runtime on its own thread; the test thread is the client. */
+@SuppressWarnings("try") // close() stops Jetty and the runtime, and throws what they throw (Exception)
 final class JettyUnderWeft implements AutoCloseable {
     static final long BOUND_SECONDS = 30;
 

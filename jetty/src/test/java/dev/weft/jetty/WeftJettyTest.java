@@ -25,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
+@SuppressWarnings("try") // JettyUnderWeft.close() declares InterruptedException
 class WeftJettyTest {
     private static final long BOUND = JettyUnderWeft.BOUND_SECONDS;
 

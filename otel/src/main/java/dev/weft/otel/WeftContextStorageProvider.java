@@ -14,21 +14,7 @@ import io.opentelemetry.context.Scope;
  * a parent is current in its children, and their own spans do not leak back). Outside tasks, the storage is
  * OpenTelemetry's own thread-local one.
  *
- * {@snippet :
- * Span request = tracer.spanBuilder("request").startSpan();
- * try (Scope s = request.makeCurrent()) {
- *     TaskScope.run(scope -> {
- *         scope.spawn("db", () -> {
- *             Span child = tracer.spanBuilder("query").startSpan();   // parent: request, found in this task
- *             child.end();
- *             return null;
- *         });
- *         return null;
- *     });
- * } finally {
- *     request.end();
- * }
- * }
+ * {@snippet class=dev.weft.otel.Snippets region=spans}
  *
  * <p>Installed through {@link java.util.ServiceLoader}: with {@code weft-otel} on the class path and no other
  * {@link ContextStorageProvider}, OpenTelemetry uses it; with several, choose it with

@@ -56,11 +56,9 @@ import javax.tools.JavaFileObject;
  * The code being compiled needs {@code weft-runtime} on its class path, for the annotations and for
  * {@code ObjectLayout}, which the generated classes call.
  *
- * {@snippet lang = "xml" :
- * <annotationProcessorPaths>
- *   <path><groupId>dev.weft</groupId><artifactId>weft-processor</artifactId><version>${weft.version}</version></path>
- * </annotationProcessorPaths>
- * }
+ * <p>In a Maven build that is one {@code <path>} in the compiler plugin's {@code <annotationProcessorPaths>}:
+ * {@code dev.weft:weft-processor} at Weft's version, nothing else. {@code ProcessorJarTest} compiles sources with
+ * the packaged jar alone on a forked javac's processor path in every build, as such a user's build does.
  *
  * <h2>Implementation overview</h2>
  * For each annotated class and layout, the class's instance fields and its superclasses' are laid out with

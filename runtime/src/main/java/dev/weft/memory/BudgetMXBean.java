@@ -5,10 +5,7 @@ package dev.weft.memory;
  * {@link BudgetStatistics}, read fresh at every attribute read. Registered with {@code -Dweft.jmx=true} or by
  * {@code ./weft jmx PID} (see {@code dev.weft.WeftRuntimeMXBean}).
  *
- * {@snippet :
- * ObjectName root = new ObjectName("dev.weft:type=Budget,name=\"root\"");
- * long used = (Long) ManagementFactory.getPlatformMBeanServer().getAttribute(root, "UsedBytes");
- * }
+ * {@snippet class=dev.weft.snippets.ObservabilitySnippets region=budgetMXBean}
  */
 public interface BudgetMXBean {
     /** {@link BudgetStatistics#name()}. */

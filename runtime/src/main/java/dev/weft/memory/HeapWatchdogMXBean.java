@@ -5,10 +5,7 @@ package dev.weft.memory;
  * {@link WatchdogStatistics}, read fresh at every attribute read. Registered with {@code -Dweft.jmx=true} or by
  * {@code ./weft jmx PID} once a watchdog is installed.
  *
- * {@snippet :
- * ObjectName heap = new ObjectName("dev.weft:type=HeapWatchdog,name=\"heap\"");
- * long contained = (Long) ManagementFactory.getPlatformMBeanServer().getAttribute(heap, "OomsContained");
- * }
+ * {@snippet class=dev.weft.snippets.ObservabilitySnippets region=heapWatchdogMXBean}
  */
 public interface HeapWatchdogMXBean {
     /** {@link WatchdogStatistics#limitBytesSoft()}. */

@@ -304,7 +304,7 @@ class TrioConformanceTest {
         assertThat(outer.cancelledCaught()).isFalse();
     }
 
-    // test_run.py::test_unshield_while_cancel_propagating (Trio #1175): shielding in finally does not redirect an outer Cancelled
+    // test_run.py::test_unshield_while_cancel_propagating shielding in finally does not redirect an outer Cancelled
     @Test
     void shieldRaisedWhileAnOuterCancelledPropagatesLeavesItToTheOuterScope() {
         CancelScope outer = CancelScope.create();

@@ -360,7 +360,7 @@ class TrioNurseryConformanceTest {
         assertThat(record).containsExactlyInAnyOrder("w1-l1", "w1-l2", "w2-l1", "w2-l2");
     }
 
-    // test_run.py::test_precancelled_task (Trio #41): a task spawned into a cancelled nursery starts, and is cancelled at its first wait
+    // test_run.py::test_precancelled_task: a task spawned into a cancelled nursery starts, and is cancelled at its first wait
     @Test
     void taskSpawnedIntoACancelledNurseryStartsAndIsCancelledAtItsFirstWait() {
         run(() -> TaskScope.run(nursery -> {
@@ -597,7 +597,7 @@ class TrioNurseryConformanceTest {
         assertThat(cs.cancelledCaught()).isFalse();
     }
 
-    // test_run.py::test_trivial_yields (Trio #1457): a nursery whose child never checkpoints raises no Cancelled in a cancelled scope
+    // test_run.py::test_trivial_yields a nursery whose child never checkpoints raises no Cancelled in a cancelled scope
     @Test
     void nurseryWhoseChildNeverCheckpointsRaisesNoCancelled() {
         CancelScope cs = CancelScope.create();

@@ -14,6 +14,7 @@ import org.junit.jupiter.api.Test;
  * The stock machinery behind {@link MemoryBudget}'s "Per-carrier stocks", seen from inside: which stock serves
  * a loop's tasks, what the counters hold (stocked bytes included), suspension during grace, pruning.
  */
+@SuppressWarnings("try") // try-with-resources held for their effect while the body runs (a scope, a reservation, a binding)
 class BudgetStockInternalsTest {
     private static final long KIB = 1024;
 

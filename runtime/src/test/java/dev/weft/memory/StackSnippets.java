@@ -4,8 +4,9 @@ import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The code of the {@code {@snippet}}s in {@link StackBound} and {@link MaxDepth}, compiled with the tests; each
- * region is repeated inline in its Javadoc (a hybrid snippet) and {@link StackSnippetsTest} checks the two match.
+ * The code of the {@code {@snippet}}s in {@link StackBound} and {@link MaxDepth}, compiled with the tests; Javadoc
+ * shows each region from here ({@code {@snippet class=dev.weft.memory.StackSnippets region=...}}), and
+ * {@code EverySnippetIsCompiledTest} checks every reference.
  */
 @SuppressWarnings("unused")
 final class StackSnippets {

@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 
 /** Examples for {@code dev.weft.memory}. */
+@SuppressWarnings("try") // try-with-resources held for their effect while the body runs (a scope, a reservation, a binding)
 public final class MemorySnippets {
     private MemorySnippets() {}
 

@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.concurrent.locks.ReentrantLock;
 
 /** Examples for {@code Loop}, {@code VirtualClock}, {@code Blocking}, {@code Cancellation}, contexts and more. */
+@SuppressWarnings("try") // try-with-resources held for their effect while the body runs (a scope, a reservation, a binding)
 public final class RuntimeSnippets {
     private RuntimeSnippets() {}
 

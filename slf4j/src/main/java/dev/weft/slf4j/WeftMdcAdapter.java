@@ -17,17 +17,7 @@ import org.slf4j.spi.MDCAdapter;
  * (platform threads, virtual threads the program starts itself) every call goes to the backend's own adapter, as
  * without the bridge.
  *
- * {@snippet :
- * // java -Dslf4j.provider=dev.weft.slf4j.WeftServiceProvider ...   (with Logback or another SLF4J backend)
- * TaskScope.run(scope -> {
- *     MDC.put("requestId", "42");                     // this task's context
- *     scope.spawn("db", () -> {
- *         log.info("query");                          // logged with requestId=42, on any loop
- *         return null;
- *     });
- *     return null;
- * });
- * }
+ * {@snippet class=dev.weft.slf4j.Snippets region=mdc}
  *
  * <p>A log line's MDC is {@link #getCopyOfContextMap()}: the backend's values for the thread with the task's on top.
  * The deque operations ({@code pushByKey} and friends) stay the backend's: per thread, so per task, not inherited.

@@ -14,9 +14,7 @@ import org.slf4j.spi.SLF4JServiceProvider;
  * binding, slf4j-simple): loggers and markers are the backend's; the MDC is Weft's. Chosen by name, so that no second
  * provider on the class path competes with the backend's:
  *
- * {@snippet lang=shell :
- * java -Dslf4j.provider=dev.weft.slf4j.WeftServiceProvider -cp app.jar:weft-slf4j.jar:logback-classic.jar:... Main
- * }
+ * {@snippet class=dev.weft.slf4j.Snippets region=provider}
  *
  * <p>The backend is the first other {@link SLF4JServiceProvider} that {@link ServiceLoader} finds. Where the
  * backend's logger factory has a {@code setMDCAdapter(MDCAdapter)} method (Logback's {@code LoggerContext}, which

@@ -31,7 +31,15 @@ class WeftMdcAdapterTest {
     @BeforeEach
     void capture() {
         Logger root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-        captured = new ListAppender<>();
+        // Logback's default configuration prints every line on the console; the test reads them from its own appender
+        root.detachAppender("console");
+        captured = new ListAppender<>() {
+            @Override
+            protected void append(ILoggingEvent event) {
+                event.prepareForDeferredProcessing(); // the MDC of the logging task, as Logback's AsyncAppender takes it
+                super.append(event);
+            }
+        };
         captured.setContext((LoggerContext) LoggerFactory.getILoggerFactory());
         captured.start();
         root.addAppender(captured);

@@ -197,17 +197,7 @@ public final class ThreadInheritance {
 
     /**
      * The class file of {@value #PARENTS_NAME}:
-     * {@snippet :
-     * final class WeftThreadParents {
-     *     static volatile Thread standIn;
-     *     static volatile Predicate<Thread> replaced;
-     *     static Thread parentFor(Thread parent) {
-     *         Thread s = standIn;
-     *         Predicate<Thread> p = replaced;
-     *         return s != null && p != null && parent.isVirtual() && p.test(parent) ? s : parent;
-     *     }
-     * }
-     * }
+     * {@snippet class=dev.weft.agent.internal.ThreadInheritanceSnippets region=parents}
      */
     static byte[] parentsClass() {
         return ClassFile.of().build(PARENTS, cb -> {

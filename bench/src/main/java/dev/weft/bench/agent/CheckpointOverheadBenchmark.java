@@ -22,9 +22,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * with strip mining off: what a check at every back-edge costs a vectorizable loop), {@code every64} (the
  * {@code backedge/64} policy: a counter local, the check every 64th back-edge).
  *
- * {@snippet lang=shell :
- * ./weft bench 'CheckpointOverheadBenchmark' -p variant=plain,backedge
- * }
+ * <p>Run with {@code ./weft bench 'CheckpointOverheadBenchmark' -p variant=plain,backedge}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -14,10 +14,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * line per case. Interrupted victims that never stop keep spinning on daemon threads until the program exits, so
  * the Weft cases run first.
  *
- * {@snippet lang=shell :
- * java --add-opens java.base/java.lang=ALL-UNNAMED -cp bench/target/benchmarks.jar \
- *     dev.weft.bench.agent.LoopInterruptComparison
- * }
+ * <p>Run with {@code java --add-opens java.base/java.lang=ALL-UNNAMED -cp bench/target/benchmarks.jar
+ * dev.weft.bench.agent.LoopInterruptComparison}.
  */
 public final class LoopInterruptComparison {
     private static final long BOUND_MS = 2_000;

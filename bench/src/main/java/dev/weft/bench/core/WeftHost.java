@@ -23,6 +23,7 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <p>Thread safety: {@link #call} from one benchmark thread at a time (jobs are serialised anyway).
  */
+@SuppressWarnings("try") // close() waits for the runtime, so it declares InterruptedException on purpose
 public final class WeftHost implements AutoCloseable {
     /** A job run by the host's root task, which owns {@code scope} and may spawn into it. */
     @FunctionalInterface

@@ -47,6 +47,7 @@ import java.util.regex.Pattern;
  * (each open-loop point) {@code --capacity C} (the load's C, from an earlier run's Weft peak, instead of the first
  * server's) {@code --out DIR} (the report and the plot). Prints a Markdown report.
  */
+@SuppressWarnings("try") // Child.close() waits for the server's JVM, so it declares InterruptedException
 public final class HttpBench {
     private HttpBench() {}
 

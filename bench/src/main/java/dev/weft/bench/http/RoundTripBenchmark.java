@@ -40,9 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * is the bytes allocated per round trip by every thread of the JVM (the server's carriers, selectors and handler
  * threads, and the client, which reuses one direct buffer and parses the answer without allocating).
  *
- * {@snippet lang=shell :
- * ./weft bench RoundTrip -prof gc
- * }
+ * <p>Run with {@code ./weft bench RoundTrip -prof gc}.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)

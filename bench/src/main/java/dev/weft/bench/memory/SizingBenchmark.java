@@ -26,10 +26,8 @@ import org.openjdk.jol.info.GraphLayout;
  * nodes, 8,190 objects with their arrays). Per-object cost = score / object count. {@code java.util} is opened
  * so that the estimator reads the map's internals exactly, as JOL does.
  *
- * {@snippet lang = "shell" :
- * java -jar bench/target/benchmarks.jar 'dev.weft.bench.memory.SizingBenchmark' \
- *     -f 2 -wi 3 -i 5 -w 1s -r 1s -jvmArgs "-Xms2g -Xmx2g -XX:+AlwaysPreTouch"
- * }
+ * <p>Run with {@code java -jar bench/target/benchmarks.jar 'dev.weft.bench.memory.SizingBenchmark' -f 2 -wi 3
+ * -i 5 -w 1s -r 1s -jvmArgs "-Xms2g -Xmx2g -XX:+AlwaysPreTouch"}.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -13,10 +13,7 @@ import java.util.List;
  * reports young collections, the one that reports full (whole-heap, stop-the-world) collections, and the heap
  * pools that are eden, the survivor space and the old generation.
  *
- * {@snippet :
- * Collector c = Collector.detect();          // or IllegalStateException naming the collector and the fix
- * MemoryPoolMXBean old = c.pool(c.oldPool());
- * }
+ * {@snippet class=dev.weft.internal.budget.BudgetInternalsSnippets region=collector}
  *
  * <p>What the watchdog needs of a collector: a full collection on {@link System#gc()} that returns when it is
  * done (its "after" is then the live heap, exactly), and pools whose usage between collections says where

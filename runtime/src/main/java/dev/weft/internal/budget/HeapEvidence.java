@@ -5,14 +5,7 @@ package dev.weft.internal.budget;
  * cheap samples of the heap pools, the exact figure from each full collection, and the rule for forcing one.
  * Arithmetic only: {@link HeapMonitor} feeds it what the JVM's beans say, and tests feed it sequences.
  *
- * {@snippet :
- * HeapEvidence e = new HeapEvidence(96L << 20);
- * e.sample(nowNs, oldBytes, survivorBytes, edenBytes);      // every poll
- * if (e.wantsFullCollection(nowNs)) {
- *     System.gc();                                          // then e.fullCollection(...) with its result
- * }
- * parkNanos(e.pollIntervalNs(nowNs));
- * }
+ * {@snippet class=dev.weft.internal.budget.BudgetInternalsSnippets region=heapEvidence}
  *
  * <p>Implementation overview. The live heap is known exactly only after a full collection; between
  * collections the heap in use is an upper bound that counts garbage. The estimate is

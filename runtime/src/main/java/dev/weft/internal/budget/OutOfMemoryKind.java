@@ -5,10 +5,7 @@ package dev.weft.internal.budget;
  * metaspace, native threads, or something else. Reports and messages name it, so that direct-memory exhaustion
  * is not reported as "ran out of heap", and give the fix that belongs to it.
  *
- * {@snippet :
- * OutOfMemoryKind k = OutOfMemoryKind.of(oom);      // DIRECT_BUFFER for "Cannot reserve ... direct buffer memory"
- * System.err.println("ran out of " + k.what() + "; " + k.fix());
- * }
+ * {@snippet class=dev.weft.internal.budget.BudgetInternalsSnippets region=outOfMemoryKind}
  *
  * <h2>Thread safety</h2>
  * Immutable. {@link #of} allocates nothing (it may run with the heap exhausted): it matches the JVM's fixed

@@ -8,20 +8,7 @@ import java.util.concurrent.locks.LockSupport;
  * children, the blocking pool, object pools) parks here, and nowhere else (Trio's
  * {@code wait_task_rescheduled}).
  *
- * {@snippet :
- * WaitQueue.Node node = new WaitQueue.Node();
- * while (true) {
- *     lock.lock();
- *     try {
- *         if (ready()) return take();
- *         waiters.add(node);                 // under the lock that guards ready()
- *     } finally {
- *         lock.unlock();
- *     }
- *     Park.await(task, node, Park.NO_DEADLINE, Park.CANCELLABLE);   // signalled, or Cancelled
- *     node.reset();
- * }
- * }
+ * {@snippet class=dev.weft.internal.cancel.ParkSnippets region=await}
  *
  * <p>What it does, in order, on every wake-up: returns if the node was signalled; in {@link #CANCELLABLE} mode,
  * raises the task's {@code Cancelled} if a cancel is visible (after taking the node out of its queue, passing on

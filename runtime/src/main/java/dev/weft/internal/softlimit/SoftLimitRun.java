@@ -32,11 +32,7 @@ import java.util.Set;
  * launcher asked for, and turns a memory failure into exit status {@value #EXIT_MEMORY} and a one-paragraph
  * report (limit, peak, the task that hit it) instead of a crash with an {@link OutOfMemoryError}.
  *
- * {@snippet :
- * // In the child (dev.weft.agent.internal.RunMain), instead of Weft.exitStatus(...) around the program's main:
- * int status = SoftLimitRun.exitStatus(() -> Weft.run(options, () -> { main.invoke(args); return null; }));
- * System.exit(status);                                 // 122 + report after the memory error
- * }
+ * {@snippet class=dev.weft.internal.softlimit.SoftLimitRunSnippets region=child}
  *
  * <p>The launcher side (parsing {@code --soft-limit} and {@code --heap}, the child's {@code -Xmx} and
  * properties) is {@code dev.weft.cli.SoftLimitSupport}; the two agree on {@link #PROPERTY_WATCHDOG} and the
@@ -88,11 +84,7 @@ public final class SoftLimitRun {
     /**
      * The soft limit in force in the child, for one run of the program.
      *
-     * {@snippet :
-     * try (SoftLimitRun.Session s = SoftLimitRun.startInChild()) {   // null-safe: startInChild may return null
-     *     // run the program; on failure: int status = s.exitStatus(failure);
-     * }
-     * }
+     * {@snippet class=dev.weft.internal.softlimit.SoftLimitRunSnippets region=session}
      */
     public static final class Session implements AutoCloseable {
         private final HeapWatchdog watchdog; // set once by startInChild

@@ -13,13 +13,7 @@ import java.util.function.Consumer;
  * Deadline timers for cancel scopes and Weft sleeps: a bounded, indexed binary min-heap of timer nodes
  * that their callers own and reuse.
  *
- * {@snippet :
- * TimerQueue timers = new TimerQueue(ticker, true, "test-timer");
- * TimerQueue.Timer wakeup = new TimerQueue.Timer(() -> LockSupport.unpark(thread)); // once, by its owner
- * timers.arm(wakeup, timers.nanoTime() + 1_000_000);  // no allocation
- * timers.arm(wakeup, timers.nanoTime() + 5_000_000);  // moves it: it fires once, at the later deadline
- * boolean pending = timers.disarm(wakeup);             // true: it had not fired and now never will
- * }
+ * {@snippet class=dev.weft.internal.time.TimerQueueSnippets region=armAndDisarm}
  *
  * <p>With the system ticker, one daemon thread waits for the earliest deadline and runs due actions, at
  * most {@link #FIRE_MAX} per wake-up before it re-checks the clock. With a virtual ticker there is no

@@ -21,6 +21,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * exact, bytes parked in a stock never cause a refusal, the limit is never exceeded, and grace still works.
  */
 @ExtendWith(BudgetCheck.class)
+@SuppressWarnings("try") // try-with-resources held for their effect while the body runs (a scope, a reservation, a binding)
 class BudgetStockTest {
     private static final long KIB = 1024;
 

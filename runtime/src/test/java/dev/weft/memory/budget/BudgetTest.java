@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.weft.CancelReason;
 import dev.weft.Cancellation;
 import dev.weft.Cancelled;
+import dev.weft.StdErr;
 import dev.weft.TaskScope;
 import dev.weft.Weft;
 import dev.weft.internal.budget.Leaks;
@@ -24,6 +25,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 @ExtendWith(BudgetCheck.class)
+@SuppressWarnings("try") // try-with-resources held for their effect while the body runs (a scope, a reservation, a binding)
 class BudgetTest {
 
     private static <T> T weft(dev.weft.ThrowingCallable<T, ? extends Exception> body) throws Exception {
@@ -302,13 +304,16 @@ class BudgetTest {
         MemoryBudget b = MemoryBudget.root().child("leaky", 1000);
         leak(b);
         List<String> reports = new ArrayList<>();
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (reports.isEmpty() && System.nanoTime() < deadline) {
-            System.gc();
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
-            reports.addAll(Leaks.drainReports());
-        }
+        String err = StdErr.capture(() -> {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+            while (reports.isEmpty() && System.nanoTime() < deadline) {
+                System.gc();
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(20));
+                reports.addAll(Leaks.drainReports());
+            }
+        });
         assertThat(reports).as("a leak report within 20 s").hasSize(1);
+        assertThat(err).as("the report, on standard error").contains(reports.getFirst().lines().findFirst().orElseThrow());
         assertThat(reports.getFirst()).contains("'leaky'", "dropped without release", "BudgetTest.leak");
         assertThat(b.usedBytes()).as("released by the leak detector").isZero();
     }

@@ -12,6 +12,7 @@ import java.util.Arrays;
  * Runs in a forked JVM ({@link ContainmentStressTest}): a grace overrun fails hard, whatever the task does with
  * the error; a refusal outside any Weft task; a budget with no limit. Prints one {@code RESULT} line per case.
  */
+@SuppressWarnings("try") // try-with-resources held for their effect while the body runs (a scope, a reservation, a binding)
 public final class GraceOverrun {
     private GraceOverrun() {}
 

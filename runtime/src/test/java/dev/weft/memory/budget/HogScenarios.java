@@ -20,6 +20,7 @@ import java.util.concurrent.locks.LockSupport;
  * Runs in a forked JVM with a small heap (see {@link ForkedHeapTest}): several tasks, one of which hogs
  * memory. Prints one {@code RESULT} line per scenario.
  */
+@SuppressWarnings("try") // try-with-resources held for their effect while the body runs (a scope, a reservation, a binding)
 public final class HogScenarios {
     private static final int CHUNK = 64 << 10;
 

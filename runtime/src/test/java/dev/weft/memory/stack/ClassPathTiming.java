@@ -16,10 +16,9 @@ import java.util.zip.ZipFile;
  * Times the stack analysis of every method with code in a jar (each one an entry, over one graph), for
  * docs/benchmarks.md; measured, never asserted.
  *
- * {@snippet lang=shell :
- * java -cp runtime/target/test-classes:runtime/target/classes dev.weft.memory.stack.ClassPathTiming guava.jar [off]
- * }
- * With {@code off}, the analysis is without the agent's checks ({@code StackBound.Analyser#agentChecks}).
+ * <p>Run with {@code java -cp runtime/target/test-classes:runtime/target/classes
+ * dev.weft.memory.stack.ClassPathTiming guava.jar [off]}; with {@code off}, the analysis is without the agent's
+ * checks ({@code StackBound.Analyser#agentChecks}).
  */
 public final class ClassPathTiming {
     private ClassPathTiming() {}
