@@ -88,6 +88,30 @@ public class Loops {
         return d;
     }
 
+    /** A counted loop that calls only constant-time JDK methods ({@code charAt}, {@code Math.min}). */
+    public static int matchesCapped(CharSequence s, char c, int cap) {
+        int n = 0;
+        int len = s.length();
+        for (int i = 0; i < len; i++) {
+            n = Math.min(cap, n + (s.charAt(i) == c ? 1 : 0));
+        }
+        return n;
+    }
+
+    /** The same loop calling a method of the program's: each iteration is checked. */
+    public static int matchesVia(CharSequence s, char c) {
+        int n = 0;
+        int len = s.length();
+        for (int i = 0; i < len; i++) {
+            n += same(s.charAt(i), c);
+        }
+        return n;
+    }
+
+    private static int same(char a, char b) {
+        return a == b ? 1 : 0;
+    }
+
     /** A counted loop over any int range: its remaining count overflows an int when the range is wide. */
     public static long rangeSum(int from, int to) {
         long s = 0;

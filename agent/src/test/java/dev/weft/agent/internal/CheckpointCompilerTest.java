@@ -14,8 +14,11 @@ import example.agent.UncancellableClass;
 import java.lang.classfile.ClassFile;
 import java.lang.classfile.ClassModel;
 import java.lang.classfile.MethodModel;
+import java.lang.classfile.Opcode;
+import java.lang.classfile.constantpool.ConstantPoolBuilder;
 import java.lang.classfile.instruction.InvokeInstruction;
 import java.lang.constant.ClassDesc;
+import java.lang.constant.MethodTypeDesc;
 import java.lang.invoke.MethodHandles;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -103,6 +106,41 @@ class CheckpointCompilerTest {
         Probe.reset();
         assertThat(call(c, "sumTo", 5_000)).isEqualTo(Loops.sumTo(5_000));
         assertThat(Probe.polls).isEqualTo((5_001 + 1023) / 1024);
+    }
+
+    @Test
+    void aLoopCallingOnlyConstantTimeJdkMethodsIsStripMinedAndOneCallingTheProgramIsCheckedEveryIteration()
+            throws Throwable {
+        Class<?> c = load("chunk=1024", Loops.class);
+        String s = "ab".repeat(5_000);
+        assertThat(call(c, "matchesCapped", s, 'a', 1_000_000)).isEqualTo(5_000);
+        assertThat(Probe.polls).as("one check per chunk of 1,024").isEqualTo((10_000 + 1023) / 1024);
+        Probe.reset();
+        Probe.armAt = 3;
+        assertThatThrownBy(() -> call(c, "matchesCapped", "a".repeat(100_000), 'a', 1_000_000))
+                .as("still cancelled within a chunk").isInstanceOf(Probe.ProbeCancelled.class);
+        Probe.reset();
+        assertThat(call(c, "matchesVia", s, 'a')).isEqualTo(5_000);
+        assertThat(Probe.polls).as("a call into the program's own code: one check per iteration").isEqualTo(10_000);
+        assertThat(MethodFacts.isConstantTimeJdkCall(invoke("java/lang/Math", "min", "(II)I", true))).isTrue();
+        assertThat(MethodFacts.isConstantTimeJdkCall(invoke("java/lang/CharSequence", "charAt", "(I)C", false)))
+                .isTrue();
+        assertThat(MethodFacts.isConstantTimeJdkCall(invoke("java/lang/String", "indexOf", "(I)I", false)))
+                .as("linear in the string").isFalse();
+        assertThat(MethodFacts.isConstantTimeJdkCall(invoke("example/agent/Loops", "same", "(CC)I", true)))
+                .isFalse();
+    }
+
+    private static InvokeInstruction invoke(String owner, String name, String type, boolean isStatic) {
+        ConstantPoolBuilder cp = ConstantPoolBuilder.of();
+        ClassDesc o = ClassDesc.ofInternalName(owner);
+        MethodTypeDesc t = MethodTypeDesc.ofDescriptor(type);
+        if (isStatic) {
+            return InvokeInstruction.of(Opcode.INVOKESTATIC, cp.methodRefEntry(o, name, t));
+        }
+        return owner.equals("java/lang/CharSequence")
+                ? InvokeInstruction.of(Opcode.INVOKEINTERFACE, cp.interfaceMethodRefEntry(o, name, t))
+                : InvokeInstruction.of(Opcode.INVOKEVIRTUAL, cp.methodRefEntry(o, name, t));
     }
 
     @Test
