@@ -176,7 +176,8 @@ final class HeapEvidence {
         return sampled && estimateBytes > limitBytesSoft && !isQuiet(nowNs);
     }
 
-    private boolean isQuiet(long nowNs) {
+    /** Whether a false alarm's spacing holds forced collections back now. */
+    boolean isQuiet(long nowNs) {
         if (quiet && nowNs - quietUntilNs >= 0) {
             quiet = false;
         }

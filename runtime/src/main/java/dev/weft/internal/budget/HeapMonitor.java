@@ -3,6 +3,7 @@ package dev.weft.internal.budget;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import com.sun.management.GarbageCollectorMXBean;
 import com.sun.management.GcInfo;
+import dev.weft.internal.cancel.VerdictGate;
 import dev.weft.internal.jdk.OwnThreads;
 import dev.weft.internal.task.TaskHandle;
 import java.lang.management.ManagementFactory;
@@ -144,6 +145,12 @@ public final class HeapMonitor {
     private volatile long collectionsForcedBelowLimit;
     /** The estimate last printed ({@link #DEBUG}). Watchdog thread only. */
     private long debugEstimateBytes;
+    /**
+     * Whether the old generation's threshold may open the {@link VerdictGate}: nobody blamed is outstanding and no
+     * false alarm's spacing holds forced collections back, so the watchdog's next step forces one and closes the gate.
+     * Written by the watchdog thread, read by the JDK's notification thread.
+     */
+    private volatile boolean gateAllowed;
     /** The watchdog thread; stops when {@link #closed}. */
     private Thread poller;
     private volatile boolean closed;
@@ -244,6 +251,7 @@ public final class HeapMonitor {
         }
         armReserve(reserveBytes);
         TaskAllocation.enable();
+        VerdictGate.prepare();
         // One full collection now, while memory is plentiful: it loads what reading a collection's result needs
         // (the first getLastGcInfo took 26 ms, against 0.1 ms after; at 1 GB/s that is 26 MB past the limit)
         // and gives the live heap at the start.
@@ -315,21 +323,36 @@ public final class HeapMonitor {
             blamedTaskEnded(); // the next collection decides again
         }
         long now = System.nanoTime();
-        if (outstanding == null && outstandingThread == null && evidence.wantsFullCollection(now)) {
+        boolean free = outstanding == null && outstandingThread == null;
+        if (free && evidence.wantsFullCollection(now)) {
+            // the fast allocators wait at their next check until the verdict is done (or its deadline)
+            boolean opened = VerdictGate.open(negligibleBytes);
+            long waitsBefore = VerdictGate.waits();
             if (DEBUG) {
-                debug("force a full collection: estimate " + ByteSizes.format(evidence.estimateBytes()));
+                debug("force a full collection: estimate " + ByteSizes.format(evidence.estimateBytes())
+                        + (opened ? ", gate opened" : ", gate open already"));
             }
-            long t0 = System.nanoTime();
-            fullCollection.run(); // returns when it is done (Collector.detect refuses the flags that change that)
-            long durationNs = System.nanoTime() - t0;
-            fullSeen = fullCollector.getCollectionCount();
-            GcInfo info = fullCollector.getLastGcInfo();
+            try {
+                long t0 = System.nanoTime();
+                fullCollection.run(); // returns when it is done (Collector.detect refuses the flags that change that)
+                long durationNs = System.nanoTime() - t0;
+                fullSeen = fullCollector.getCollectionCount();
+                GcInfo info = fullCollector.getLastGcInfo();
 
-            if (info != null) {
-                onFullCollection(info, durationNs, true);
+                if (info != null) {
+                    onFullCollection(info, durationNs, true);
+                }
+            } finally {
+                VerdictGate.close();
+            }
+            if (DEBUG) {
+                debug("gate closed: " + (VerdictGate.waits() - waitsBefore) + " check(s) waited");
             }
             sample();
+            free = outstanding == null && outstandingThread == null;
         }
+        VerdictGate.close(); // opened by the old generation's threshold, and this step forced nothing
+        gateAllowed = free && !evidence.isQuiet(System.nanoTime());
         return evidence.pollIntervalNs(System.nanoTime());
     }
 
@@ -528,11 +551,13 @@ public final class HeapMonitor {
             installed = null;
         }
         closed = true;
+        gateAllowed = false;
         LockSupport.unpark(poller);
         TaskAllocation.disable();
         for (Runnable r : unregister) {
             r.run();
         }
+        VerdictGate.close(); // a threshold may have opened it after the watchdog thread's last step
         reserve = null;
         reserveBytesArmed = 0;
     }
@@ -549,6 +574,9 @@ public final class HeapMonitor {
                 LockSupport.unpark(poller);
             } else if (MemoryNotificationInfo.MEMORY_THRESHOLD_EXCEEDED.equals(n.getType())
                     || MemoryNotificationInfo.MEMORY_COLLECTION_THRESHOLD_EXCEEDED.equals(n.getType())) {
+                if (gateAllowed) {
+                    VerdictGate.open(negligibleBytes); // the watchdog's thread forces the collection, then closes
+                }
                 LockSupport.unpark(poller);
             }
         } catch (Throwable t) {
