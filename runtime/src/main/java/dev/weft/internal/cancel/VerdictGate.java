@@ -73,6 +73,11 @@ public final class VerdictGate {
     private static volatile long deadlineNs;
     /** Threads waiting now; a slot is taken and cleared by its waiter, read by {@link #close}. */
     private static final AtomicReferenceArray<Thread> WAITERS = new AtomicReferenceArray<>(WAITERS_MAX);
+    /**
+     * Who waits in each slot of {@link #WAITERS}: the task ({@link WaitingTask}) or the platform thread. Set by the
+     * waiter after it took the slot, cleared before it gives it back; read by {@link #isWaiting}.
+     */
+    private static final AtomicReferenceArray<Object> OWNERS = new AtomicReferenceArray<>(WAITERS_MAX);
 
     /** Statistics: openings, and checks that waited. Any thread. */
     private static final AtomicLong OPENINGS = new AtomicLong();
@@ -137,6 +142,22 @@ public final class VerdictGate {
         return (epoch & 1) != 0;
     }
 
+    /**
+     * Whether {@code owner} (a task, as the {@code WaitingTask} it is, or a platform thread) waits at the gate now.
+     * The watchdog's thread, while it decides whom to blame.
+     */
+    public static boolean isWaiting(Object owner) {
+        if (owner == null || !isOpen()) {
+            return false;
+        }
+        for (int i = 0; i < WAITERS_MAX; i++) {
+            if (OWNERS.get(i) == owner) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Openings so far, and checks that waited. */
     public static long openings() {
         return OPENINGS.get();
@@ -178,7 +199,7 @@ public final class VerdictGate {
             return;
         }
         t.gateBaseBytes = Long.MIN_VALUE;
-        await(e);
+        await(e, t);
     }
 
     /**
@@ -213,16 +234,20 @@ public final class VerdictGate {
             return;
         }
         note[1] = Long.MIN_VALUE;
-        await(e);
+        await(e, self);
     }
 
-    /** Waits until the opening {@code e} closes, the thread is interrupted, or the opening's deadline. */
-    private static void await(long e) {
+    /**
+     * Waits until the opening {@code e} closes, the thread is interrupted, or the opening's deadline; {@code owner}
+     * (the task or the thread) is {@link #isWaiting} meanwhile.
+     */
+    private static void await(long e, Object owner) {
         Thread self = Thread.currentThread();
         int slot = -1;
         for (int i = 0; i < WAITERS_MAX; i++) {
             if (WAITERS.compareAndSet(i, null, self)) {
                 slot = i;
+                OWNERS.set(i, owner);
                 break;
             }
         }
@@ -236,6 +261,7 @@ public final class VerdictGate {
             }
         } finally {
             if (slot >= 0) {
+                OWNERS.set(slot, null);
                 WAITERS.set(slot, null);
             }
         }
