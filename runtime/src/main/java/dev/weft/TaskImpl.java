@@ -711,6 +711,11 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
     }
 
     @Override
+    protected Thread carrierThread() {
+        return mountedOn instanceof CarrierSlot slot ? slot.carrierThread() : null;
+    }
+
+    @Override
     public CarrierSlot mountedCarrierSlot() {
         assert isCurrentThread() : "mountedCarrierSlot off the task's thread";
         // the loop that mounted the task, not `scheduler`: moveTo sets that before the move, which a pinned

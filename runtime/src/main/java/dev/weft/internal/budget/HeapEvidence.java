@@ -164,12 +164,32 @@ final class HeapEvidence {
         quiet = true;
     }
 
-    /** Whether to force a full collection now: the estimate is above the limit and no false alarm is recent. */
+    /**
+     * Whether to force a full collection now: the estimate is above the limit and no false alarm is recent, or it is
+     * above {@link #quietCeilingBytes} whatever the spacing says.
+     *
+     * <p>Things that don't work: the spacing alone. The estimate crossed the limit at 97.0 MiB while the live heap was
+     * 95.2 (the runtime's own objects), the forced collection was a false alarm, and during the spacing that followed
+     * (four times its 25 ms) the program kept allocating at full speed: 171.8 MiB live at the next collection, on a
+     * loaded machine. Solution: the spacing holds back only collections of an estimate within an eighth of the limit
+     * (the default grace) above the last live heap or the limit, whichever is higher; a live heap that may have grown
+     * that far since is worth a collection whatever it costs, and one that stays above the limit with nobody to blame
+     * ({@link #undecided}) is collected again only after it grew by that much.
+     */
     boolean wantsFullCollection(long nowNs) {
-        return sampled && estimateBytes > limitBytesSoft && !isQuiet(nowNs);
+        return sampled && estimateBytes > limitBytesSoft && (!isQuiet(nowNs) || estimateBytes > quietCeilingBytes());
     }
 
-    private boolean isQuiet(long nowNs) {
+    /**
+     * Above this estimate a false alarm's spacing holds nothing back: the last live heap (or the limit, if higher)
+     * plus an eighth of the limit.
+     */
+    long quietCeilingBytes() {
+        return Math.max(liveBytes, limitBytesSoft) + limitBytesSoft / 8;
+    }
+
+    /** Whether a false alarm's spacing holds forced collections back now. */
+    boolean isQuiet(long nowNs) {
         if (quiet && nowNs - quietUntilNs >= 0) {
             quiet = false;
         }
@@ -183,10 +203,15 @@ final class HeapEvidence {
      */
     long pollIntervalNs(long nowNs) {
         long distance = limitBytesSoft - estimateBytes;
-        if (distance <= 0) {
-            return isQuiet(nowNs) ? clamp(quietUntilNs - nowNs) : POLL_INTERVAL_NS_MIN;
-        }
         double rate = Math.max(growthBytesPerNs, ALLOCATION_RATE_BYTES_PER_SECOND_MIN / 1e9);
+        if (distance <= 0) {
+            long ceilingDistance = quietCeilingBytes() - estimateBytes;
+            if (!isQuiet(nowNs) || ceilingDistance <= 0) {
+                return POLL_INTERVAL_NS_MIN;
+            }
+            // quiet: until the spacing ends, or half the way to the ceiling at the growth rate if that is sooner
+            return Math.min(clamp(quietUntilNs - nowNs), clamp((long) (ceilingDistance / (2 * rate))));
+        }
         return clamp((long) (distance / (2 * rate)));
     }
 

@@ -130,12 +130,18 @@ public final class AgentChecks {
     private static void pollSlow() {
         WaitingTask t = WaitingTask.ofCurrentThread();
         if (t == null) {
+            if (VerdictGate.isOpen()) {
+                VerdictGate.awaitForeign(); // a heap verdict pending: a fast allocator waits for it
+            }
             ProgramCancel.pollForeign(); // a thread the program started itself, under weft run
             return;
         }
         // never inside a monitor: the next check outside delivers (and this one is no cancellation point)
         if (t.monitorDepth != 0) {
             return;
+        }
+        if (VerdictGate.isOpen()) {
+            VerdictGate.awaitTask(t); // a heap verdict pending: a fast allocator waits for it, then maybe throws
         }
         Object hit = t.visibleCancelScope();
         if (hit == null) {

@@ -91,8 +91,20 @@ public abstract class WaitingTask {
      * compiled into JDK code that runs there (an opted-in {@code java.util}) then returns at once.
      */
     boolean inAgentCode;
+    /**
+     * The heap watchdog's gate ({@link VerdictGate}): the opening this task last noted, the carrier whose counter it
+     * read then, and that counter ({@link Long#MIN_VALUE} once it waited in that opening). The task's thread only.
+     */
+    long gateEpoch = -1;
+    Thread gateCarrier;
+    long gateBaseBytes;
 
     protected WaitingTask() {}
+
+    /** The platform thread the task is mounted on now, or null if unknown. The task's thread. */
+    protected Thread carrierThread() {
+        return null;
+    }
 
     /** The task's thread, or null before it started. */
     protected abstract Thread taskThread();
