@@ -9,11 +9,7 @@ import java.util.List;
  * ({@code ThreadMXBean.getThreadAllocatedBytes}, which works for platform threads only), so a window's bytes are the
  * counter now minus the counter when the window opened.
  *
- * {@snippet :
- * ThreadAllocation.blameThreads(candidates);     // weft run: the program's own platform threads, and how to blame one
- * ThreadAllocation.closeWindow();                // the watchdog, with TaskAllocation.closeWindow()
- * ThreadAllocation.Top top = ThreadAllocation.leader();
- * }
+ * {@snippet class=dev.weft.internal.budget.ThreadAllocationSnippets region=use}
  *
  * <p>Things that don't work: blaming the root task for a platform thread's heap. The root task waits for the
  * program's threads; the thread that filled the heap is not a task and could only be reported once an

@@ -146,6 +146,9 @@ public final class AgentChecks {
         Object hit = t.visibleCancelScope();
         if (hit == null) {
             t.slowChecks++; // a cancellation point reached (the checkpoint-gap sampler's probe)
+            if (t.gapWatch != null) {
+                CheckpointGaps.reached(t);
+            }
             return;
         }
         if (hit != t.foreignMonitorScope) { // a new cancellation: no back-off left over from an earlier one

@@ -42,6 +42,9 @@ public final class CheckpointProbe {
     /** From a checkpoint's slow path. */
     public static void reached(WaitingTask task) {
         task.slowChecks++; // the task's thread: the only writer
+        if (task.gapWatch != null) {
+            CheckpointGaps.reached(task);
+        }
         Listener l = listener;
         if (l != null) {
             l.reached(task);

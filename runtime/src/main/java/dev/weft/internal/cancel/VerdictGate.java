@@ -11,15 +11,7 @@ import java.util.concurrent.locks.LockSupport;
  * forced full collection and the blame have not finished yet), the threads that allocate fast wait at their next
  * compiled check instead of racing the watchdog's thread for a core.
  *
- * {@snippet :
- * // the watchdog's thread (dev.weft.internal.budget.HeapMonitor), estimate above the limit:
- * VerdictGate.open(candidateBytes);   // from now on every compiled check takes the slow path
- * try {
- *     forceFullCollectionAndBlame();  // the blamed task is cancelled: its wait ends at once, and it throws
- * } finally {
- *     VerdictGate.close();            // the others go on
- * }
- * }
+ * {@snippet class=dev.weft.internal.cancel.VerdictGateSnippets region=verdict}
  *
  * <p>Who waits. Opening counts as one pending cancel ({@link PendingCancels}), so every check compiled into a loop
  * goes to {@link AgentChecks}' slow path, which calls {@link #awaitTask} for a Weft task and {@link #awaitForeign}

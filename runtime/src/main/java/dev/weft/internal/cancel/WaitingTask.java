@@ -67,6 +67,14 @@ public abstract class WaitingTask {
      */
     volatile int slowChecks;
 
+    /**
+     * The checkpoint-gap sampler's armed probe that watches this task, or null: the task's first slow check
+     * disarms it at once ({@link CheckpointGaps#reached}), so the process's checks leave their slow path as soon as
+     * the suspect proves it reaches cancellation points, not a sample period later. Set by the sampler, cleared by
+     * either.
+     */
+    volatile Object gapWatch;
+
     // Agent checks ({@link AgentChecks}); the task's thread only.
     /** Monitors held in agent-compiled code; no compiled check throws while it is above zero. */
     int monitorDepth;
