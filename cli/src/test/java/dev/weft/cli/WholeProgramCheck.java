@@ -6,6 +6,7 @@ import example.cli.programs.CleanupProgram;
 import example.cli.programs.EndlessCleanupProgram;
 import example.cli.programs.FailingCleanupProgram;
 import example.cli.programs.HeartbeatProgram;
+import example.cli.programs.MemorySwallowingProgram;
 import example.cli.programs.MostlyInsideMonitorProgram;
 import example.cli.programs.NestedWeftProgram;
 import example.cli.programs.NonDaemonProgram;
@@ -73,6 +74,18 @@ class WholeProgramCheck {
         assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.TERMINATED.code());
         assertThat(o.output()).contains("platform finally ran", "virtual finally ran", "per-task finally ran",
                 "completable finally ran", "main finally ran").doesNotContain("did not stop");
+    }
+
+    @Test
+    void aProgramThatCatchesTheSoftLimitsCancellationAndReturnsStillEndsWithTheMemoryStatusAndTheReport()
+            throws Exception {
+        WeftRunProcess.Outcome o = weftRun("--soft-limit", "32m", "-cp", cp(MemorySwallowingProgram.class),
+                MemorySwallowingProgram.class.getName());
+        // before, it exited 0 without a report, as if the watchdog had never blamed it (as --timeout exits 124 anyway)
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.MEMORY.code());
+        assertThat(o.output()).contains("caught Cancelled", "returned normally", "weft: memory limit: task 'main'"
+                + " allocated the most while the live heap stayed above the soft limit",
+                "The task's cleanup (its finally blocks) completed, with its grace.", "Weft exits with status 122");
     }
 
     @Test

@@ -239,7 +239,14 @@ final class TaskMemory implements TaskHandle.Attachment {
     /**
      * The task's body ended ({@link TaskExtension#taskEnded}), after all its cleanup. Ends the grace and returns
      * the failure the task should end with: a real {@link OutOfMemoryError} becomes a contained
-     * {@link MemoryLimitError}; the watchdog's cancellation becomes its error; otherwise {@code fail}.
+     * {@link MemoryLimitError}; the watchdog's cancellation becomes its error; otherwise {@code fail}. A task the
+     * watchdog blamed fails with its error whatever it did with the cancellation: one that caught it and returned
+     * normally fails with the error, one that failed otherwise carries it as a suppressed exception.
+     *
+     * <p>Things that don't work: turning only the watchdog's {@code Cancelled} back into its error. A program that
+     * caught the cancellation at its top and returned ended {@code SUCCEEDED}, and {@code weft run --soft-limit}
+     * exited 0 without a report after the watchdog had blamed it; one whose {@code finally} threw exited 1, the memory
+     * error lost. Solution: the blamed task fails hard, as a grace overrun does.
      *
      * @param memory    the task's state, or null
      * @param fail      the body's failure, or null
@@ -254,6 +261,11 @@ final class TaskMemory implements TaskHandle.Attachment {
                     && c.reason() == CancelReason.MEMORY) {
                 result = memory.pending;
             }
+            MemoryLimitError blamed = memory == null ? null : memory.pending;
+            if (blamed != null && result != blamed && !(fail instanceof OutOfMemoryError)
+                    && (fail != null || cancelled == null)) {
+                result = failsHard(result, blamed); // caught the watchdog's cancellation, or failed otherwise
+            }
             if (memory != null && memory.graceError != null) {
                 result = failsHard(result, memory.graceError);
             }
@@ -266,7 +278,8 @@ final class TaskMemory implements TaskHandle.Attachment {
     }
 
     /**
-     * A grace overrun fails hard: a task that caught the overrun and returned, or was cancelled by it, fails with it;
+     * A grace overrun (or the watchdog's blame) fails hard: a task that caught the overrun and returned, or was
+     * cancelled by it, fails with it;
      * a task that failed otherwise (typically with the soft-limit error it was cleaning up after) carries it as a
      * suppressed exception, unless it is that failure already or one of its causes or suppressed exceptions.
      */

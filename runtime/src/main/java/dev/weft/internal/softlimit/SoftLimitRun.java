@@ -151,8 +151,22 @@ public final class SoftLimitRun {
      * @param name           the thread's name
      * @param allocatedBytes what it allocated in the watchdog's window
      * @param liveBytes      the live heap after the full collection that decided
+     * @param carrier        whether it is a carrier of the JDK's virtual-thread scheduler
+     *                       ({@link #isVirtualThreadCarrier})
      */
-    record ProgramThreadBlame(String name, long allocatedBytes, long liveBytes) {}
+    record ProgramThreadBlame(String name, long allocatedBytes, long liveBytes, boolean carrier) {}
+
+    /**
+     * Whether {@code t} carries the JDK scheduler's virtual threads (a {@code jdk.internal.misc.CarrierThread}): the
+     * program did not start it, but its allocation counter counts what the program's virtual threads allocated on it.
+     *
+     * <p>Things that don't work: naming it "a platform thread the program started". A program whose virtual thread
+     * filled the heap got a report blaming {@code ForkJoinPool-1-worker-1} in those words. Solution: name it as the
+     * carrier it is.
+     */
+    static boolean isVirtualThreadCarrier(Thread t) {
+        return t.getClass().getName().equals("jdk.internal.misc.CarrierThread");
+    }
 
     /** The platform thread blamed, or null. Written once by the watchdog thread; read by the report. */
     private static volatile ProgramThreadBlame programThreadBlame;
@@ -192,7 +206,8 @@ public final class SoftLimitRun {
             if (programThreadBlame != null) {
                 return false;
             }
-            programThreadBlame = new ProgramThreadBlame(thread.getName(), allocatedBytes, liveBytes);
+            programThreadBlame = new ProgramThreadBlame(thread.getName(), allocatedBytes, liveBytes,
+                    isVirtualThreadCarrier(thread));
             ProgramCancel.cancel(CancelReason.MEMORY); // interrupts the program's threads; the root is cancelled
             return true;
         }
@@ -333,15 +348,20 @@ public final class SoftLimitRun {
     /** The report after the watchdog blamed a platform thread of the program's ({@link ProgramThreadBlame}). */
     static String report(Throwable failure, ProgramThreadBlame blamed, WatchdogStatistics s, ProcessMemory process) {
         StringBuilder r = new StringBuilder("weft: memory limit: thread '").append(blamed.name())
-                .append("' (a platform thread the program started; it allocated ")
+                .append(blamed.carrier() ? "' (a carrier of the JDK's scheduler for the virtual threads the program"
+                        + " started, whose allocation it counts; it allocated " : "' (a platform thread the program"
+                        + " started; it allocated ")
                 .append(ByteSizes.format(blamed.allocatedBytes()))
                 .append(" since the watchdog's last check, by its own counter) allocated the most while the live heap"
                         + " stayed above the soft limit (")
                 .append(ByteSizes.format(blamed.liveBytes()))
-                .append(" after a full collection; the program was cancelled and its cleanup ran)");
+                .append(" after a full collection; the program was cancelled)");
         figures(r, s, process);
-        r.append(failure == null ? "The program returned after the cancellation."
-                : "Whether the thread's cleanup completed is not known (the program ended with " + failure + ").");
+        // Things that don't work: "the program was cancelled and its cleanup ran" up front. A main whose finally
+        // joined the other threads was cancelled again at that join and ended with Cancelled, its cleanup cut short,
+        // while the report said it ran. Solution: say only what the outcome shows, here.
+        r.append(failure == null ? "The program's cleanup completed: it returned after the cancellation."
+                : "Whether the program's cleanup completed is not known (it ended with " + failure + ").");
         r.append(" Weft exits with status ").append(EXIT_MEMORY).append('.');
         return r.toString();
     }
@@ -380,8 +400,8 @@ public final class SoftLimitRun {
                             : ByteSizes.format(thread.allocatedBytes())) + " over its life") + ")";
         }
         String how = thread != null && e == null && oom == thread.oom() ? "ran out of "
-                + OutOfMemoryKind.of(oom).what() + " (the error ended that thread; the program was cancelled, its"
-                + " cleanup ran, and the root task failed with it)"
+                + OutOfMemoryKind.of(oom).what() + " (the error ended that thread; the program was cancelled and the"
+                + " root task failed with it)"
                 : e == null && oom == null ? "hit the limit" : e == null ? "ran out of "
                 + OutOfMemoryKind.of(oom).what() + " (the OutOfMemoryError was not contained to a task)"
                 : switch (e.kind()) {

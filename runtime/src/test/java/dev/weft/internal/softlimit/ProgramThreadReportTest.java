@@ -51,4 +51,25 @@ class ProgramThreadReportTest {
         String r = SoftLimitRun.report(e, e, STATS, PROCESS, new SoftLimitRun.ProgramThreadOom("hog", false, 1, threads));
         assertThat(r).startsWith("weft: memory limit: task 'hog-task' ran out of Java heap").doesNotContain("thread 'hog'");
     }
+
+    @Test
+    void aBlamedCarrierOfTheJdksVirtualThreadsIsNamedAsSuchNotAsAThreadTheProgramStarted() {
+        // a virtual thread the program started filled the heap: the carrier's counter counted it
+        String r = SoftLimitRun.report(null, new SoftLimitRun.ProgramThreadBlame("ForkJoinPool-1-worker-1", 13 * MIB,
+                69 * MIB, true), STATS, PROCESS);
+        assertThat(r).startsWith("weft: memory limit: thread 'ForkJoinPool-1-worker-1' (a carrier of the JDK's"
+                + " scheduler for the virtual threads the program started, whose allocation it counts; it allocated"
+                + " 13.0 MiB").doesNotContain("a platform thread the program started");
+    }
+
+    @Test
+    void aBlamedThreadsReportClaimsTheProgramsCleanupCompletedOnlyWhenTheProgramReturned() {
+        SoftLimitRun.ProgramThreadBlame hog = new SoftLimitRun.ProgramThreadBlame("hog", 20 * MIB, 90 * MIB, false);
+        // main's finally threw (or was cancelled again at a join there): its cleanup may not have completed
+        String cut = SoftLimitRun.report(new IllegalStateException("cleanup failed"), hog, STATS, PROCESS);
+        assertThat(cut).doesNotContain("cleanup ran", "cleanup completed:").contains("Whether the program's cleanup"
+                + " completed is not known (it ended with java.lang.IllegalStateException: cleanup failed)");
+        String returned = SoftLimitRun.report(null, hog, STATS, PROCESS);
+        assertThat(returned).contains("The program's cleanup completed: it returned after the cancellation.");
+    }
 }
