@@ -89,6 +89,18 @@ class WholeProgramCheck {
     }
 
     @Test
+    void aCollectorTheWatchdogCannotUseIsRefusedNamingOnlyWhatSoftLimitAccepts() throws Exception {
+        String[] args = {"--soft-limit", "32m", "-cp", cp(MemorySwallowingProgram.class),
+            MemorySwallowingProgram.class.getName()};
+        Process p = WeftRunProcess.start(dir, java.util.Map.of("JAVA_TOOL_OPTIONS", "-XX:+UseZGC"), args);
+        WeftRunProcess.Outcome o = WeftRunProcess.await(p, dir, args);
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.USAGE.code());
+        // before, the refusal advised -XX:+UseParallelGC or -XX:+UseSerialGC, which --soft-limit then refuses
+        assertThat(o.output()).contains("--soft-limit needs G1; this JVM runs ZGC (-XX:+UseZGC)",
+                "remove -XX:+UseZGC (G1 is the default)").doesNotContain("UseParallelGC", "UseSerialGC", "caught");
+    }
+
+    @Test
     void anOutOfMemoryErrorInAThreadTheProgramStartedEndsTheProgramWithTheMemoryStatusAndTheReport() throws Exception {
         WeftRunProcess.Outcome o = weftRun("--soft-limit", "32m", "--heap", "96m", "-cp", cp(ThreadOomProgram.class),
                 ThreadOomProgram.class.getName());

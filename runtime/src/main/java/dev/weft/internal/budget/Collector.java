@@ -64,6 +64,20 @@ public enum Collector {
     };
 
     /**
+     * The collector this JVM runs that the watchdog does not support, as its flag without {@code -XX:+} and its name
+     * ({@code {"UseZGC", "ZGC"}}), or null if it runs none of those.
+     */
+    public static String[] unsupportedInUse() {
+        HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+        for (String[] u : UNSUPPORTED) {
+            if (isOn(vm, u[0])) {
+                return u.clone();
+            }
+        }
+        return null;
+    }
+
+    /**
      * The collector this JVM runs, checked for what the watchdog needs.
      *
      * @throws IllegalStateException naming the collector or flag and the fix, if the watchdog cannot work here

@@ -135,7 +135,8 @@ public final class SoftLimitRun {
         if (!"on".equals(System.getProperty(PROPERTY_WATCHDOG))) {
             return null;
         }
-        checkCollector(Collector.detect(), System.getProperty(PROPERTY_COLLECTORS));
+        checkCollector(detectCollector(System.getProperty(PROPERTY_COLLECTORS)),
+                System.getProperty(PROPERTY_COLLECTORS));
         Session session = new Session(HeapWatchdog.install());
         if (ProgramCancel.installed()) {
             ThreadAllocation.blameThreads(PROGRAM_THREADS); // weft run: the program's own platform threads too
@@ -212,6 +213,29 @@ public final class SoftLimitRun {
             return true;
         }
     };
+
+    /**
+     * The collector, as {@link Collector#detect} finds it; a collector the watchdog does not support at all is refused
+     * in the words of {@link #checkCollector} when only some are accepted.
+     *
+     * <p>Things that don't work: passing on {@link Collector#detect}'s refusal. Under {@code weft run --soft-limit}
+     * with {@code -XX:+UseZGC} it said "run with -XX:+UseG1GC (the default), -XX:+UseParallelGC or
+     * -XX:+UseSerialGC", two of which {@code --soft-limit} then refuses. Solution: name only the accepted collectors.
+     */
+    static Collector detectCollector(String accepted) {
+        try {
+            return Collector.detect();
+        } catch (IllegalStateException e) {
+            String[] unsupported = accepted == null ? null : Collector.unsupportedInUse();
+            if (unsupported == null) {
+                throw e;
+            }
+            throw new IllegalStateException("--soft-limit needs " + accepted.replace(",", " or ") + "; this JVM runs "
+                    + unsupported[1] + " (-XX:+" + unsupported[0] + "), which gives the watchdog no full stop-the-world"
+                    + " collection to measure the live heap; remove -XX:+" + unsupported[0] + " (G1 is the default), or"
+                    + " bound memory with MemoryBudget reservations (no soft limit)", e);
+        }
+    }
 
     /**
      * Refuses a collector the soft limit does not accept ({@link #PROPERTY_COLLECTORS}; null accepts every collector
