@@ -160,8 +160,10 @@ public final class MemoryLimitError extends Error {
             case OUT_OF_MEMORY -> {
                 OutOfMemoryKind k = cause instanceof OutOfMemoryError oom ? OutOfMemoryKind.of(oom)
                         : OutOfMemoryKind.JAVA_HEAP;
+                // "X of heap in use" alone read as the heap when it ran out; it is measured once the task's body
+                // ended, when what the task held may already be garbage or collected
                 yield "the JVM ran out of " + k.what() + " in " + t + " (" + ByteSizes.format(used)
-                        + " of heap in use, soft limit " + ByteSizes.format(limit) + (cause == null ? "" : ", " + cause)
+                        + " of heap in use when its body had ended, soft limit " + ByteSizes.format(limit) + (cause == null ? "" : ", " + cause)
                         + "); Weft contained it to this task and released the emergency reserve for its cleanup; "
                         + k.fix();
             }
@@ -194,7 +196,11 @@ public final class MemoryLimitError extends Error {
         return requestedBytes;
     }
 
-    /** The amount in use when the error was raised. */
+    /**
+     * The amount in use when the error was raised (for {@link Kind#HEAP}: the live heap after the full collection that
+     * decided; for {@link Kind#OUT_OF_MEMORY}: the heap in use once the task's body had ended, when what it held may
+     * already be garbage).
+     */
     public long usedBytes() {
         return usedBytes;
     }
