@@ -101,6 +101,8 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
      * delivered once, then held back while its cleanup runs ({@link ProgramCancel}). Written once before start.
      */
     private boolean graceMode;
+    /** The {@code Cancelled} with reason MEMORY thrown to the body ({@link #memoryCancelsThrown}). Task thread only. */
+    private int memoryCancelsThrown;
     /** Whether the program's cancellation has been delivered to this task in the grace. Task thread or carrier. */
     private volatile boolean graceDelivered;
     /**
@@ -525,6 +527,7 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
                 postForCancel();
             }
             hit.noticed();
+            countThrown(hit);
             throw new Cancelled(hit.reason, hit.name(), hit.origin());
         }
     }
@@ -553,9 +556,21 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
             postForCancel();
         }
         hit.noticed();
+        countThrown(hit);
         Cancelled c = new Cancelled(hit.reason, hit.name(), hit.origin());
         c.addSuppressed(t);
         return c;
+    }
+
+    private void countThrown(CancelScopeImpl hit) {
+        if (hit.reason == CancelReason.MEMORY && memoryCancelsThrown < Integer.MAX_VALUE) {
+            memoryCancelsThrown++;
+        }
+    }
+
+    @Override
+    public int memoryCancelsThrown() {
+        return memoryCancelsThrown;
     }
 
     /** Whether the task is inside a cancelled, unshielded scope. */

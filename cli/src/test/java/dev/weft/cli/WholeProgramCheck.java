@@ -6,6 +6,7 @@ import example.cli.programs.CleanupProgram;
 import example.cli.programs.EndlessCleanupProgram;
 import example.cli.programs.FailingCleanupProgram;
 import example.cli.programs.HeartbeatProgram;
+import example.cli.programs.MemoryCleanupCutProgram;
 import example.cli.programs.MemorySwallowingProgram;
 import example.cli.programs.MostlyInsideMonitorProgram;
 import example.cli.programs.NestedWeftProgram;
@@ -86,6 +87,16 @@ class WholeProgramCheck {
         assertThat(o.output()).contains("caught Cancelled", "returned normally", "weft: memory limit: task 'main'"
                 + " allocated the most while the live heap stayed above the soft limit",
                 "The task's cleanup (its finally blocks) completed, with its grace.", "Weft exits with status 122");
+    }
+
+    @Test
+    void theReportSaysTheCleanupCompletedOnlyWhenNoLaterCancellationCutItShort() throws Exception {
+        WeftRunProcess.Outcome o = weftRun("--soft-limit", "32m", "-cp", cp(MemoryCleanupCutProgram.class),
+                MemoryCleanupCutProgram.class.getName());
+        assertThat(o.status()).as(o.output()).isEqualTo(ExitStatus.MEMORY.code());
+        // before, "The task's cleanup (its finally blocks) completed" of a finally cut short at its loop's check
+        assertThat(o.output()).contains("cleanup started", "The task's cleanup did not complete: a cancellation point"
+                + " inside it threw the memory cancellation again").doesNotContain("cleanup completed", "completed, with");
     }
 
     @Test

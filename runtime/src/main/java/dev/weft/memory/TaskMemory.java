@@ -260,6 +260,11 @@ final class TaskMemory implements TaskHandle.Attachment {
             } else if (fail == null && cancelled instanceof Cancelled c && memory != null && memory.pending != null
                     && c.reason() == CancelReason.MEMORY) {
                 result = memory.pending;
+                if (task.memoryCancelsThrown() > 1) {
+                    // a later cancellation point in its cleanup threw again (the cancellation holds until the task
+                    // ends): the cleanup did not complete, and the error says so
+                    result = failsHard(result, c);
+                }
             }
             MemoryLimitError blamed = memory == null ? null : memory.pending;
             if (blamed != null && result != blamed && !(fail instanceof OutOfMemoryError)
@@ -283,7 +288,7 @@ final class TaskMemory implements TaskHandle.Attachment {
      * a task that failed otherwise (typically with the soft-limit error it was cleaning up after) carries it as a
      * suppressed exception, unless it is that failure already or one of its causes or suppressed exceptions.
      */
-    private static Throwable failsHard(Throwable result, MemoryLimitError overrun) {
+    private static Throwable failsHard(Throwable result, Throwable overrun) {
         if (result == null) {
             return overrun;
         }

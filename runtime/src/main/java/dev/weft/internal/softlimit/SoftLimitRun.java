@@ -472,6 +472,11 @@ public final class SoftLimitRun {
             return "Whether the task's cleanup completed is not known: the program ended with " + failure
                     + ", not with the memory error.";
         }
+        if (e.getSuppressed().length > 0 && e.getSuppressed()[0] instanceof Cancelled) {
+            // TaskMemory adds the later Cancelled: before, "completed" was said of a finally cut short by it
+            return "The task's cleanup did not complete: a cancellation point inside it threw the memory cancellation"
+                    + " again (it holds until the task ends).";
+        }
         if (e.getSuppressed().length > 0) {
             return "The task's cleanup did not complete cleanly: it threw " + e.getSuppressed()[0]
                     + (e.getSuppressed().length > 1 ? " and " + (e.getSuppressed().length - 1) + " more" : "") + ".";

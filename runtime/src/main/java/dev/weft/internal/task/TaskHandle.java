@@ -43,6 +43,15 @@ public interface TaskHandle {
      */
     boolean isAwaitingChildren();
 
+    /**
+     * How many {@code Cancelled} with reason {@code MEMORY} the task's body has been thrown so far (at its
+     * cancellation points, and for JDK calls that reported Weft's interrupt): more than one means a later one cut its
+     * cleanup short. The task's thread only.
+     */
+    default int memoryCancelsThrown() {
+        return 0;
+    }
+
     /** The extension's state for this task, or null before the first {@link #attachIfAbsent}. Any thread. */
     Attachment attachment();
 
