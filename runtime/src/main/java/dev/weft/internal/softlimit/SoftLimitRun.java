@@ -436,6 +436,14 @@ public final class SoftLimitRun {
                     case OUT_OF_MEMORY -> "ran out of " + (oom == null ? OutOfMemoryKind.JAVA_HEAP
                             : OutOfMemoryKind.of(oom)).what() + " (the OutOfMemoryError was contained to it)";
                 };
+        if (e == null && oom != null && oom != failure && (thread == null || oom != thread.oom())) {
+            // Things that don't work: "an unknown task ran out of Java heap" of a main whose Future.get() threw an
+            // ExecutionException: the pool's thread caught the error, and only main failed. Solution: say so.
+            task = "the program";
+            how = "failed with " + failure.getClass().getName() + " caused by an OutOfMemoryError: it ran out of "
+                    + OutOfMemoryKind.of(oom).what() + " in a thread that handed the error on (a pool's Future, a"
+                    + " CompletableFuture), so it was not contained to a task";
+        }
         StringBuilder r = new StringBuilder("weft: memory limit: ").append(task).append(' ').append(how);
         figures(r, s, process);
         r.append(e == null && thread != null && oom == thread.oom() ? "Whether the thread's cleanup completed is"

@@ -72,4 +72,14 @@ class ProgramThreadReportTest {
         String returned = SoftLimitRun.report(null, hog, STATS, PROCESS);
         assertThat(returned).contains("The program's cleanup completed: it returned after the cancellation.");
     }
+
+    @Test
+    void anOutOfMemoryErrorHandedOnByAPoolsFutureIsReportedAsTheProgramsFailureNotAnUnknownTasks() {
+        OutOfMemoryError oom = new OutOfMemoryError("Java heap space");
+        // main called Future.get() on a pool's task that ran out of heap: the pool's thread caught the error
+        String r = SoftLimitRun.report(new java.util.concurrent.ExecutionException(oom), null, STATS, PROCESS, null);
+        assertThat(r).startsWith("weft: memory limit: the program failed with java.util.concurrent.ExecutionException"
+                + " caused by an OutOfMemoryError: it ran out of Java heap in a thread that handed the error on")
+                .doesNotContain("an unknown task").contains("status 122");
+    }
 }
