@@ -115,6 +115,14 @@ public final class VirtualThreads {
         return SCHEDULER.get(t);
     }
 
+    /**
+     * Whether {@code t} carries the JDK default scheduler's virtual threads (a {@code jdk.internal.misc.CarrierThread}):
+     * its allocation counter counts what those virtual threads allocated on it. Any thread.
+     */
+    public static boolean isDefaultSchedulerCarrier(Thread t) {
+        return t.getClass().getName().equals("jdk.internal.misc.CarrierThread");
+    }
+
     /** The scheduler of {@code t} if it is a virtual thread, else null. Any thread. */
     public static Object schedulerOf(Thread t) {
         if (!t.isVirtual() || SCHEDULER == null) {

@@ -158,15 +158,15 @@ public final class SoftLimitRun {
     record ProgramThreadBlame(String name, long allocatedBytes, long liveBytes, boolean carrier) {}
 
     /**
-     * Whether {@code t} carries the JDK scheduler's virtual threads (a {@code jdk.internal.misc.CarrierThread}): the
-     * program did not start it, but its allocation counter counts what the program's virtual threads allocated on it.
+     * Whether {@code t} carries the JDK scheduler's virtual threads ({@link
+     * dev.weft.internal.jdk.VirtualThreads#isDefaultSchedulerCarrier}): the program did not start it, but its allocation counter counts what the program's virtual threads allocated on it.
      *
      * <p>Things that don't work: naming it "a platform thread the program started". A program whose virtual thread
      * filled the heap got a report blaming {@code ForkJoinPool-1-worker-1} in those words. Solution: name it as the
      * carrier it is.
      */
     static boolean isVirtualThreadCarrier(Thread t) {
-        return t.getClass().getName().equals("jdk.internal.misc.CarrierThread");
+        return dev.weft.internal.jdk.VirtualThreads.isDefaultSchedulerCarrier(t);
     }
 
     /** The platform thread blamed, or null. Written once by the watchdog thread; read by the report. */
