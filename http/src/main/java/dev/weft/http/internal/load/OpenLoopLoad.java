@@ -333,7 +333,8 @@ public final class OpenLoopLoad {
                     stopped = true;
                     issuedUntilNs = Math.min(now, endNs);
                 }
-                boolean issuing = !stopped && now < endNs;
+                // requests due before the end are issued even when the thread wakes after it (a loaded machine)
+                boolean issuing = !stopped && (now < endNs || nextDueNs < endNs);
                 if (issuing) {
                     for (int n = 0; n < ISSUE_PER_ROUND && nextDueNs <= now && nextDueNs < endNs; n++) {
                         due++;
