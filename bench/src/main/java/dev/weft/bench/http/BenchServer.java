@@ -131,6 +131,16 @@ public final class BenchServer {
                             && rq.query().contains("reset"))))
                     .build();
             HttpServerConfig config = HttpServerConfig.defaults().withPort(0);
+            // diagnostic switches (not used by HttpBench): where handlers run, and the handler slots
+            if (Boolean.getBoolean("bench.handlersOnLoop")) {
+                config = config.withHandlersOnConnectionLoop(true);
+            }
+            if (Integer.getInteger("bench.handlersMax", 0) > 0) {
+                config = config.withHandlersMax(Integer.getInteger("bench.handlersMax"));
+            }
+            if (Integer.getInteger("bench.queueMax", -1) >= 0) {
+                config = config.withQueue(Integer.getInteger("bench.queueMax"), java.time.Duration.ofMillis(100));
+            }
             try (HttpServer server = HttpServer.bind(config, router)) {
                 System.out.print(server.planTable());
                 System.out.println("planBytes " + server.plan().totalBytes());

@@ -45,14 +45,25 @@ import java.util.regex.Pattern;
  *
  * <p>Options: {@code --servers weft,jetty,helidon,jdk} {@code --peak-seconds N} (wrk runs) {@code --point-seconds N}
  * (each open-loop point) {@code --capacity C} (the load's C, from an earlier run's Weft peak, instead of the first
- * server's) {@code --out DIR} (the report and the plot). Prints a Markdown report.
+ * server's) {@code --path P} (the request of the second peak and of every open-loop point, {@code /cpu?ms=1} by
+ * default; {@code /sleep?ms=100} gives a load whose capacity is Weft's handler slots, not the CPU; the cancellation
+ * part runs only with a {@code /cpu} path) {@code --out DIR} (the report and the plot). Prints a Markdown report,
+ * with each point's latency split into the server's part (from the request's write) and the client's (from its
+ * intended send time to the write), and the CPU the server's JVM and the generator's used.
  */
 @SuppressWarnings("try") // Child.close() waits for the server's JVM, so it declares InterruptedException
 public final class HttpBench {
     private HttpBench() {}
 
+    /**
+     * One open-loop point; {@code serverCores} and {@code generatorCores} are the CPU the server's JVM and this JVM
+     * (the generator) used per second of it (user plus system time from {@code /proc}, -1 if unknown).
+     */
     record Point(String server, double factor, double ratePerSecond, OpenLoopLoad.Result result, long heapUsed,
-            long heapLive) {}
+            long heapLive, double serverCores, double generatorCores) {}
+
+    /** Connections the generator may open: under Weft's default 1,024 connection slots (more are refused at accept). */
+    static final int CONNECTIONS_MAX = 1000;
 
     public static void main(String[] args) throws Exception {
         List<String> servers = List.of("weft", "jetty", "jdk");
@@ -60,6 +71,7 @@ public final class HttpBench {
         int pointSeconds = 60;
         Path outDir = Path.of("bench", "target", "http-bench");
         double capacityGiven = -1;
+        String path = "/cpu?ms=1";
         for (int i = 0; i < args.length; i++) {
             String v = i + 1 < args.length ? args[i + 1] : null;
             if (v == null) {
@@ -71,8 +83,10 @@ public final class HttpBench {
                 case "--point-seconds" -> pointSeconds = Integer.parseInt(v);
                 case "--out" -> outDir = Path.of(v);
                 case "--capacity" -> capacityGiven = Double.parseDouble(v);
+                case "--path" -> path = v;
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'; options: --servers"
-                        + " weft,jetty,helidon,jdk --peak-seconds N --point-seconds N --capacity C --out DIR");
+                        + " weft,jetty,helidon,jdk --peak-seconds N --point-seconds N --capacity C --path /cpu?ms=1"
+                        + " --out DIR");
             }
             i++;
         }
@@ -89,27 +103,34 @@ public final class HttpBench {
             try (Child c = new Child(name)) {
                 wrk(c.port, "/hello", 3); // warm-up
                 double hello = wrk(c.port, "/hello", peakSeconds);
-                double cpu = wrk(c.port, "/cpu?ms=1", peakSeconds);
+                double cpu = wrk(c.port, path, peakSeconds);
                 peaks.put(name, new double[] {hello, cpu});
-                System.err.printf(Locale.ROOT, "%s: peak /hello %.0f/s, /cpu?ms=1 %.0f/s%n", name, hello, cpu);
+                System.err.printf(Locale.ROOT, "%s: peak /hello %.0f/s, %s %.0f/s%n", name, hello, path, cpu);
                 if (capacity < 0) {
                     capacity = cpu; // the first server's (Weft's) admitted capacity is everyone's load
                 }
                 for (double f : new double[] {0.5, 2, 10}) {
                     sideGet(c.port, "/bench-heap?reset"); // also waits until the server drained the last point
                     double rate = f * capacity;
+                    long serverCpu0 = cpuNs(Long.toString(c.process.pid()));
+                    long ownCpu0 = cpuNs("self");
                     OpenLoopLoad.Result r = new OpenLoopLoad(new OpenLoopLoad.Spec(
                             new InetSocketAddress(InetAddress.getLoopbackAddress(), c.port),
-                            List.of(new OpenLoopLoad.Kind("cpu 1 ms", "/cpu?ms=1", 1, -1)), t -> rate,
-                            pointSeconds * 1_000_000_000L, 1000, 200_000, 10_000_000_000L)).run();
+                            List.of(new OpenLoopLoad.Kind(path, path, 1, -1)), t -> rate,
+                            pointSeconds * 1_000_000_000L, CONNECTIONS_MAX, 200_000, 10_000_000_000L)).run();
+                    long serverCpu1 = cpuNs(Long.toString(c.process.pid()));
+                    long ownCpu1 = cpuNs("self");
                     String heap = sideGet(c.port, "/bench-heap");
-                    points.add(new Point(name, f, rate, r, field(heap, "peakUsedBytes"), field(heap, "peakLiveBytes")));
+                    double secs = Math.max(1e-9, r.seconds());
+                    points.add(new Point(name, f, rate, r, field(heap, "peakUsedBytes"), field(heap, "peakLiveBytes"),
+                            serverCpu0 < 0 || serverCpu1 < 0 ? -1 : (serverCpu1 - serverCpu0) / 1e9 / secs,
+                            ownCpu0 < 0 || ownCpu1 < 0 ? -1 : (ownCpu1 - ownCpu0) / 1e9 / secs));
                     System.err.printf(Locale.ROOT, "%s at %.1fx: goodput %.0f/s, admitted p99 %.1f ms, 503 %d, hung %d,"
                             + " %d connections opened%s%n", name, f, r.ok().getTotalCount() / r.seconds(),
                             r.admitted().getValueAtPercentile(99) / 1000.0, r.status(503), r.timedOut(),
                             r.connectionsOpened(), name.equals("weft") ? "; health " + sideGet(c.port, "/health") : "");
                 }
-                if (name.equals("weft")) {
+                if (name.equals("weft") && path.startsWith("/cpu")) {
                     unwind = unwind(c);
                 }
                 c.oomeSeen = c.output().contains("OutOfMemoryError");
@@ -118,27 +139,28 @@ public final class HttpBench {
                         .append('\n');
             }
         }
-        md.append('\n').append(report(peaks, points, capacity)).append('\n').append(unwind);
+        md.append('\n').append(report(peaks, points, capacity, path)).append('\n').append(unwind);
         Files.writeString(outDir.resolve("report.md"), md);
-        Files.writeString(outDir.resolve("latency.svg"), plot(points, pointSeconds));
+        Files.writeString(outDir.resolve("latency.svg"), plot(points, pointSeconds, path));
         System.out.print(md);
         System.out.println("\nplot: " + outDir.resolve("latency.svg").toAbsolutePath());
     }
 
-    private static String report(Map<String, double[]> peaks, List<Point> points, double capacity) {
+    private static String report(Map<String, double[]> peaks, List<Point> points, double capacity, String path) {
         StringBuilder sb = new StringBuilder();
         double[] weft = peaks.get("weft");
-        sb.append("| server | wrk /hello req/s | ratio to Jetty | wrk /cpu?ms=1 req/s | ratio to Jetty |\n|---|---|---|---|---|\n");
+        sb.append("| server | wrk /hello req/s | ratio to Jetty | wrk " + path + " req/s | ratio to Jetty |\n|---|---|---|---|---|\n");
         double[] jetty = peaks.get("jetty");
         for (var e : peaks.entrySet()) {
             sb.append(String.format(Locale.ROOT, "| %s | %.0f | %s | %.0f | %s |%n", e.getKey(), e.getValue()[0],
                     jetty == null ? "-" : String.format(Locale.ROOT, "%.2fx", e.getValue()[0] / jetty[0]),
                     e.getValue()[1], jetty == null ? "-" : String.format(Locale.ROOT, "%.2fx", e.getValue()[1] / jetty[1])));
         }
-        sb.append(String.format(Locale.ROOT, "%nopen-loop /cpu?ms=1, C = %.0f/s (Weft's wrk peak on it):%n%n", capacity));
+        sb.append(String.format(Locale.ROOT, "%nopen-loop %s, C = %.0f/s (Weft's wrk peak on it):%n%n", path, capacity));
         sb.append("| server | load | offered/s | goodput/s | goodput / server's peak | admitted p50 ms | admitted p99 ms"
-                + " | p99 / p99 at 0.5x | 503 | hung (10 s) | not sent | connections opened | heap peak used MiB"
-                + " | heap after GC, max MiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+                + " | p99 / p99 at 0.5x | server's part p99 ms | client's part p99 ms | 503 | hung (10 s) | not sent"
+                + " | connections opened | server CPU cores | generator CPU cores | heap peak used MiB"
+                + " | heap after GC, max MiB |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
         Map<String, Double> halfP99 = new LinkedHashMap<>();
         for (Point p : points) {
             OpenLoopLoad.Result r = p.result();
@@ -149,15 +171,21 @@ public final class HttpBench {
             double goodput = r.ok().getTotalCount() / r.seconds();
             double peak = peaks.get(p.server())[1];
             assert peak > 0 : "no peak for " + p.server();
-            sb.append(String.format(Locale.ROOT, "| %s | %.1fx | %.0f | %.0f | %.0f %% | %.2f | %.2f | %.1fx | %d | %d | %d"
-                            + " | %d | %.0f | %.0f |%n", p.server(), p.factor(), p.ratePerSecond(), goodput,
-                    100 * goodput / peak, r.admitted().getValueAtPercentile(50) / 1000.0, p99,
-                    p99 / halfP99.getOrDefault(p.server(), p99), r.status(503), r.timedOut(), r.notSent(),
-                    r.connectionsOpened(), p.heapUsed() / 1048576.0, p.heapLive() / 1048576.0));
+            sb.append(String.format(Locale.ROOT, "| %s | %.1fx | %.0f | %.0f | %.0f %% | %.2f | %.2f | %.1fx | %.2f | %.2f"
+                            + " | %d | %d | %d | %d | %.2f | %.2f | %.0f | %.0f |%n", p.server(), p.factor(),
+                    p.ratePerSecond(), goodput, 100 * goodput / peak, r.admitted().getValueAtPercentile(50) / 1000.0, p99,
+                    p99 / halfP99.getOrDefault(p.server(), p99), r.admittedFromSend().getValueAtPercentile(99) / 1000.0,
+                    r.sendLag().getValueAtPercentile(99) / 1000.0, r.status(503), r.timedOut(), r.notSent(),
+                    r.connectionsOpened(), p.serverCores(), p.generatorCores(), p.heapUsed() / 1048576.0,
+                    p.heapLive() / 1048576.0));
         }
         if (weft == null) {
             sb.append("\n(Weft's server was not run: the load is C from --capacity, else the first server's peak)\n");
         }
+        sb.append("\nadmitted p50/p99: from each request's intended send time to its answer (every answer but 503);"
+                + " the server's part: from the request's write to its answer; the client's part: from the intended"
+                + " time to the write (a wait for one of the generator's " + CONNECTIONS_MAX + " connections, or for"
+                + " the generator's thread); not sent: due requests that found the generator's backlog full\n");
         return sb.toString();
     }
 
@@ -222,7 +250,7 @@ public final class HttpBench {
                 lateCloseUs[50] / 1000.0, lateCloseUs[98] / 1000.0, lateCloseUs[99] / 1000.0, health.strip());
     }
 
-    private static String plot(List<Point> points, int pointSeconds) {
+    private static String plot(List<Point> points, int pointSeconds, String path) {
         List<LatencyPlot.Series> series = new ArrayList<>();
         String[] colors = {"#d62728", "#1f77b4", "#2ca02c", "#9467bd"};
         Map<String, List<Point>> byServer = new LinkedHashMap<>();
@@ -245,7 +273,7 @@ public final class HttpBench {
                     xs.stream().mapToDouble(Double::doubleValue).toArray(),
                     ys.stream().mapToDouble(Double::doubleValue).toArray(), false, false));
         }
-        return LatencyPlot.svg("admitted p99 per second, open-loop /cpu?ms=1 at 0.5x, then 2x, then 10x of C",
+        return LatencyPlot.svg("admitted p99 per second, open-loop " + path + " at 0.5x, then 2x, then 10x of C",
                 "seconds (each load " + pointSeconds + " s)", "p99 latency (ms, from the intended send time)", null,
                 series);
     }
@@ -380,6 +408,21 @@ public final class HttpBench {
         Matcher m = Pattern.compile("(?:^|\\s)" + Pattern.quote(name) + "=(\\d+)").matcher(text);
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
+
+    /** A process's CPU time (user plus system) from {@code /proc/PID/stat}, nanoseconds; -1 if unreadable. */
+    static long cpuNs(String pid) {
+        try {
+            String st = Files.readString(Path.of("/proc", pid, "stat"), StandardCharsets.US_ASCII);
+            String[] f = st.substring(st.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]); // utime, stime (fields 14, 15)
+            return ticks * (1_000_000_000L / CLOCK_TICKS_PER_SECOND);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+    }
+
+    /** The kernel's clock tick for {@code /proc} times ({@code getconf CLK_TCK}: 100 on Linux). */
+    private static final long CLOCK_TICKS_PER_SECOND = 100;
 
     private static String loadAverage() {
         try (InputStream in = Files.newInputStream(Path.of("/proc/loadavg"))) {

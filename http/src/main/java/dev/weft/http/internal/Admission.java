@@ -87,7 +87,18 @@ public final class Admission {
      * with enough completions in the window: after a quiet spell the rate says nothing, and the waiter waits.
      */
     private boolean waitExceedsTimeout(int q) {
-        double rate = drain.perSecond(System.nanoTime());
+        return refusesEarly(drain, System.nanoTime(), q, handlersMax, queueTimeoutNs);
+    }
+
+    /**
+     * The early-refusal rule, on any clock ({@code nowNs} on the clock {@code drain} was fed with): waiter number
+     * {@code q} (1 for the first) is refused at once when its expected wait, {@code q} over the drain rate, is
+     * longer than {@code queueTimeoutNs}, provided the rate's window holds at least
+     * {@code max(}{@link #EVIDENCE_COMPLETIONS_MIN}{@code , handlersMax)} completions. With fewer, nothing is known
+     * about the rate (a quiet spell, a start) and the waiter waits its timeout.
+     */
+    static boolean refusesEarly(DrainRate drain, long nowNs, int q, int handlersMax, long queueTimeoutNs) {
+        double rate = drain.perSecond(nowNs);
         double windowSeconds = DrainRate.BUCKETS * DrainRate.BUCKET_NS / 1e9;
         if (rate * windowSeconds < Math.max(EVIDENCE_COMPLETIONS_MIN, handlersMax)) {
             return false;

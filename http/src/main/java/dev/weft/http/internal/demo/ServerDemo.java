@@ -328,6 +328,8 @@ public final class ServerDemo {
         out.println("latency of admitted requests (every answer but 503), from the intended send time:");
         out.println("  " + percentiles(r.admitted()));
         out.println("  of those 2xx: " + percentiles(r.ok()));
+        out.println("  the server's part (from the request's write): " + percentiles(r.admittedFromSend()));
+        out.println("  the client's part, every request sent (intended time to its write): " + percentiles(r.sendLag()));
         out.println();
         out.printf(Locale.ROOT, "rejects: %d answered 503, %d of them with Retry-After; latency %s%n", r.status(503),
                 r.rejectedWithRetryAfter(), percentiles(r.rejected()));

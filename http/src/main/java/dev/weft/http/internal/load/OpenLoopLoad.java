@@ -35,7 +35,20 @@ import org.HdrHistogram.Histogram;
  * the answer came first ({@link Result#abandoned}). A request unanswered {@code timeoutNs} after its intended
  * send time is counted {@link Result#timedOut} and its connection closed: the "hung" count, which a bounded
  * server keeps at zero. Each loop round issues at most {@link #ISSUE_PER_ROUND} requests and handles at most
- * the selected keys; the selector waits at most a millisecond, so intended times are met within about one.
+ * the selected keys; the selector waits at least a millisecond and at most ten (never {@code selectNow} in a loop:
+ * a generator that spins takes a core from the server it measures on a shared machine), so a request is written
+ * within about a millisecond of its intended time when the generator's thread gets a core.
+ *
+ * <p>What is measured. Every latency runs from the request's intended send time (so a stalled server shows in
+ * every request due during the stall). The result splits it for admitted answers: {@link Result#sendLag} is the
+ * client's part (intended time to the write: waiting in the backlog for a free connection, and the generator's
+ * own lateness), {@link Result#admittedFromSend} the server's (the write to the complete answer, which includes
+ * the loopback and the generator's delay in reading the answer). A request that never got a connection is
+ * {@link Result#notSent}, not a latency.
+ *
+ * <p>The generator is cheap per request, as its CPU is taken from the server when they share cores: the backlog
+ * is a preallocated ring, each connection has its own request and response buffers made once, and answers are
+ * parsed in place without strings; the only per-request work besides the system calls is the histograms'.
  *
  * <h2>Thread safety</h2>
  * {@link #run} from one thread, once; {@link #stop}, {@link #intervals()} and {@link #totals()} from any thread.
@@ -126,10 +139,15 @@ public final class OpenLoopLoad {
      * @param notSent    due requests dropped because the backlog was full, or still waiting at the end
      * @param connectionsOpened connections opened
      * @param intervals  per second
+     * @param admittedFromSend latency of every answer but 503 from the request's write to its answer,
+     *                   microseconds: the server's part (and the loopback's), without the time the request waited
+     *                   in the generator for a connection or for the generator's own thread
+     * @param sendLag    for every request written, microseconds from its intended send time to its write: the
+     *                   client's part (the backlog wait for a free connection, and the generator's lateness)
      */
     public record Result(double seconds, boolean stopped, long[] statuses, Histogram admitted, Histogram ok,
             Histogram rejected, long rejectedWithRetryAfter, long due, long sent, long abandoned, long timedOut, long errors, long notSent,
-            long connectionsOpened, List<Interval> intervals) {
+            long connectionsOpened, List<Interval> intervals, Histogram admittedFromSend, Histogram sendLag) {
         /** Answers with this status. */
         public long status(int code) {
             return code >= 0 && code < statuses.length ? statuses[code] : 0;
@@ -155,18 +173,36 @@ public final class OpenLoopLoad {
     private static final int C_IDLE = 1;
     /** A request written (or being written), its answer awaited. */
     private static final int C_BUSY = 2;
+    /** Closed; waits to be dropped from the idle line. */
+    private static final int C_CLOSED = 3;
 
-    /** One request: its kind and its intended send time. */
-    private record Pending(Kind kind, long intendedNs) {}
+    /** Response head fields the generator reads, lower case, with their colon. */
+    private static final byte[] CONTENT_LENGTH = ascii("content-length:");
+    private static final byte[] TRANSFER_ENCODING = ascii("transfer-encoding:");
+    private static final byte[] CONNECTION = ascii("connection:");
+    private static final byte[] RETRY_AFTER = ascii("retry-after:");
+    private static final byte[] CLOSE = ascii("close");
+    private static final byte[] CHUNKED = ascii("chunked");
 
-    /** A connection: touched by the generator thread only. */
+    /**
+     * A connection: touched by the generator thread only. Its request buffer and response buffer are made once
+     * per connection; nothing is allocated per request.
+     */
     private final class Conn {
         final SocketChannel ch;
         SelectionKey key;
         int state = C_CONNECTING;
-        Pending inFlight;
-        ByteBuffer out;
+        /** Index in {@link #open} (swap-removed on close). */
+        int openIndex;
+        /** The kind in flight (an index into the spec's kinds), or -1. */
+        int inFlight = -1;
+        /** Its intended send time, and when it was written. */
+        long intendedNs;
+        long sentNs;
+        final ByteBuffer out;
         final ByteBuffer in = ByteBuffer.allocate(16 * 1024);
+        /** Where the search for the head's end resumes (bytes before it were searched). */
+        int headScan;
         // response parsing: -1 until the head is complete
         int status = -1;
         long bodyRemaining;
@@ -176,6 +212,7 @@ public final class OpenLoopLoad {
 
         Conn(SocketChannel ch) {
             this.ch = ch;
+            this.out = ByteBuffer.allocate(requestBytesMax);
         }
     }
 
@@ -185,6 +222,7 @@ public final class OpenLoopLoad {
     /** The round robin's credit per kind; generator thread only. */
     private final double[] credit;
     private final byte[][] requestBytes;
+    private final int requestBytesMax;
     /** Set by {@link #stop} from any thread; read by the generator thread. */
     private volatile boolean stopRequested;
     /** The selector; written once by the generator thread before the loop, read by {@link #stop}. */
@@ -197,6 +235,8 @@ public final class OpenLoopLoad {
     // Touched by the generator thread only.
     private final long[] statuses = new long[600];
     private final Histogram admitted = new Histogram(HIGHEST_US, 3);
+    private final Histogram admittedFromSend = new Histogram(HIGHEST_US, 3);
+    private final Histogram sendLag = new Histogram(HIGHEST_US, 3);
     private final Histogram ok = new Histogram(HIGHEST_US, 3);
     private final Histogram rejected = new Histogram(HIGHEST_US, 3);
     private final Histogram secondAdmitted = new Histogram(HIGHEST_US, 3);
@@ -212,9 +252,18 @@ public final class OpenLoopLoad {
     private long notSent;
     private long opened;
     private long retryAfter;
-    private final ArrayDeque<Pending> backlog = new ArrayDeque<>();
+    /**
+     * Due requests not yet on a connection: a ring of {@code backlogMax} entries (kind, intended send time),
+     * allocated once; {@link #backlogHead} is the oldest, {@link #backlogSize} how many.
+     */
+    private final int[] backlogKind;
+    private final long[] backlogIntendedNs;
+    private int backlogHead;
+    private int backlogSize;
+    /** Idle connections, oldest first; a closed one is dropped when it comes up ({@link #C_CLOSED}). */
     private final ArrayDeque<Conn> idle = new ArrayDeque<>();
-    private final List<Conn> open = new ArrayList<>();
+    /** Open connections (at most {@code connectionsMax}); order does not matter (swap-remove). */
+    private final ArrayList<Conn> open = new ArrayList<>();
 
     public OpenLoopLoad(Spec spec) {
         this.spec = spec;
@@ -223,14 +272,23 @@ public final class OpenLoopLoad {
         credit = new double[weights.length];
         requestBytes = new byte[spec.kinds().size()][];
         String host = spec.target().getHostString() + ":" + spec.target().getPort();
+        int most = 0;
         for (int i = 0; i < weights.length; i++) {
             Kind k = spec.kinds().get(i);
             sum += k.weight();
             weights[i] = k.weight();
             requestBytes[i] = ("GET " + k.path() + " HTTP/1.1\r\nHost: " + host + "\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII);
+            most = Math.max(most, requestBytes[i].length);
         }
         totalWeight = sum;
+        requestBytesMax = most;
+        backlogKind = new int[spec.backlogMax()];
+        backlogIntendedNs = new long[spec.backlogMax()];
+    }
+
+    private static byte[] ascii(String s) {
+        return s.getBytes(StandardCharsets.US_ASCII);
     }
 
     /** Ends {@link #run} soon: no new requests; those in flight are given until their timeout. Any thread. */
@@ -275,22 +333,26 @@ public final class OpenLoopLoad {
                     stopped = true;
                     issuedUntilNs = Math.min(now, endNs);
                 }
-                boolean issuing = !stopped && now < endNs;
+                // requests due before the end are issued even when the thread wakes after it (a loaded machine)
+                boolean issuing = !stopped && (now < endNs || nextDueNs < endNs);
                 if (issuing) {
                     for (int n = 0; n < ISSUE_PER_ROUND && nextDueNs <= now && nextDueNs < endNs; n++) {
                         due++;
-                        Kind k = pick();
-                        if (backlog.size() >= spec.backlogMax()) {
+                        int k = pick();
+                        if (backlogSize >= backlogKind.length) {
                             notSent++;
                         } else {
-                            backlog.add(new Pending(k, nextDueNs));
+                            int tail = (backlogHead + backlogSize) % backlogKind.length;
+                            backlogKind[tail] = k;
+                            backlogIntendedNs[tail] = nextDueNs;
+                            backlogSize++;
                         }
                         double rate = Math.max(0.1, spec.ratePerSecond().applyAsDouble((nextDueNs - startNs) / 1e9));
                         nextDueNs += (long) (1e9 / rate);
                     }
-                    live.set(0, due);
+                    live.setRelease(0, due);
                 }
-                dispatch(sel, now);
+                dispatch(sel);
                 if (now >= nextTimeoutScanNs) {
                     scanTimeouts(now);
                     nextTimeoutScanNs = now + 10_000_000L;
@@ -300,20 +362,20 @@ public final class OpenLoopLoad {
                     nextSecondNs += 1_000_000_000L;
                 }
                 if (!issuing) {
-                    if (!stopped && now >= endNs) {
-                        notSent += backlog.size();
-                        backlog.clear();
-                    }
-                    if (stopped) {
-                        notSent += backlog.size();
-                        backlog.clear();
+                    if (now >= endNs || stopped) {
+                        notSent += backlogSize;
+                        backlogSize = 0;
                     }
                     if (busyCount() == 0 || now > issuedUntilNs + spec.timeoutNs() + 1_000_000_000L) {
                         break;
                     }
                 }
+                // Never selectNow in a loop: a wait under a millisecond is a millisecond (the selector's grain).
+                // A request is then written up to about a millisecond after its intended time, which its latency
+                // includes (from the intended time) and sendLag shows; a spinning generator took a core from the
+                // server it measures.
                 long waitNs = issuing ? Math.min(nextDueNs, nextSecondNs) - now : 10_000_000L;
-                long waitMs = Math.max(0, Math.min(10, waitNs / 1_000_000));
+                long waitMs = waitNs <= 0 ? 0 : Math.max(1, Math.min(10, waitNs / 1_000_000));
                 try {
                     if (waitMs == 0) {
                         sel.selectNow();
@@ -326,16 +388,21 @@ public final class OpenLoopLoad {
                 if (stopped && Thread.currentThread().isInterrupted()) {
                     Thread.interrupted(); // seen; keep draining without a select that returns at once
                 }
-                for (var it = sel.selectedKeys().iterator(); it.hasNext(); ) {
-                    SelectionKey key = it.next();
-                    it.remove();
-                    ready((Conn) key.attachment(), System.nanoTime());
+                var keys = sel.selectedKeys();
+                if (!keys.isEmpty()) {
+                    long readyNs = System.nanoTime();
+                    for (var it = keys.iterator(); it.hasNext(); ) {
+                        SelectionKey key = it.next();
+                        it.remove();
+                        ready((Conn) key.attachment(), readyNs);
+                    }
                 }
             }
             closeSecond(second, spec.ratePerSecond().applyAsDouble(second));
             // in flight at the end, past the drain: hung
-            for (Conn c : List.copyOf(open)) {
-                if (c.inFlight != null) {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                Conn c = open.get(i);
+                if (c.inFlight >= 0) {
                     timedOut++;
                 }
                 close(c);
@@ -346,7 +413,7 @@ public final class OpenLoopLoad {
         }
         double seconds = (Math.min(issuedUntilNs, endNs) - startNs) / 1e9;
         return new Result(seconds, stopped, statuses.clone(), admitted.copy(), ok.copy(), rejected.copy(), retryAfter, due, sent,
-                abandoned, timedOut, errors, notSent, opened, intervals());
+                abandoned, timedOut, errors, notSent, opened, intervals(), admittedFromSend.copy(), sendLag.copy());
     }
 
     /**
@@ -354,7 +421,7 @@ public final class OpenLoopLoad {
      * of n within one, so a rare kind (a disconnect every few hundred requests) comes at a steady pace, not in
      * random clumps or not at all in a short run.
      */
-    private Kind pick() {
+    private int pick() {
         int best = 0;
         for (int i = 0; i < credit.length; i++) {
             credit[i] += weights[i];
@@ -363,13 +430,13 @@ public final class OpenLoopLoad {
             }
         }
         credit[best] -= totalWeight;
-        return spec.kinds().get(best);
+        return best;
     }
 
     private int busyCount() {
         int n = 0;
-        for (Conn c : open) {
-            if (c.inFlight != null) {
+        for (int i = 0; i < open.size(); i++) {
+            if (open.get(i).inFlight >= 0) {
                 n++;
             }
         }
@@ -377,9 +444,12 @@ public final class OpenLoopLoad {
     }
 
     /** Hands backlog requests to idle connections, opening new ones while the limit allows. */
-    private void dispatch(Selector sel, long now) {
-        while (!backlog.isEmpty()) {
+    private void dispatch(Selector sel) {
+        while (backlogSize > 0) {
             Conn c = idle.pollFirst();
+            if (c != null && c.state == C_CLOSED) {
+                continue; // closed while idle (the server closed it)
+            }
             if (c == null) {
                 if (open.size() >= spec.connectionsMax()) {
                     return;
@@ -389,7 +459,10 @@ public final class OpenLoopLoad {
                     return;
                 }
             }
-            c.inFlight = backlog.pollFirst();
+            c.inFlight = backlogKind[backlogHead];
+            c.intendedNs = backlogIntendedNs[backlogHead];
+            backlogHead = (backlogHead + 1) % backlogKind.length;
+            backlogSize--;
             if (c.state == C_IDLE) {
                 send(c);
             }
@@ -402,6 +475,7 @@ public final class OpenLoopLoad {
             ch.configureBlocking(false);
             ch.setOption(StandardSocketOptions.TCP_NODELAY, true);
             Conn c = new Conn(ch);
+            c.openIndex = open.size();
             open.add(c);
             opened++;
             if (ch.connect(spec.target())) {
@@ -419,16 +493,21 @@ public final class OpenLoopLoad {
     }
 
     private void send(Conn c) {
-        int i = spec.kinds().indexOf(c.inFlight.kind());
-        c.out = ByteBuffer.wrap(requestBytes[i]);
+        c.out.clear();
+        c.out.put(requestBytes[c.inFlight]).flip();
         c.state = C_BUSY;
         c.status = -1;
+        c.headScan = 0;
         c.in.clear();
         try {
+            c.sentNs = System.nanoTime();
             c.ch.write(c.out);
             sent++;
-            live.set(1, sent);
-            c.key.interestOps(c.out.hasRemaining() ? SelectionKey.OP_READ | SelectionKey.OP_WRITE : SelectionKey.OP_READ);
+            live.setRelease(1, sent);
+            sendLag.recordValue(Math.min(HIGHEST_US, Math.max(0, (c.sentNs - c.intendedNs) / 1000)));
+            if (c.out.hasRemaining()) {
+                c.key.interestOps(SelectionKey.OP_READ | SelectionKey.OP_WRITE);
+            }
         } catch (IOException e) {
             fail(c);
         }
@@ -443,7 +522,7 @@ public final class OpenLoopLoad {
                 c.ch.finishConnect();
                 c.state = C_IDLE;
                 c.key.interestOps(SelectionKey.OP_READ);
-                if (c.inFlight != null) {
+                if (c.inFlight >= 0) {
                     send(c);
                 }
                 return;
@@ -467,44 +546,52 @@ public final class OpenLoopLoad {
         }
     }
 
-    /** Parses what has arrived; on a complete answer records it and frees or closes the connection. */
+    /**
+     * Parses what has arrived, in place (no strings); on a complete answer records it and frees or closes the
+     * connection.
+     */
     private void parse(Conn c, long now) {
         ByteBuffer b = c.in;
-        if (c.inFlight == null) { // bytes on an idle connection: the server closes it; read on
+        if (c.inFlight < 0) { // bytes on an idle connection: the server closes it; read on
             b.clear();
             return;
         }
+        byte[] a = b.array();
         if (c.status < 0) {
-            int end = indexOf(b, 0, b.position(), "\r\n\r\n");
+            int end = indexOf(a, Math.max(0, c.headScan - 3), b.position(), CRLFCRLF);
             if (end < 0) {
+                c.headScan = b.position();
                 if (!b.hasRemaining()) {
                     fail(c); // a head larger than the buffer
                 }
                 return;
             }
-            String head = new String(b.array(), 0, end, StandardCharsets.ISO_8859_1);
-            int sp = head.indexOf(' ');
-            c.status = Integer.parseInt(head.substring(sp + 1, sp + 4));
+            int sp = indexOf(a, 0, end, SPACE);
+            if (sp < 0 || sp + 4 > end) {
+                fail(c);
+                return;
+            }
+            c.status = (a[sp + 1] - '0') * 100 + (a[sp + 2] - '0') * 10 + (a[sp + 3] - '0');
             c.bodyRemaining = 0;
             c.chunked = false;
             c.closeAfter = false;
             c.retryAfter = false;
-            for (String line : head.split("\r\n")) {
-                int colon = line.indexOf(':');
-                if (colon < 0) {
-                    continue;
+            int line = indexOf(a, 0, end, CRLF) + 2;
+            while (line > 1 && line < end) {
+                int eol = indexOf(a, line, end + 2, CRLF);
+                if (eol < 0) {
+                    eol = end;
                 }
-                String name = line.substring(0, colon).trim();
-                String value = line.substring(colon + 1).trim();
-                if (name.equalsIgnoreCase("Content-Length")) {
-                    c.bodyRemaining = Long.parseLong(value);
-                } else if (name.equalsIgnoreCase("Transfer-Encoding") && value.toLowerCase().contains("chunked")) {
-                    c.chunked = true;
-                } else if (name.equalsIgnoreCase("Connection") && value.equalsIgnoreCase("close")) {
-                    c.closeAfter = true;
-                } else if (name.equalsIgnoreCase("Retry-After")) {
+                if (startsWithLower(a, line, eol, CONTENT_LENGTH)) {
+                    c.bodyRemaining = digits(a, line + CONTENT_LENGTH.length, eol);
+                } else if (startsWithLower(a, line, eol, TRANSFER_ENCODING)) {
+                    c.chunked = containsLower(a, line + TRANSFER_ENCODING.length, eol, CHUNKED);
+                } else if (startsWithLower(a, line, eol, CONNECTION)) {
+                    c.closeAfter = containsLower(a, line + CONNECTION.length, eol, CLOSE);
+                } else if (startsWithLower(a, line, eol, RETRY_AFTER)) {
                     c.retryAfter = true;
                 }
+                line = eol + 2;
             }
             // keep the body bytes that came with the head
             int bodyStart = end + 4;
@@ -513,7 +600,7 @@ public final class OpenLoopLoad {
             b.compact();
         }
         if (c.chunked) {
-            if (indexOf(b, 0, b.position(), "0\r\n\r\n") < 0) {
+            if (indexOf(a, 0, b.position(), LAST_CHUNK) < 0) {
                 if (!b.hasRemaining()) { // keep the tail only: the terminator may straddle reads
                     b.flip();
                     b.position(b.limit() - 8);
@@ -532,12 +619,17 @@ public final class OpenLoopLoad {
         complete(c, now);
     }
 
-    private static int indexOf(ByteBuffer b, int from, int to, String s) {
-        byte[] a = b.array();
+    private static final byte[] CRLFCRLF = ascii("\r\n\r\n");
+    private static final byte[] CRLF = ascii("\r\n");
+    private static final byte[] SPACE = ascii(" ");
+    private static final byte[] LAST_CHUNK = ascii("0\r\n\r\n");
+
+    /** The first index of {@code s} in {@code a[from, to)}, or -1. */
+    static int indexOf(byte[] a, int from, int to, byte[] s) {
         outer:
-        for (int i = from; i + s.length() <= to; i++) {
-            for (int j = 0; j < s.length(); j++) {
-                if (a[i + j] != s.charAt(j)) {
+        for (int i = from; i + s.length <= to; i++) {
+            for (int j = 0; j < s.length; j++) {
+                if (a[i + j] != s[j]) {
                     continue outer;
                 }
             }
@@ -546,10 +638,49 @@ public final class OpenLoopLoad {
         return -1;
     }
 
+    /** Whether {@code a[from, to)} starts with {@code lower} (ASCII, compared case-insensitively). */
+    static boolean startsWithLower(byte[] a, int from, int to, byte[] lower) {
+        if (to - from < lower.length) {
+            return false;
+        }
+        for (int j = 0; j < lower.length; j++) {
+            byte x = a[from + j];
+            if (x >= 'A' && x <= 'Z') {
+                x = (byte) (x + ('a' - 'A'));
+            }
+            if (x != lower[j]) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static boolean containsLower(byte[] a, int from, int to, byte[] lower) {
+        for (int i = from; i + lower.length <= to; i++) {
+            if (startsWithLower(a, i, to, lower)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The decimal number in {@code a[from, to)}, spaces skipped; at most 18 digits. */
+    private static long digits(byte[] a, int from, int to) {
+        long v = 0;
+        int n = 0;
+        for (int i = from; i < to && n < 18; i++) {
+            byte x = a[i];
+            if (x >= '0' && x <= '9') {
+                v = v * 10 + (x - '0');
+                n++;
+            }
+        }
+        return v;
+    }
+
     private void complete(Conn c, long now) {
-        Pending p = c.inFlight;
-        c.inFlight = null;
-        long us = Math.min(HIGHEST_US, Math.max(0, (now - p.intendedNs()) / 1000));
+        c.inFlight = -1;
+        long us = Math.min(HIGHEST_US, Math.max(0, (now - c.intendedNs) / 1000));
         int status = c.status;
         if (status >= 0 && status < statuses.length) {
             statuses[status]++;
@@ -561,17 +692,18 @@ public final class OpenLoopLoad {
             rejected.recordValue(us);
             secondRejected.recordValue(us);
             secondRejectedCount++;
-            live.set(3, live.get(3) + 1);
+            live.setRelease(3, live.getPlain(3) + 1);
         } else {
             admitted.recordValue(us);
+            admittedFromSend.recordValue(Math.min(HIGHEST_US, Math.max(0, (now - c.sentNs) / 1000)));
             secondAdmitted.recordValue(us);
             if (status >= 200 && status < 300) {
                 ok.recordValue(us);
                 secondOk++;
-                live.set(2, live.get(2) + 1);
+                live.setRelease(2, live.getPlain(2) + 1);
             } else {
                 secondOther++;
-                live.set(4, live.get(4) + 1);
+                live.setRelease(4, live.getPlain(4) + 1);
             }
         }
         c.status = -1;
@@ -586,37 +718,44 @@ public final class OpenLoopLoad {
 
     /** Abandons and times out requests in flight (bounded by the open connections). */
     private void scanTimeouts(long now) {
-        for (Conn c : List.copyOf(open)) {
-            Pending p = c.inFlight;
-            if (p == null) {
+        for (int i = open.size() - 1; i >= 0; i--) { // backwards: close swap-removes behind i
+            Conn c = open.get(i);
+            if (c.inFlight < 0) {
                 continue;
             }
-            long abandon = p.kind().abandonAfterNs();
-            if (abandon >= 0 && now - p.intendedNs() >= abandon) {
+            long abandon = spec.kinds().get(c.inFlight).abandonAfterNs();
+            if (abandon >= 0 && now - c.intendedNs >= abandon) {
                 abandoned++;
-                c.inFlight = null;
+                c.inFlight = -1;
                 close(c);
-            } else if (now - p.intendedNs() >= spec.timeoutNs()) {
+            } else if (now - c.intendedNs >= spec.timeoutNs()) {
                 timedOut++;
                 live.set(5, timedOut);
-                c.inFlight = null;
+                c.inFlight = -1;
                 close(c);
             }
         }
     }
 
     private void fail(Conn c) {
-        if (c.inFlight != null) {
+        if (c.inFlight >= 0) {
             errors++;
             live.set(6, errors);
-            c.inFlight = null;
+            c.inFlight = -1;
         }
         close(c);
     }
 
     private void close(Conn c) {
-        open.remove(c);
-        idle.remove(c);
+        if (c.state == C_CLOSED) {
+            return;
+        }
+        c.state = C_CLOSED; // dropped from the idle line when it comes up there
+        Conn last = open.remove(open.size() - 1);
+        if (last != c) {
+            open.set(c.openIndex, last);
+            last.openIndex = c.openIndex;
+        }
         if (c.key != null) {
             c.key.cancel();
         }
