@@ -51,6 +51,11 @@ final class HeapEvidence {
     static final int FALSE_ALARM_SPACING = 4;
 
     private final long limitBytesSoft;
+    /**
+     * The estimate above which the carriers' allocation counters are read ({@link HeapMonitor#ATTRIBUTION_FRACTION}
+     * of the limit): the blame's window starts counting when a sample first finds the estimate above it.
+     */
+    private final long attributionBytes;
     /** Fraction of eden the last young collection retained; 1 before one. */
     private double survivalLast = 1;
     /** The same for the young collection before it. */
@@ -84,6 +89,7 @@ final class HeapEvidence {
             throw new IllegalArgumentException("soft limit must be positive, got " + limitBytesSoft);
         }
         this.limitBytesSoft = limitBytesSoft;
+        this.attributionBytes = (long) (limitBytesSoft * HeapMonitor.ATTRIBUTION_FRACTION);
     }
 
     /** A sample of the heap pools now (without the watchdog's own reserve, which {@code oldBytes} excludes). */
@@ -151,6 +157,21 @@ final class HeapEvidence {
         return above;
     }
 
+    /**
+     * The full collection the watchdog runs when it is installed: the live heap at the start. It was no alarm, so no
+     * spacing follows it.
+     *
+     * <p>Things that don't work: spacing after it as after a false alarm. On a loaded machine that first collection
+     * took up to 103 ms (cold code), so forced collections were held back for 412 ms: a program keeping 600 KiB arrays
+     * crossed the limit 210 ms after the start and was collected only at the spacing's ceiling, 120 MiB.
+     */
+    void initialCollection(long liveBytes) {
+        assert liveBytes >= 0;
+        collectedSinceSample = true;
+        this.liveBytes = liveBytes;
+        peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
+    }
+
     /** The full collection found the heap above the limit, but there was nobody to blame: space the next one. */
     void undecided(long nowNs, long durationNs) {
         falseAlarm(nowNs, durationNs, false);
@@ -204,6 +225,13 @@ final class HeapEvidence {
     long pollIntervalNs(long nowNs) {
         long distance = limitBytesSoft - estimateBytes;
         double rate = Math.max(growthBytesPerNs, ALLOCATION_RATE_BYTES_PER_SECOND_MIN / 1e9);
+        long toAttribution = attributionBytes - estimateBytes;
+        if (toAttribution > 0 && growthBytesPerNs > 0) {
+            // below the attribution threshold and growing: look again before it passes it by much, so that the
+            // blame's counts start near it, not a poll before the limit
+            return Math.min(clamp((long) (distance / (2 * rate))),
+                    clamp((long) (toAttribution / (2 * growthBytesPerNs))));
+        }
         if (distance <= 0) {
             long ceilingDistance = quietCeilingBytes() - estimateBytes;
             if (!isQuiet(nowNs) || ceilingDistance <= 0) {
