@@ -49,6 +49,8 @@ final class HeapEvidence {
     static final long ALLOCATION_RATE_BYTES_PER_SECOND_MIN = 1L << 30;
     /** After a full collection that found the live heap below the limit, the next forced one waits this many times its duration. */
     static final int FALSE_ALARM_SPACING = 4;
+    /** The spacing's ceiling above the last live heap (or the limit): a sixteenth of the limit, half the default grace. */
+    static final long QUIET_CEILING_FRACTION_INVERSE = 16;
 
     private final long limitBytesSoft;
     /**
@@ -192,10 +194,16 @@ final class HeapEvidence {
      * <p>Things that don't work: the spacing alone. The estimate crossed the limit at 97.0 MiB while the live heap was
      * 95.2 (the runtime's own objects), the forced collection was a false alarm, and during the spacing that followed
      * (four times its 25 ms) the program kept allocating at full speed: 171.8 MiB live at the next collection, on a
-     * loaded machine. Solution: the spacing holds back only collections of an estimate within an eighth of the limit
-     * (the default grace) above the last live heap or the limit, whichever is higher; a live heap that may have grown
-     * that far since is worth a collection whatever it costs, and one that stays above the limit with nobody to blame
-     * ({@link #undecided}) is collected again only after it grew by that much.
+     * loaded machine. Solution: the spacing holds back only collections of an estimate within a sixteenth of the limit
+     * (half the default grace) above the last live heap or the limit, whichever is higher; a live heap that may have
+     * grown that far since is worth a collection whatever it costs, and one that stays above the limit with nobody to
+     * blame ({@link #undecided}) is collected again only after it grew by that much.
+     *
+     * <p>Things that don't work: a ceiling of an eighth (the whole grace). A fast allocator whose first forced
+     * collection was a false alarm (87.8 MiB live: startup garbage in eden counted before any young collection) went
+     * on to the ceiling, 108 MiB, and the watchdog's thread, waiting for a core at load 15, looked again 14 ms later:
+     * 121.8 MiB live at the error. Solution: the ceiling leaves the other half of the grace for what the program
+     * allocates before the watchdog's next look.
      */
     boolean wantsFullCollection(long nowNs) {
         return sampled && estimateBytes > limitBytesSoft && (!isQuiet(nowNs) || estimateBytes > quietCeilingBytes());
@@ -203,10 +211,10 @@ final class HeapEvidence {
 
     /**
      * Above this estimate a false alarm's spacing holds nothing back: the last live heap (or the limit, if higher)
-     * plus an eighth of the limit.
+     * plus {@link #QUIET_CEILING_FRACTION_INVERSE}th of the limit.
      */
     long quietCeilingBytes() {
-        return Math.max(liveBytes, limitBytesSoft) + limitBytesSoft / 8;
+        return Math.max(liveBytes, limitBytesSoft) + limitBytesSoft / QUIET_CEILING_FRACTION_INVERSE;
     }
 
     /** Whether a false alarm's spacing holds forced collections back now. */

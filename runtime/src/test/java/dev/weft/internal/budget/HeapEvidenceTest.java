@@ -78,7 +78,7 @@ class HeapEvidenceTest {
         assertThat(e.fullCollection(endNs, 90 * MIB, 20 * MS, true)).isFalse();
         e.sample(endNs + MS, 100 * MIB, 0, 0); // the heap fills with old garbage again at once
         assertThat(e.wantsFullCollection(endNs + 79 * MS)).isFalse();
-        // sleeps until the spacing ends, or half the way to the ceiling (8 MiB) at the growth rate if sooner
+        // sleeps until the spacing ends, or half the way to the ceiling (2 MiB) at the growth rate if sooner
         assertThat(e.pollIntervalNs(endNs + 50 * MS)).isBetween(HeapEvidence.POLL_INTERVAL_NS_MIN, 30 * MS);
         assertThat(e.wantsFullCollection(endNs + 80 * MS)).isTrue();
         assertThat(e.falseAlarms()).isEqualTo(1);
@@ -86,12 +86,12 @@ class HeapEvidenceTest {
     }
 
     @Test
-    void duringTheSpacingAnEstimateAnEighthOfTheLimitAboveTheLastLiveHeapForcesACollectionAnyway() {
+    void duringTheSpacingAnEstimateASixteenthOfTheLimitAboveTheLastLiveHeapForcesACollectionAnyway() {
         e.sample(0, 100 * MIB, 0, 0);
         assertThat(e.fullCollection(30 * MS, 95 * MIB, 20 * MS, true)).isFalse(); // a false alarm: 95 MiB live
-        e.sample(31 * MS, 107 * MIB, 0, 0); // within an eighth of the limit (12 MiB) above the limit: spaced
+        e.sample(31 * MS, 101 * MIB, 0, 0); // within a sixteenth of the limit (6 MiB) above the limit: spaced
         assertThat(e.wantsFullCollection(31 * MS)).isFalse();
-        e.sample(32 * MS, 109 * MIB, 0, 0); // past it: the program kept allocating during the spacing
+        e.sample(32 * MS, 103 * MIB, 0, 0); // past it: the program kept allocating during the spacing
         assertThat(e.wantsFullCollection(32 * MS)).isTrue();
         assertThat(e.pollIntervalNs(32 * MS)).isEqualTo(HeapEvidence.POLL_INTERVAL_NS_MIN);
     }
@@ -101,9 +101,9 @@ class HeapEvidenceTest {
         e.sample(0, 150 * MIB, 0, 0);
         assertThat(e.fullCollection(10 * MS, 150 * MIB, 10 * MS, true)).isTrue();
         e.undecided(10 * MS, 10 * MS);
-        e.sample(11 * MS, 160 * MIB, 0, 0); // 10 MiB more than the last live heap: spaced
+        e.sample(11 * MS, 155 * MIB, 0, 0); // 5 MiB more than the last live heap: spaced
         assertThat(e.wantsFullCollection(11 * MS)).isFalse();
-        e.sample(12 * MS, 163 * MIB, 0, 0); // 13 MiB more
+        e.sample(12 * MS, 157 * MIB, 0, 0); // 7 MiB more
         assertThat(e.wantsFullCollection(12 * MS)).isTrue();
     }
 
