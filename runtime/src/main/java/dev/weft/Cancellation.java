@@ -1,6 +1,7 @@
 package dev.weft;
 
 import dev.weft.internal.cancel.PendingCancels;
+import dev.weft.internal.cancel.VerdictGate;
 
 /**
  * Static entry points to cancellation: explicit checkpoints and a cancellation query. (The checks the Weft agent
@@ -17,12 +18,17 @@ public final class Cancellation {
 
     /**
      * A cancellation point: raises {@link Cancelled} if the current task is inside a cancelled scope that
-     * is not hidden by a shield. Outside a Weft task it does nothing.
+     * is not hidden by a shield. Outside a Weft task it does nothing. While the heap watchdog's verdict is pending
+     * (see {@code dev.weft.memory.HeapWatchdog}), a task that allocated fast since it opened waits here for the
+     * verdict, at most half a second, as at the checks the agent compiles.
      */
     public static void checkpoint() {
         if (PendingCancels.count != 0) {
             TaskImpl<?> t = TaskImpl.current();
             if (t != null) {
+                if (VerdictGate.isOpen()) {
+                    VerdictGate.awaitCheckpoint(t); // a heap verdict pending: a fast allocator waits for it
+                }
                 t.checkpoint();
             }
         }

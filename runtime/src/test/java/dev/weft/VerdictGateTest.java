@@ -31,6 +31,16 @@ class VerdictGateTest {
         return a == null ? 0 : a.length;
     }
 
+    /** The same with an explicit checkpoint after each array: a program the agent did not compile. */
+    private static int allocateWithCheckpoints(int checks) {
+        long[] a = null;
+        for (int i = 0; i < checks; i++) {
+            a = new long[CHUNK_LONGS];
+            Cancellation.checkpoint();
+        }
+        return a == null ? 0 : a.length;
+    }
+
     private static void closeAfter(long delayMs) {
         Thread.ofPlatform().daemon().start(() -> {
             try {
@@ -108,6 +118,49 @@ class VerdictGateTest {
             return null;
         });
         assertThat(completed.get()).as("the check threw").isFalse();
+        assertThat(waitedNs.get()).as("left the wait at the cancel, not at the deadline")
+                .isLessThan(VerdictGate.WAIT_NS_MAX);
+    }
+
+    @Test
+    void fastAllocatorWaitsAtAnExplicitCheckpointAsAtACompiledCheck() {
+        long waits = VerdictGate.waits();
+        long waitedNs = Runs.oneLoop(() -> {
+            assertThat(VerdictGate.open(CANDIDATE_BYTES)).isTrue();
+            closeAfter(150);
+            long t0 = System.nanoTime();
+            allocateWithCheckpoints(64);
+            return System.nanoTime() - t0;
+        });
+        assertThat(VerdictGate.waits() - waits).as("checkpoints that waited").isEqualTo(1);
+        assertThat(waitedNs).as("until the close, 150 ms after the opening").isGreaterThan(100_000_000L);
+    }
+
+    @Test
+    void blamedTaskLeavesTheWaitAtItsExplicitCheckpointAndThrowsThere() {
+        AtomicReference<Long> waitedNs = new AtomicReference<>();
+        AtomicReference<Boolean> completed = new AtomicReference<>(false);
+        Runs.oneLoop(() -> {
+            CancelScope scope = CancelScope.create();
+            VerdictGate.open(CANDIDATE_BYTES);
+            Thread.ofPlatform().daemon().start(() -> {
+                try {
+                    Thread.sleep(50);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                scope.cancel();
+            });
+            long t0 = System.nanoTime();
+            scope.run(() -> {
+                allocateWithCheckpoints(10_000);
+                completed.set(true);
+            });
+            waitedNs.set(System.nanoTime() - t0);
+            VerdictGate.close();
+            return null;
+        });
+        assertThat(completed.get()).as("the checkpoint threw").isFalse();
         assertThat(waitedNs.get()).as("left the wait at the cancel, not at the deadline")
                 .isLessThan(VerdictGate.WAIT_NS_MAX);
     }

@@ -49,8 +49,15 @@ final class HeapEvidence {
     static final long ALLOCATION_RATE_BYTES_PER_SECOND_MIN = 1L << 30;
     /** After a full collection that found the live heap below the limit, the next forced one waits this many times its duration. */
     static final int FALSE_ALARM_SPACING = 4;
+    /** The spacing's ceiling above the last live heap (or the limit): a sixteenth of the limit, half the default grace. */
+    static final long QUIET_CEILING_FRACTION_INVERSE = 16;
 
     private final long limitBytesSoft;
+    /**
+     * The estimate above which the carriers' allocation counters are read ({@link HeapMonitor#ATTRIBUTION_FRACTION}
+     * of the limit): the blame's window starts counting when a sample first finds the estimate above it.
+     */
+    private final long attributionBytes;
     /** Fraction of eden the last young collection retained; 1 before one. */
     private double survivalLast = 1;
     /** The same for the young collection before it. */
@@ -84,6 +91,7 @@ final class HeapEvidence {
             throw new IllegalArgumentException("soft limit must be positive, got " + limitBytesSoft);
         }
         this.limitBytesSoft = limitBytesSoft;
+        this.attributionBytes = (long) (limitBytesSoft * HeapMonitor.ATTRIBUTION_FRACTION);
     }
 
     /** A sample of the heap pools now (without the watchdog's own reserve, which {@code oldBytes} excludes). */
@@ -151,6 +159,21 @@ final class HeapEvidence {
         return above;
     }
 
+    /**
+     * The full collection the watchdog runs when it is installed: the live heap at the start. It was no alarm, so no
+     * spacing follows it.
+     *
+     * <p>Things that don't work: spacing after it as after a false alarm. On a loaded machine that first collection
+     * took up to 103 ms (cold code), so forced collections were held back for 412 ms: a program keeping 600 KiB arrays
+     * crossed the limit 210 ms after the start and was collected only at the spacing's ceiling, 120 MiB.
+     */
+    void initialCollection(long liveBytes) {
+        assert liveBytes >= 0;
+        collectedSinceSample = true;
+        this.liveBytes = liveBytes;
+        peakLiveBytes = Math.max(peakLiveBytes, liveBytes);
+    }
+
     /** The full collection found the heap above the limit, but there was nobody to blame: space the next one. */
     void undecided(long nowNs, long durationNs) {
         falseAlarm(nowNs, durationNs, false);
@@ -171,10 +194,16 @@ final class HeapEvidence {
      * <p>Things that don't work: the spacing alone. The estimate crossed the limit at 97.0 MiB while the live heap was
      * 95.2 (the runtime's own objects), the forced collection was a false alarm, and during the spacing that followed
      * (four times its 25 ms) the program kept allocating at full speed: 171.8 MiB live at the next collection, on a
-     * loaded machine. Solution: the spacing holds back only collections of an estimate within an eighth of the limit
-     * (the default grace) above the last live heap or the limit, whichever is higher; a live heap that may have grown
-     * that far since is worth a collection whatever it costs, and one that stays above the limit with nobody to blame
-     * ({@link #undecided}) is collected again only after it grew by that much.
+     * loaded machine. Solution: the spacing holds back only collections of an estimate within a sixteenth of the limit
+     * (half the default grace) above the last live heap or the limit, whichever is higher; a live heap that may have
+     * grown that far since is worth a collection whatever it costs, and one that stays above the limit with nobody to
+     * blame ({@link #undecided}) is collected again only after it grew by that much.
+     *
+     * <p>Things that don't work: a ceiling of an eighth (the whole grace). A fast allocator whose first forced
+     * collection was a false alarm (87.8 MiB live: startup garbage in eden counted before any young collection) went
+     * on to the ceiling, 108 MiB, and the watchdog's thread, waiting for a core at load 15, looked again 14 ms later:
+     * 121.8 MiB live at the error. Solution: the ceiling leaves the other half of the grace for what the program
+     * allocates before the watchdog's next look.
      */
     boolean wantsFullCollection(long nowNs) {
         return sampled && estimateBytes > limitBytesSoft && (!isQuiet(nowNs) || estimateBytes > quietCeilingBytes());
@@ -182,10 +211,10 @@ final class HeapEvidence {
 
     /**
      * Above this estimate a false alarm's spacing holds nothing back: the last live heap (or the limit, if higher)
-     * plus an eighth of the limit.
+     * plus {@link #QUIET_CEILING_FRACTION_INVERSE}th of the limit.
      */
     long quietCeilingBytes() {
-        return Math.max(liveBytes, limitBytesSoft) + limitBytesSoft / 8;
+        return Math.max(liveBytes, limitBytesSoft) + limitBytesSoft / QUIET_CEILING_FRACTION_INVERSE;
     }
 
     /** Whether a false alarm's spacing holds forced collections back now. */
@@ -199,11 +228,24 @@ final class HeapEvidence {
     /**
      * How long to wait before the next sample: half the distance to the limit at the estimate's growth rate
      * (at least {@link #ALLOCATION_RATE_BYTES_PER_SECOND_MIN}), between {@link #POLL_INTERVAL_NS_MIN} and
-     * {@link #POLL_INTERVAL_NS_MAX}; above the limit, the shortest, or until a false alarm's spacing ends.
+     * {@link #POLL_INTERVAL_NS_MAX}; above the limit, the shortest, or until a false alarm's spacing ends. Below the
+     * attribution threshold (half the limit), while the estimate grows, no longer than half the time it needs to reach
+     * that threshold at its measured rate (no floor on the rate: a steady heap is polled as before).
+     *
+     * <p>Things that don't work: aiming at the limit alone. The blame's counts start at the first sample above the
+     * threshold; a program keeping 600 KiB arrays under G1 went from 33 to 94 MiB between two samples, so its window
+     * held only what it allocated from 94 MiB on, too little to be blamed at the first verdict.
      */
     long pollIntervalNs(long nowNs) {
         long distance = limitBytesSoft - estimateBytes;
         double rate = Math.max(growthBytesPerNs, ALLOCATION_RATE_BYTES_PER_SECOND_MIN / 1e9);
+        long toAttribution = attributionBytes - estimateBytes;
+        if (toAttribution > 0 && growthBytesPerNs > 0) {
+            // below the attribution threshold and growing: look again before it passes it by much, so that the
+            // blame's counts start near it, not a poll before the limit
+            return Math.min(clamp((long) (distance / (2 * rate))),
+                    clamp((long) (toAttribution / (2 * growthBytesPerNs))));
+        }
         if (distance <= 0) {
             long ceilingDistance = quietCeilingBytes() - estimateBytes;
             if (!isQuiet(nowNs) || ceilingDistance <= 0) {

@@ -195,6 +195,29 @@ public final class VerdictGate {
     }
 
     /**
+     * The gated check at an explicit cancellation point of a Weft task ({@code Cancellation.checkpoint()}): as
+     * {@link #awaitTask}, with the task marked as inside the slow path meanwhile, so that a check the agent compiled
+     * into the JDK code the wait runs (the stack walk) returns at once. Nothing inside the slow path or the agent's
+     * own code, or in agent-compiled {@code synchronized} code. The task's thread.
+     *
+     * <p>Things that don't work: gating only the agent's checks. A program whose loop has an explicit checkpoint and
+     * no compiled one (code the agent did not instrument, a test's program) ran on while the verdict was pending,
+     * and G1's humongous arrays, 2 GB/s, put 8 to 30 MiB more on the heap between the forced collection and the
+     * blame's cancel (docs/benchmarks.md, "Humongous arrays after the gate").
+     */
+    public static void awaitCheckpoint(WaitingTask t) {
+        if ((epoch & 1) == 0 || t.inAgentCode || t.monitorDepth != 0) {
+            return;
+        }
+        t.inAgentCode = true;
+        try {
+            awaitTask(t);
+        } finally {
+            t.inAgentCode = false;
+        }
+    }
+
+    /**
      * The gated check on a thread that is not a Weft task: waits as {@link #awaitTask} does, but only on a platform
      * thread of the program's under {@code weft run} ({@link ProgramCancel#isProgramThread}: never the watchdog's, a
      * JDK thread or Weft's own). The current thread.

@@ -32,4 +32,17 @@ class BlameableBytesTest {
         assertThat(HeapMonitor.blameableBytes(LIMIT, NEGLIGIBLE, LIMIT + 5 * MIB)).isEqualTo(5 * MIB);
         assertThat(HeapMonitor.blameableBytes(LIMIT, NEGLIGIBLE, 3 * LIMIT)).isEqualTo(LIMIT / 8);
     }
+
+    @Test
+    void underG1TheExcessIsHalvedBecauseAHumongousObjectCanTakeTwiceWhatItIsCounted() {
+        // 600 KiB arrays take a 1 MiB region each: 13 of them are counted 7.6 MiB and fill 13 MiB of heap
+        assertThat(HeapMonitor.footprintFactor(Collector.G1)).isEqualTo(2);
+        assertThat(HeapMonitor.footprintFactor(Collector.PARALLEL)).isEqualTo(1);
+        long needed = HeapMonitor.blameableBytes(LIMIT, NEGLIGIBLE, LIMIT + 11 * MIB + MIB / 5, 2);
+        assertThat(needed).isLessThan(13 * 614400L).isEqualTo((11 * MIB + MIB / 5) / 2);
+        // the supervising root's 1.3 MiB against 15 MiB above the limit is still not enough
+        assertThat(HeapMonitor.blameableBytes(LIMIT, NEGLIGIBLE, LIMIT + 15 * MIB, 2)).isEqualTo(6 * MIB)
+                .isGreaterThan(13 * MIB / 10);
+        assertThat(HeapMonitor.blameableBytes(LIMIT, NEGLIGIBLE, LIMIT + 100, 2)).isEqualTo(NEGLIGIBLE);
+    }
 }

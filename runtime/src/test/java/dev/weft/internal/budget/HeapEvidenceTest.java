@@ -78,7 +78,7 @@ class HeapEvidenceTest {
         assertThat(e.fullCollection(endNs, 90 * MIB, 20 * MS, true)).isFalse();
         e.sample(endNs + MS, 100 * MIB, 0, 0); // the heap fills with old garbage again at once
         assertThat(e.wantsFullCollection(endNs + 79 * MS)).isFalse();
-        // sleeps until the spacing ends, or half the way to the ceiling (8 MiB) at the growth rate if sooner
+        // sleeps until the spacing ends, or half the way to the ceiling (2 MiB) at the growth rate if sooner
         assertThat(e.pollIntervalNs(endNs + 50 * MS)).isBetween(HeapEvidence.POLL_INTERVAL_NS_MIN, 30 * MS);
         assertThat(e.wantsFullCollection(endNs + 80 * MS)).isTrue();
         assertThat(e.falseAlarms()).isEqualTo(1);
@@ -86,12 +86,12 @@ class HeapEvidenceTest {
     }
 
     @Test
-    void duringTheSpacingAnEstimateAnEighthOfTheLimitAboveTheLastLiveHeapForcesACollectionAnyway() {
+    void duringTheSpacingAnEstimateASixteenthOfTheLimitAboveTheLastLiveHeapForcesACollectionAnyway() {
         e.sample(0, 100 * MIB, 0, 0);
         assertThat(e.fullCollection(30 * MS, 95 * MIB, 20 * MS, true)).isFalse(); // a false alarm: 95 MiB live
-        e.sample(31 * MS, 107 * MIB, 0, 0); // within an eighth of the limit (12 MiB) above the limit: spaced
+        e.sample(31 * MS, 101 * MIB, 0, 0); // within a sixteenth of the limit (6 MiB) above the limit: spaced
         assertThat(e.wantsFullCollection(31 * MS)).isFalse();
-        e.sample(32 * MS, 109 * MIB, 0, 0); // past it: the program kept allocating during the spacing
+        e.sample(32 * MS, 103 * MIB, 0, 0); // past it: the program kept allocating during the spacing
         assertThat(e.wantsFullCollection(32 * MS)).isTrue();
         assertThat(e.pollIntervalNs(32 * MS)).isEqualTo(HeapEvidence.POLL_INTERVAL_NS_MIN);
     }
@@ -101,9 +101,9 @@ class HeapEvidenceTest {
         e.sample(0, 150 * MIB, 0, 0);
         assertThat(e.fullCollection(10 * MS, 150 * MIB, 10 * MS, true)).isTrue();
         e.undecided(10 * MS, 10 * MS);
-        e.sample(11 * MS, 160 * MIB, 0, 0); // 10 MiB more than the last live heap: spaced
+        e.sample(11 * MS, 155 * MIB, 0, 0); // 5 MiB more than the last live heap: spaced
         assertThat(e.wantsFullCollection(11 * MS)).isFalse();
-        e.sample(12 * MS, 163 * MIB, 0, 0); // 13 MiB more
+        e.sample(12 * MS, 157 * MIB, 0, 0); // 7 MiB more
         assertThat(e.wantsFullCollection(12 * MS)).isTrue();
     }
 
@@ -123,9 +123,9 @@ class HeapEvidenceTest {
         assertThat(large.pollIntervalNs(0)).isEqualTo(HeapEvidence.POLL_INTERVAL_NS_MAX); // 500 ms at 1 GiB/s: capped
         e.sample(0, 0, 0, 0);
         assertThat(e.pollIntervalNs(0)).isEqualTo((long) (LIMIT / (2 * ((1L << 30) / 1e9)))); // at least 1 GiB/s
-        e.sample(10 * MS, 0, 0, 40 * MIB); // 4 MiB per ms: 4 GiB/s
-        long distance = LIMIT - 40 * MIB;
-        assertThat(e.pollIntervalNs(10 * MS)).isEqualTo((long) (distance / (2 * (4.0 * MIB / MS))));
+        e.sample(10 * MS, 0, 0, 60 * MIB); // 6 MiB per ms, above the attribution threshold (48 MiB)
+        long distance = LIMIT - 60 * MIB;
+        assertThat(e.pollIntervalNs(10 * MS)).isEqualTo((long) (distance / (2 * (6.0 * MIB / MS))));
         e.sample(11 * MS, 0, 0, 95 * MIB);
         assertThat(e.pollIntervalNs(11 * MS)).isEqualTo(HeapEvidence.POLL_INTERVAL_NS_MIN);
         e.sample(12 * MS, 0, 0, 97 * MIB);
@@ -157,5 +157,32 @@ class HeapEvidenceTest {
         e.sample(50 * MS, 90 * MIB, 0, 0);
         long expected = (long) (6 * MIB / (2 * ((1L << 30) / 1e9)));
         assertThat(e.pollIntervalNs(50 * MS)).isEqualTo(expected).isLessThan(4 * MS);
+    }
+
+    @Test
+    void belowTheAttributionThresholdAFastGrowingHeapIsPolledAgainBeforeItPassesItByMuch() {
+        // 36 MiB in 9 ms (4 MiB/ms): half the way to 48 MiB (half the limit) is 1.5 ms, not half the way to the limit
+        e.sample(0, 0, 0, 0);
+        e.sample(9 * MS, 36 * MIB, 0, 0);
+        assertThat(e.pollIntervalNs(9 * MS)).isEqualTo((long) (12 * MIB / (2 * (4.0 * MIB / MS))))
+                .isLessThan((long) ((LIMIT - 36 * MIB) / (2 * (4.0 * MIB / MS))));
+    }
+
+    @Test
+    void belowTheAttributionThresholdAHeapThatDoesNotGrowIsPolledAsBefore() {
+        e.sample(0, 47 * MIB, 0, 0);
+        e.sample(20 * MS, 47 * MIB, 0, 0); // just under half the limit, steady: no 1 ms polls
+        assertThat(e.pollIntervalNs(20 * MS)).isEqualTo((long) ((LIMIT - 47 * MIB) / (2 * ((1L << 30) / 1e9))));
+    }
+
+    @Test
+    void theCollectionAtInstallIsNoFalseAlarmAndHoldsNothingBack() {
+        e.initialCollection(3 * MIB); // it may take 100 ms on a loaded machine: no 400 ms spacing after it
+        assertThat(e.liveBytes()).isEqualTo(3 * MIB);
+        e.sample(MS, 97 * MIB, 0, 0);
+        assertThat(e.isQuiet(MS)).isFalse();
+        assertThat(e.wantsFullCollection(MS)).isTrue();
+        assertThat(e.falseAlarms()).isZero();
+        assertThat(e.forced()).isZero();
     }
 }
