@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.http.HttpCompliance;
@@ -89,13 +91,18 @@ public final class Connection implements RuntimeStaticSized {
     /** Closing. */
     static final int ST_CLOSING = 6;
 
-    /** What the reader and the handler post to the connection task. */
+    /** How an exchange ended, posted by its handler task to the connection task. */
     enum Event {
-        /** The outstanding read completed ({@link #readResult} bytes, or -1: end of stream or error). */
-        READ,
-        /** The handler finished; its outcome is in the handler slot. */
-        HANDLER_DONE
+        /** The answer was written and the connection stays open: the next request may be read. */
+        KEEP_ALIVE,
+        /** The connection is to close: an answer with Connection: close, a failed write, or a disconnect. */
+        CLOSE
     }
+
+    /** A direct read's result besides a byte count: end of stream, an error, or a cancelled wait. */
+    private static final int READ_EOF = -1;
+    /** A direct read's result: the socket's timeout passed (the socket stays open). */
+    private static final int READ_TIMEOUT = -2;
 
     /** Lingering close: how much input to discard after an error response, so the client reads it before a reset. */
     private static final int LINGER_BYTES_MAX = 64 * 1024;
@@ -116,33 +123,40 @@ public final class Connection implements RuntimeStaticSized {
     /** Jetty's parser; a new one replaces it when a connection left it closed (Jetty cannot reset a closed one). */
     private HttpParser parser;
     private final ParseEvents parseEvents = new ParseEvents();
-    private final Channel<Event> events = Channel.create(2);
-    /** Read requests to the reader (a token; the region is in {@link #readOffset}/{@link #readLength}). */
-    private final Channel<Event> readRequests = Channel.create(1);
+    /** The handler task's end (capacity 1: one exchange at a time). */
+    private final Channel<Event> events = Channel.create(1);
+    /** Orders a disconnect's cancel against the handler's end (see {@link #handOff}). */
+    private final Object handlerLock = new Object();
     private final long sizeBytesMax;
-    /** Names of this slot's tasks and scopes, made once (not concatenated per request). */
-    private final String readerName;
+    /** The name of this slot's idle wait, made once (not concatenated per request). */
     private final String idleWaitName;
-    private final String waitName;
 
     /** See the state table. Written by the connection task; read by any thread. */
     private volatile int state = ST_FREE;
     /** Set by shutdown: finish the request in progress, then close. Any thread. */
     private volatile boolean draining;
-    /** The wait for a next request's first byte, which shutdown cancels. Connection task; read by shutdown. */
+    /**
+     * The wait for a next request's first byte, which shutdown cancels (and, during an exchange, the read that
+     * watches for a disconnect, whose deadline the handler task sets). Connection task; read by shutdown and by
+     * the handler task.
+     */
     private volatile CancelScope idleWait;
+    /**
+     * From the hand-off to the handler task until it has written its answer: shutdown leaves the connection task's
+     * read alone meanwhile (the handler task closes the connection). Written by both in turn; read by shutdown.
+     */
+    private volatile boolean exchangeActive;
+    /** While the handler runs: a disconnect cancels it. Written under {@link #handlerLock} by both tasks in turn. */
+    private boolean handlerRunning;
 
     // Connection task only, unless noted.
     private InputStream in;
     private OutputStream out;
     private Socket socket;
-    private boolean readOutstanding;
-    /** The fill region of the outstanding read: written by the connection task before the request is posted. */
-    private int readOffset;
-    private int readLength;
-    /** The outstanding read's result: written by the reader before its READ event. */
-    private int readResult;
+    /** The socket's read timeout as last set (0: none). */
+    private int soTimeoutMs;
     private boolean eof;
+    /** The slot of the request being read; null once it is handed to its handler task, which returns it. */
     private HandlerSlot slot;
     // parser callbacks (connection task: the parser runs there)
     private boolean headComplete;
@@ -167,9 +181,7 @@ public final class Connection implements RuntimeStaticSized {
         this.head = new RequestHead(limits.headerCountMax());
         this.parser = newParser();
         this.sizeBytesMax = sizeBytesMax(limits);
-        this.readerName = "http-read-" + index;
         this.idleWaitName = "http idle connection " + index;
-        this.waitName = "http connection " + index;
     }
 
     /**
@@ -194,8 +206,9 @@ public final class Connection implements RuntimeStaticSized {
                 Sizes.shallowSizeBytes(RequestHead.class),
                 Sizes.multiply(2, Sizes.arraySizeBytes(String.class, limits.headerCountMax())),
                 strings, parser,
-                Sizes.multiply(2, Sizes.add(Sizes.shallowSizeBytes(Channel.class), Sizes.arraySizeBytes(Object.class, 2))),
-                Sizes.multiply(3, NAME_BYTES_MAX));
+                Sizes.add(Sizes.shallowSizeBytes(Channel.class), Sizes.arraySizeBytes(Object.class, 1)),
+                Sizes.shallowSizeBytes(Object.class), // the handler lock
+                NAME_BYTES_MAX);
     }
 
     /** One of the slot's names (a string of at most 40 ISO-8859-1 characters). */
@@ -258,9 +271,13 @@ public final class Connection implements RuntimeStaticSized {
     /** Shutdown: the connection finishes the request in progress and closes; an idle one closes now. Any thread. */
     void drain() {
         draining = true;
-        CancelScope w = idleWait; // after the flag: a connection that set idleWait before reading it is cancelled here
-        if (w != null) {
-            w.cancel();
+        // after the flag (a Dekker pair with runExchange, both sides volatile): while an exchange is active its
+        // handler task answers with Connection: close and ends the connection; else the idle wait is cut short
+        if (!exchangeActive) {
+            CancelScope w = idleWait; // a connection that set idleWait before reading the flag is cancelled here
+            if (w != null) {
+                w.cancel();
+            }
         }
     }
 
@@ -269,7 +286,7 @@ public final class Connection implements RuntimeStaticSized {
         assert state == ST_FREE && slot == null : "connection slot " + index + " reused while in state " + state;
         socket = s;
         eof = false;
-        readOutstanding = false;
+        soTimeoutMs = 0;
         read.clear().limit(0);
         draining = drainingNow;
         if (parser.isState(HttpParser.State.CLOSE) || parser.isState(HttpParser.State.CLOSED)) {
@@ -280,13 +297,10 @@ public final class Connection implements RuntimeStaticSized {
             in = s.getInputStream();
             out = s.getOutputStream();
             TaskScope.supervise(scope -> {
-                scope.spawn(readerName, this::readLoop);
                 try {
                     exchanges(scope);
                 } finally {
-                    to(ST_CLOSING);
-                    closeSocket();   // wakes the reader if it is in a read
-                    scope.cancel();  // and if it waits for a read request
+                    closeSocket(); // a handler task still writing fails its write and ends; the nursery joins it
                 }
                 return null;
             }, (task, error) -> dispatch.internalError("http connection " + index + ", task " + task.name(), error));
@@ -294,22 +308,19 @@ public final class Connection implements RuntimeStaticSized {
             closeSocket();
         } finally {
             if (slot != null) {
-                returnSlot();
+                returnSlot(slot);
+                slot = null;
             }
             while (events.tryReceive() != null) {
-                // a stale READ from the reader's last read
-            }
-            while (readRequests.tryReceive() != null) {
-                // none expected; the reader is gone
+                // the end of a handler task that was not awaited (the connection task was cancelled)
             }
             idleWait = null;
+            exchangeActive = false;
             socket = null;
             in = null;
             out = null;
             head.reset();
-            if (state != ST_CLOSING) {
-                to(ST_CLOSING); // the streams could not be opened
-            }
+            to(ST_CLOSING); // after the nursery: no handler task writes the state any more
             to(ST_FREE);
         }
     }
@@ -377,19 +388,112 @@ public final class Connection implements RuntimeStaticSized {
                 return;
             }
             s.body().flip();
-            to(ST_HANDLE);
-            scope.spawnOn(handlerLoop, s.taskName(), () -> runHandler(s));
-            awaitHandler(s);
-            if (s.outcome() == HandlerSlot.Outcome.DISCONNECTED) {
-                return;
-            }
-            to(ST_WRITE);
-            close |= draining; // shutdown began while the request was handled
-            boolean written = writeOutcome(s, close);
-            if (!written || close) {
+            if (!handOff(scope, s, close)) {
                 return;
             }
         }
+    }
+
+    // ---- handling
+
+    /**
+     * Hands the request to its handler task, which runs the handler and writes the answer itself, and reads on
+     * meanwhile: an end of stream while the handler runs is a disconnect (the handler is cancelled); bytes are the
+     * next request (kept-alive) or pipelined ones. True if the connection goes on with the next request.
+     */
+    private boolean handOff(TaskScope scope, HandlerSlot s, boolean close) {
+        CancelScope w = CancelScope.create().name(idleWaitName); // its deadline is set when the answer is written
+        idleWait = w;
+        exchangeActive = true;
+        handlerRunning = true;
+        slot = null; // the handler task's now: it returns the slot
+        to(ST_HANDLE);
+        scope.spawnOn(handlerLoop, s.taskName(), () -> runExchange(s, close, w));
+        // pipelined bytes already here: no read (it could wait for bytes the client sends only after the answers)
+        int n = !read.hasRemaining() && makeRoom() ? readUnder(w) : 0;
+        Event e;
+        if (n < 0) {
+            eof = true;
+            e = events.tryReceive();
+            if (e == null) {
+                synchronized (handlerLock) {
+                    if (handlerRunning) { // the client went away while its handler runs
+                        s.markDisconnected();
+                        s.scope().cancel();
+                    }
+                }
+                e = events.receive(); // the handler's cleanup ran and its slot returned
+            }
+        } else {
+            e = events.receive(); // at once, in the common case: the client sends after it read the answer
+        }
+        idleWait = null;
+        return e == Event.KEEP_ALIVE && !eof;
+    }
+
+    /**
+     * The handler task: runs the handler in the request's scope with its budget bound, writes the answer, returns
+     * the slot, sets the idle deadline of the connection task's read, and posts how the exchange ended.
+     */
+    @SuppressWarnings("try") // the binding is held for its scope, never read
+    private Void runExchange(HandlerSlot s, boolean closeAsked, CancelScope idle) {
+        boolean keepAlive = false;
+        boolean returned = false;
+        try {
+            try {
+                try (var binding = s.budget().bind()) {
+                    s.scope().run(() -> dispatch.handle(s));
+                } finally {
+                    synchronized (handlerLock) {
+                        handlerRunning = false; // from here a disconnect no longer cancels (see handOff)
+                    }
+                }
+                if (s.scope().cancelledCaught()) {
+                    s.outcome(s.disconnected() ? HandlerSlot.Outcome.DISCONNECTED : HandlerSlot.Outcome.DEADLINE, null);
+                } else {
+                    s.outcome(HandlerSlot.Outcome.OK, null);
+                }
+            } catch (MemoryLimitError e) {
+                s.outcome(HandlerSlot.Outcome.MEMORY, e.getMessage());
+            } catch (Cancelled c) {
+                if (c.reason() == CancelReason.MEMORY) {
+                    Throwable why = c.getCause() != null ? c.getCause() : c;
+                    s.outcome(HandlerSlot.Outcome.MEMORY, why.getMessage());
+                } else {
+                    s.outcome(HandlerSlot.Outcome.DISCONNECTED, null); // the server is stopping: nothing is sent
+                    throw c;
+                }
+            } catch (Throwable t) {
+                s.outcome(HandlerSlot.Outcome.FAILED, t.getClass().getName());
+                dispatch.report("http handler for " + s.head().method() + " " + s.head().path(), t);
+            }
+            if (s.outcome() == HandlerSlot.Outcome.DISCONNECTED) {
+                return null;
+            }
+            to(ST_WRITE);
+            boolean close = closeAsked || draining; // shutdown began while the request was handled
+            returned = true; // writeOutcome returns the slot
+            boolean written = writeOutcome(s, close);
+            keepAlive = written && !close;
+            if (keepAlive) {
+                to(ST_HEAD);
+                exchangeActive = false;
+                idle.setDeadlineNs(Weft.nanoTime() + limits.idleTimeoutNs()); // the idle timeout runs from here
+                if (draining) { // after the flag, the other side of drain()'s check
+                    idle.cancel();
+                }
+            }
+        } finally {
+            if (!returned) {
+                returnSlot(s);
+            }
+            if (!keepAlive) {
+                closeSocket(); // ends the connection task's read
+            }
+            boolean posted = events.trySend(keepAlive ? Event.KEEP_ALIVE : Event.CLOSE);
+            assert posted : "the event channel holds the one handler task's end";
+        }
+        return null;
     }
 
     // ---- reading
@@ -435,11 +539,17 @@ public final class Connection implements RuntimeStaticSized {
             if (eof) {
                 return false; // a client that closes mid-head is gone; nothing to answer
             }
-            requestRead();
-            assert readOutstanding : "the parser leaves no bytes behind, so there is room to read";
-            Event e;
+            boolean room = makeRoom();
+            assert room : "the parser leaves no bytes behind, so there is room to read";
+            int n;
             if (started) {
-                e = await(deadlineNs);
+                n = readTimed(deadlineNs);
+                if (n == READ_TIMEOUT) {
+                    counters.slowClients.increment();
+                    refuse(408, "request head not received within the header timeout of "
+                            + limits.headerTimeoutNs() / 1_000_000 + " ms");
+                    return false;
+                }
             } else {
                 CancelScope w = CancelScope.withDeadlineNs(deadlineNs).name(idleWaitName);
                 idleWait = w;
@@ -447,18 +557,12 @@ public final class Connection implements RuntimeStaticSized {
                     idleWait = null;
                     return false;
                 }
-                e = w.call(events::receive);
+                n = readUnder(w);
                 idleWait = null;
             }
-            if (e == null) {
-                if (started) {
-                    counters.slowClients.increment();
-                    refuse(408, "request head not received within the header timeout of "
-                            + limits.headerTimeoutNs() / 1_000_000 + " ms");
-                }
-                return false;
+            if (n < 0) {
+                eof = true; // at the idle timeout or shutdown too: the cancelled read closed the socket
             }
-            onEvent(e);
         }
     }
 
@@ -503,132 +607,99 @@ public final class Connection implements RuntimeStaticSized {
             if (eof) {
                 return false;
             }
-            requestRead();
-            Event e = await(deadlineNs);
-            if (e == null) {
+            makeRoom();
+            int n = readTimed(deadlineNs);
+            if (n == READ_TIMEOUT) {
                 counters.slowClients.increment();
                 refuse(408, "request body not received within the body timeout of " + limits.bodyTimeoutNs() / 1_000_000
                         + " ms");
                 return false;
             }
-            onEvent(e);
+            if (n < 0) {
+                eof = true;
+            }
         }
     }
 
-    /** Asks the reader for more bytes into the free end of the buffer, if there is room and none is asked yet. */
-    private void requestRead() {
-        if (readOutstanding || eof) {
-            return;
-        }
+    /**
+     * Makes room at the buffer's end for a read: clears an empty buffer, compacts one that is full up to its end.
+     * False if it is full of unparsed (pipelined) bytes.
+     */
+    private boolean makeRoom() {
         if (!read.hasRemaining()) {
             read.clear().limit(0);
         } else if (read.limit() == read.capacity()) {
             if (read.position() == 0) {
-                return; // full of unparsed (pipelined) bytes
+                return false;
             }
             read.compact().flip();
         }
-        readOffset = read.limit();
-        readLength = read.capacity() - read.limit();
-        readOutstanding = true;
-        boolean posted = readRequests.trySend(Event.READ);
-        assert posted : "one read request at a time";
+        return true;
     }
 
-    private void onEvent(Event e) {
-        assert e == Event.READ : "a handler event outside ST_HANDLE";
-        assert readOutstanding : "a read event without a request";
-        readOutstanding = false;
-        int n = readResult;
-        if (n < 0) {
-            eof = true;
-        } else {
-            read.limit(read.limit() + n);
-        }
-    }
-
-    /** The next event, or null at the deadline. */
-    private Event await(long deadlineNs) {
-        return CancelScope.withDeadlineNs(deadlineNs).name(waitName).call(events::receive);
-    }
-
-    /** The reader task: one socket read per request, until end of stream or an error. */
-    private Void readLoop() {
-        byte[] a = read.array();
-        while (true) {
-            readRequests.receive();
-            int n;
+    /**
+     * One socket read into the buffer's free end inside {@code w} (the idle wait): the bytes read, or
+     * {@link #READ_EOF} at the end of the stream, on an error, or when {@code w} was cancelled (its deadline or
+     * shutdown: the interrupted read closed the socket, which is what both want).
+     */
+    private int readUnder(CancelScope w) {
+        setSoTimeout(0);
+        Integer n = w.call(() -> {
             try {
-                n = in.read(a, readOffset, readLength);
-            } catch (IOException e) {
-                n = -1; // reset, closed by us, or interrupted: the connection is gone either way
+                return readOnce();
+            } catch (SocketTimeoutException e) {
+                return READ_EOF; // not with a timeout of 0; if it came, the connection is not usable
             }
-            readResult = n;
-            boolean posted = events.trySend(Event.READ);
-            assert posted : "the event channel holds one read and one handler event";
-            if (n < 0) {
-                return null;
-            }
-        }
+        });
+        return n == null ? READ_EOF : n;
     }
 
-    // ---- handling
-
-    /** The handler task. */
-    @SuppressWarnings("try") // the binding is held for its scope, never read
-    private Void runHandler(HandlerSlot s) {
+    /**
+     * One socket read into the buffer's free end with the socket's timeout set to what is left until
+     * {@code deadlineNs}: the bytes read, {@link #READ_EOF}, or {@link #READ_TIMEOUT} (the socket stays open, so
+     * the 408 can be sent). The deadline is fixed, so a client that sends a byte now and then cannot stretch it.
+     */
+    private int readTimed(long deadlineNs) {
+        long leftNs = deadlineNs - Weft.nanoTime();
+        if (leftNs <= 0) {
+            return READ_TIMEOUT;
+        }
+        setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, (leftNs + 999_999) / 1_000_000)));
         try {
-            try (var binding = s.budget().bind()) {
-                s.scope().run(() -> dispatch.handle(s));
-            }
-            if (s.scope().cancelledCaught()) {
-                s.outcome(s.disconnected() ? HandlerSlot.Outcome.DISCONNECTED : HandlerSlot.Outcome.DEADLINE, null);
-            } else {
-                s.outcome(HandlerSlot.Outcome.OK, null);
-            }
-        } catch (MemoryLimitError e) {
-            s.outcome(HandlerSlot.Outcome.MEMORY, e.getMessage());
-        } catch (Cancelled c) {
-            if (c.reason() == CancelReason.MEMORY) {
-                Throwable why = c.getCause() != null ? c.getCause() : c;
-                s.outcome(HandlerSlot.Outcome.MEMORY, why.getMessage());
-            } else {
-                s.outcome(HandlerSlot.Outcome.DISCONNECTED, null); // the server is stopping: nothing is sent
-            }
-            throw c;
-        } catch (Throwable t) {
-            s.outcome(HandlerSlot.Outcome.FAILED, t.getClass().getName());
-            dispatch.report("http handler for " + s.head().method() + " " + s.head().path(), t);
-        } finally {
-            boolean posted = events.trySend(Event.HANDLER_DONE);
-            assert posted : "the event channel holds one read and one handler event";
+            return readOnce();
+        } catch (SocketTimeoutException e) {
+            return READ_TIMEOUT;
         }
-        return null;
     }
 
-    /** Waits for the handler, reading on: an end of stream is a disconnect, which cancels the handler. */
-    private void awaitHandler(HandlerSlot s) {
-        requestRead(); // skipped when the buffer is full of pipelined bytes: then a disconnect is seen after
-        while (true) {
-            Event e = events.receive();
-            if (e == Event.HANDLER_DONE) {
-                return;
-            }
-            onEvent(e);
-            if (eof) {
-                if (!s.disconnected()) {
-                    s.markDisconnected();
-                    s.scope().cancel();
-                }
-            } else {
-                requestRead();
+    private int readOnce() throws SocketTimeoutException {
+        int at = read.limit();
+        int n;
+        try {
+            n = in.read(read.array(), at, read.capacity() - at);
+        } catch (SocketTimeoutException e) {
+            throw e;
+        } catch (IOException e) {
+            return READ_EOF; // reset, closed by us, or interrupted: the connection is gone either way
+        }
+        if (n > 0) {
+            read.limit(at + n);
+        }
+        return n < 0 ? READ_EOF : n;
+    }
+
+    private void setSoTimeout(int ms) {
+        if (soTimeoutMs != ms) {
+            try {
+                socket.setSoTimeout(ms);
+                soTimeoutMs = ms;
+            } catch (SocketException e) {
+                // a closed socket: the read that follows reports it
             }
         }
     }
 
-    private void returnSlot() {
-        HandlerSlot s = slot;
-        slot = null;
+    private void returnSlot(HandlerSlot s) {
         HandlerSlot.Outcome o = s.outcome();
         if (o == HandlerSlot.Outcome.DEADLINE) {
             counters.cancelled.increment();
@@ -653,10 +724,10 @@ public final class Connection implements RuntimeStaticSized {
         if (o == HandlerSlot.Outcome.OK) {
             counters.served.increment();
             boolean ok = write(s.status(), s, s.response().flip(), close, null, null);
-            returnSlot(); // after the write: the body is the slot's buffer
+            returnSlot(s); // after the write: the body is the slot's buffer
             return ok;
         }
-        returnSlot(); // before the write: an error body is the connection's, and the client sees the slot free
+        returnSlot(s); // before the write: an error body is the connection's, and the client sees the slot free
         return switch (o) {
             case OK -> throw new AssertionError("handled above");
             case DEADLINE -> {
@@ -699,7 +770,8 @@ public final class Connection implements RuntimeStaticSized {
     /** Answers a refused request with {@code status}, then closes after a lingering read (see {@link #linger}). */
     private void refuse(int status, String text) {
         if (slot != null) {
-            returnSlot(); // first: the client that reads the refusal finds the slot free
+            returnSlot(slot); // first: the client that reads the refusal finds the slot free
+            slot = null;
         }
         smallText(text);
         to(ST_WRITE);
@@ -723,13 +795,14 @@ public final class Connection implements RuntimeStaticSized {
         int discarded = 0;
         while (!eof && discarded < LINGER_BYTES_MAX) {
             discarded += read.remaining();
-            read.position(read.limit());
-            requestRead();
-            Event e = await(deadlineNs);
-            if (e == null) {
+            read.clear().limit(0);
+            int n = readTimed(deadlineNs);
+            if (n == READ_TIMEOUT) {
                 return;
             }
-            onEvent(e);
+            if (n < 0) {
+                eof = true;
+            }
         }
     }
 
