@@ -126,7 +126,7 @@ public final class Connection implements RuntimeStaticSized {
     /** The handler task's end (capacity 1: one exchange at a time). */
     private final Channel<Event> events = Channel.create(1);
     /** Orders a disconnect's cancel against the handler's end (see {@link #handOff}). */
-    private final Object handlerLock = new Object();
+    private final Object handlerLock = new Object(); // and pairs the socket with its expiry for the sweep
     private final long sizeBytesMax;
     /** The name of this slot's idle wait, made once (not concatenated per request). */
     private final String idleWaitName;
@@ -148,10 +148,17 @@ public final class Connection implements RuntimeStaticSized {
     private volatile boolean exchangeActive;
     /** While the handler runs: a disconnect cancels it. Written under {@link #handlerLock} by both tasks in turn. */
     private boolean handlerRunning;
+    /**
+     * When the timeout sweep closes this connection ({@code Weft.nanoTime()}): a write, or a kept-alive wait after
+     * a handler task's answer, past its timeout; 0 for none. Written by the task that writes or waits (the
+     * connection task, or its handler task while it has the connection); read by the sweep.
+     */
+    private volatile long expiryNs;
 
     // Connection task only, unless noted.
     private InputStream in;
     private OutputStream out;
+    /** Written by the connection task under {@link #handlerLock} (with {@link #expiryNs}); closed by the sweep. */
     private Socket socket;
     /** The socket's read timeout as last set (0: none). */
     private int soTimeoutMs;
@@ -281,10 +288,32 @@ public final class Connection implements RuntimeStaticSized {
         }
     }
 
+    /**
+     * The timeout sweep ({@link ServerCore}, any thread): closes the connection if a write, or a kept-alive wait
+     * after an answer, is past its timeout. A blocked write then fails, a blocked read ends; either task ends the
+     * connection as it would after a reset.
+     */
+    void sweep(long nowNs) {
+        long at = expiryNs;
+        if (at == 0 || nowNs - at < 0) {
+            return;
+        }
+        synchronized (handlerLock) { // the socket and its expiry of one connection, not of the slot's next one
+            at = expiryNs;
+            if (at != 0 && nowNs - at >= 0 && socket != null) {
+                expiryNs = 0;
+                closeSocket();
+            }
+        }
+    }
+
     /** Serves {@code s} until it closes; returns with the socket closed and the handler slot returned. */
     public void serve(Socket s, boolean drainingNow) {
         assert state == ST_FREE && slot == null : "connection slot " + index + " reused while in state " + state;
-        socket = s;
+        synchronized (handlerLock) {
+            socket = s;
+            expiryNs = 0;
+        }
         eof = false;
         soTimeoutMs = 0;
         read.clear().limit(0);
@@ -316,7 +345,10 @@ public final class Connection implements RuntimeStaticSized {
             }
             idleWait = null;
             exchangeActive = false;
-            socket = null;
+            synchronized (handlerLock) {
+                socket = null;
+                expiryNs = 0;
+            }
             in = null;
             out = null;
             head.reset();
@@ -426,6 +458,7 @@ public final class Connection implements RuntimeStaticSized {
             }
         } else {
             e = events.receive(); // at once, in the common case: the client sends after it read the answer
+            expiryNs = 0; // after the handler task set it: its kept-alive wait is over
         }
         idleWait = null;
         return e == Event.KEEP_ALIVE && !eof;
@@ -478,7 +511,7 @@ public final class Connection implements RuntimeStaticSized {
             if (keepAlive) {
                 to(ST_HEAD);
                 exchangeActive = false;
-                idle.setDeadlineNs(Weft.nanoTime() + limits.idleTimeoutNs()); // the idle timeout runs from here
+                expiryNs = Weft.nanoTime() + limits.idleTimeoutNs(); // the idle timeout runs from here (the sweep)
                 if (draining) { // after the flag, the other side of drain()'s check
                     idle.cancel();
                 }
@@ -756,7 +789,12 @@ public final class Connection implements RuntimeStaticSized {
                     + " requests wait; retry after " + retry + " s");
             return write(503, null, small, close, Long.toString(retry), null);
         }
-        return writer.writeBytes(out, admission.busyResponse(retry, close), limits.writeTimeoutNs());
+        expiryNs = Weft.nanoTime() + limits.writeTimeoutNs();
+        try {
+            return writer.writeBytes(out, admission.busyResponse(retry, close), ResponseWriter.BOUNDED_BY_CALLER);
+        } finally {
+            expiryNs = 0;
+        }
     }
 
     private void smallText(String text) {
@@ -817,7 +855,13 @@ public final class Connection implements RuntimeStaticSized {
             String contentType) {
         boolean headRequest = "HEAD".equals(head.method());
         String type = contentType != null ? contentType : fields == null ? "text/plain; charset=utf-8" : null;
-        return writer.write(out, status, fields, body, close, retryAfter, type, headRequest, limits.writeTimeoutNs());
+        expiryNs = Weft.nanoTime() + limits.writeTimeoutNs(); // the sweep closes the socket past it
+        try {
+            return writer.write(out, status, fields, body, close, retryAfter, type, headRequest,
+                    ResponseWriter.BOUNDED_BY_CALLER);
+        } finally {
+            expiryNs = 0;
+        }
     }
 
     private void closeSocket() {
