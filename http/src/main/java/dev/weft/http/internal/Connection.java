@@ -28,52 +28,72 @@ import org.eclipse.jetty.http.HttpVersion;
 
 /**
  * One of the server's {@code connectionsMax} connection slots, and the task that serves a connection in it:
- * reads requests with Jetty's {@link HttpParser}, admits each to a handler slot, runs the handler as a child
- * task, keeps reading while it runs (an end of stream then is a disconnect, which cancels the handler), and
- * writes the response with Jetty's {@link HttpGenerator}. Allocated once at startup, reused for every
- * connection the slot serves.
+ * reads requests with Jetty's {@link HttpParser}, admits each to a handler slot, hands it to a handler task that
+ * runs the handler and writes the response with Jetty's {@link HttpGenerator}, and keeps reading while the
+ * handler runs (an end of stream then is a disconnect, which cancels the handler). Allocated once at startup,
+ * reused for every connection the slot serves.
  *
  * <h2>Implementation overview</h2>
- * Three tasks per connection, in one supervising nursery: the <em>connection task</em> (this class's
- * {@link #serve}: parse, admit, write), the <em>reader</em> (blocks in the socket's read, one read at a time on
- * request), and while a request is handled, the <em>handler</em>. The reader and the handler tell the
- * connection task what happened through one channel of capacity 2 ({@link Event}): at most one read and one
- * handler are ever outstanding, so a post never waits. The connection task never blocks in a socket read
- * itself, so it can wait for "the handler finished" and "the client went away" at once, and its waits carry
- * Weft deadlines (header, body, idle and write timeouts) instead of socket timeouts.
+ * Two tasks per connection, in one supervising nursery: the <em>connection task</em> (this class's
+ * {@link #serve}: read, parse, admit) on the connection's loop, and while a request is handled its
+ * <em>handler task</em> ({@link #runExchange}) on the handler loop (the stealing pool by default): it runs the
+ * handler in the request's cancel scope with the slot's budget bound, writes the answer, returns the slot and
+ * posts how the exchange ended on a channel of capacity 1 ({@link Event}). Meanwhile the connection task blocks
+ * in the socket's read itself ({@link #handOff}): an end of stream while the handler runs is a disconnect (it
+ * cancels the request's scope and waits for the handler task); bytes are the next request, read the moment the
+ * client sends it, with no hand-over between tasks. Per kept-alive request: one spawn and one wake-up of the
+ * connection task by the JDK's poller.
  *
- * <p>The read buffer is shared without locks by a split: the parser consumes {@code [position, limit)}; an
- * outstanding read fills {@code [limit, capacity)}, recorded when it is requested; only the connection task
- * moves {@code limit} (when the read's event arrives) or compacts (only while no read is outstanding).
+ * <p>Timeouts: the idle wait before a connection's first request (and after an answer the connection task wrote
+ * itself) is a cancel scope with a deadline; its cancellation interrupts the read, which closes the socket,
+ * as the idle timeout wants. A head that did not come in one read, a body and the lingering read after a
+ * refusal are read with the socket's timeout set to what is left until a fixed deadline, so the socket stays
+ * open for the 408 and a byte now and then cannot stretch the limit. Writes, and the kept-alive wait after a
+ * handler task's answer, are bounded by the server's timeout sweep ({@link #sweep}): it closes the socket past
+ * {@link #expiryNs}, so no timer is armed per answer.
  *
- * <p>Things that don't work: reading in the connection task and interrupting the read when the handler
- * finishes. An interrupted socket read on a virtual thread closes the socket. Solution: the reader task.
- * A socket timeout as the slow-client limit: it bounds the gap between two bytes, not the head, so a
- * slowloris client sending a byte every few seconds holds the connection forever. Solution: one deadline from
- * the first byte of the head (and one for the body).
+ * <p>The read buffer belongs to the connection task; the handler task reads the request's head and body from the
+ * slot, which the connection task leaves alone until the handler task's event (the channel is the
+ * happens-before edge). Bytes read while the handler runs are only appended behind the request.
+ *
+ * <p>Things that don't work: interrupting the connection task's read when the handler finishes. An interrupted
+ * socket read on a virtual thread closes the socket. Solution: nothing has to wake it; the handler task writes
+ * the answer itself, and the read in progress simply becomes the wait for the next request. A reader task that
+ * owns every read (the design before): two hand-overs per request (reader to connection task, handler back to
+ * it) on top of the spawn; at the {@code /hello} peak the server reached 0.76 times Jetty's rate. A socket
+ * timeout as the slow-client limit: it bounds the gap between two bytes, not the head, so a slowloris client
+ * sending a byte every few seconds holds the connection forever. Solution: one fixed deadline from the first
+ * byte of the head (and one for the body), the socket timeout recomputed from it for each read. A cancel scope
+ * with a deadline around every write and every kept-alive wait: two timers armed and disarmed per answer, a
+ * seventh of the {@code /hello} peak's samples. Solution: the sweep.
  *
  * <h2>States</h2>
  * <table>
  * <caption>Connection states (field {@code state})</caption>
  * <tr><th>state</th><th>meaning</th><th>next</th></tr>
  * <tr><td>{@code ST_FREE}</td><td>the slot serves no connection</td><td>HEAD (accepted)</td></tr>
- * <tr><td>{@code ST_HEAD}</td><td>reading a request head; idle timeout before its first byte, header timeout
- *     after</td><td>ADMIT, WRITE (health lane, 4xx, 408), CLOSING (EOF, idle, shutdown)</td></tr>
+ * <tr><td>{@code ST_HEAD}</td><td>reading a request head (or, after a handler task's answer, waiting for one);
+ *     idle timeout before its first byte, header timeout after</td><td>ADMIT, WRITE (health lane, 4xx, 408),
+ *     CLOSING (EOF, idle, shutdown)</td></tr>
  * <tr><td>{@code ST_ADMIT}</td><td>waiting for a handler slot (bounded)</td><td>BODY, WRITE (503)</td></tr>
  * <tr><td>{@code ST_BODY}</td><td>reading the body into the handler slot; body timeout</td>
  *     <td>HANDLE, WRITE (413, 400, 408), CLOSING (EOF)</td></tr>
- * <tr><td>{@code ST_HANDLE}</td><td>the handler runs; reading on, to see a disconnect</td>
- *     <td>WRITE, CLOSING (disconnect: handler cancelled, its cleanup awaited)</td></tr>
- * <tr><td>{@code ST_WRITE}</td><td>writing a response; write timeout</td><td>HEAD (keep-alive), CLOSING</td></tr>
- * <tr><td>{@code ST_CLOSING}</td><td>socket closed; the reader and the handler are joined; the handler slot
- *     returns</td><td>FREE</td></tr>
+ * <tr><td>{@code ST_HANDLE}</td><td>the handler task runs the handler; the connection task reads on, to see a
+ *     disconnect (set by the connection task)</td><td>WRITE (by the handler task), CLOSING (disconnect: handler
+ *     cancelled, its cleanup awaited)</td></tr>
+ * <tr><td>{@code ST_WRITE}</td><td>writing a response (the handler task's answer, or the connection task's own:
+ *     health, 503, 4xx); write timeout by the sweep</td><td>HEAD (keep-alive), CLOSING</td></tr>
+ * <tr><td>{@code ST_CLOSING}</td><td>socket closed; the handler task is joined; the handler slot has
+ *     returned</td><td>FREE</td></tr>
  * </table>
  *
  * <h2>Thread safety</h2>
- * Everything belongs to the connection task except: {@link #state} and {@link #draining} (volatile; read by
- * shutdown and statistics on any thread), {@link #idleWait} (volatile; cancelled by shutdown), the read
- * buffer's bytes in the fill region and {@link #readResult} (written by the reader before its event), and the
- * handler slot (see {@link HandlerSlot}).
+ * Everything belongs to the connection task except: {@link #state} (volatile; written by the connection task,
+ * and by the handler task between the hand-off and its event; read by shutdown and statistics on any thread),
+ * {@link #draining} and {@link #exchangeActive} (volatile; a Dekker pair between shutdown and the handler task),
+ * {@link #idleWait} (volatile; cancelled by shutdown), {@link #expiryNs} (volatile; read by the sweep),
+ * {@link #handlerRunning} (under {@link #handlerLock}), the writer and the small buffer (the handler task's
+ * between the hand-off and its event), and the handler slot (see {@link HandlerSlot}).
  */
 public final class Connection implements RuntimeStaticSized {
     /** The slot serves no connection. */
