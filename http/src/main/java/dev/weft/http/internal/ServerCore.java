@@ -23,8 +23,10 @@ import java.util.function.Function;
  * <h2>Implementation overview</h2>
  * {@link #serve} runs the acceptor in the calling task inside a supervising nursery: each accepted socket takes
  * a free connection slot and is served by a task on the next loop of {@code Weft.loops()} (round robin); with
- * every connection slot taken, the socket gets a 503 and is closed at once by the acceptor. Handlers run as
- * children of their connection task, on the handler loop the configuration chose. {@link #shutdown} closes the
+ * every connection slot taken, the socket gets a 503 and is closed at once by the acceptor. Handlers run in
+ * child tasks of their connection task, on the handler loop the configuration chose, and write their answers.
+ * Beside the acceptor, the timeout sweep ({@link #sweep}) bounds every connection's writes and kept-alive waits
+ * until the server has drained and its last connection closed. {@link #shutdown} closes the
  * listener (the acceptor's {@code accept} fails and it stops), then tells every connection to drain: idle ones
  * close now, busy ones finish their request (with {@code Connection: close}) and close; the nursery waits for
  * all of them, so {@code serve} returns only when no request is left.
