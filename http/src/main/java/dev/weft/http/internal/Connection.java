@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import org.eclipse.jetty.http.HttpCompliance;
@@ -26,52 +28,72 @@ import org.eclipse.jetty.http.HttpVersion;
 
 /**
  * One of the server's {@code connectionsMax} connection slots, and the task that serves a connection in it:
- * reads requests with Jetty's {@link HttpParser}, admits each to a handler slot, runs the handler as a child
- * task, keeps reading while it runs (an end of stream then is a disconnect, which cancels the handler), and
- * writes the response with Jetty's {@link HttpGenerator}. Allocated once at startup, reused for every
- * connection the slot serves.
+ * reads requests with Jetty's {@link HttpParser}, admits each to a handler slot, hands it to a handler task that
+ * runs the handler and writes the response with Jetty's {@link HttpGenerator}, and keeps reading while the
+ * handler runs (an end of stream then is a disconnect, which cancels the handler). Allocated once at startup,
+ * reused for every connection the slot serves.
  *
  * <h2>Implementation overview</h2>
- * Three tasks per connection, in one supervising nursery: the <em>connection task</em> (this class's
- * {@link #serve}: parse, admit, write), the <em>reader</em> (blocks in the socket's read, one read at a time on
- * request), and while a request is handled, the <em>handler</em>. The reader and the handler tell the
- * connection task what happened through one channel of capacity 2 ({@link Event}): at most one read and one
- * handler are ever outstanding, so a post never waits. The connection task never blocks in a socket read
- * itself, so it can wait for "the handler finished" and "the client went away" at once, and its waits carry
- * Weft deadlines (header, body, idle and write timeouts) instead of socket timeouts.
+ * Two tasks per connection, in one supervising nursery: the <em>connection task</em> (this class's
+ * {@link #serve}: read, parse, admit) on the connection's loop, and while a request is handled its
+ * <em>handler task</em> ({@link #runExchange}) on the handler loop (the stealing pool by default): it runs the
+ * handler in the request's cancel scope with the slot's budget bound, writes the answer, returns the slot and
+ * posts how the exchange ended on a channel of capacity 1 ({@link Event}). Meanwhile the connection task blocks
+ * in the socket's read itself ({@link #handOff}): an end of stream while the handler runs is a disconnect (it
+ * cancels the request's scope and waits for the handler task); bytes are the next request, read the moment the
+ * client sends it, with no hand-over between tasks. Per kept-alive request: one spawn and one wake-up of the
+ * connection task by the JDK's poller.
  *
- * <p>The read buffer is shared without locks by a split: the parser consumes {@code [position, limit)}; an
- * outstanding read fills {@code [limit, capacity)}, recorded when it is requested; only the connection task
- * moves {@code limit} (when the read's event arrives) or compacts (only while no read is outstanding).
+ * <p>Timeouts: the idle wait before a connection's first request (and after an answer the connection task wrote
+ * itself) is a cancel scope with a deadline; its cancellation interrupts the read, which closes the socket,
+ * as the idle timeout wants. A head that did not come in one read, a body and the lingering read after a
+ * refusal are read with the socket's timeout set to what is left until a fixed deadline, so the socket stays
+ * open for the 408 and a byte now and then cannot stretch the limit. Writes, and the kept-alive wait after a
+ * handler task's answer, are bounded by the server's timeout sweep ({@link #sweep}): it closes the socket past
+ * {@link #expiryNs}, so no timer is armed per answer.
  *
- * <p>Things that don't work: reading in the connection task and interrupting the read when the handler
- * finishes. An interrupted socket read on a virtual thread closes the socket. Solution: the reader task.
- * A socket timeout as the slow-client limit: it bounds the gap between two bytes, not the head, so a
- * slowloris client sending a byte every few seconds holds the connection forever. Solution: one deadline from
- * the first byte of the head (and one for the body).
+ * <p>The read buffer belongs to the connection task; the handler task reads the request's head and body from the
+ * slot, which the connection task leaves alone until the handler task's event (the channel is the
+ * happens-before edge). Bytes read while the handler runs are only appended behind the request.
+ *
+ * <p>Things that don't work: interrupting the connection task's read when the handler finishes. An interrupted
+ * socket read on a virtual thread closes the socket. Solution: nothing has to wake it; the handler task writes
+ * the answer itself, and the read in progress simply becomes the wait for the next request. A reader task that
+ * owns every read (the design before): two hand-overs per request (reader to connection task, handler back to
+ * it) on top of the spawn; at the {@code /hello} peak the server reached 0.76 times Jetty's rate. A socket
+ * timeout as the slow-client limit: it bounds the gap between two bytes, not the head, so a slowloris client
+ * sending a byte every few seconds holds the connection forever. Solution: one fixed deadline from the first
+ * byte of the head (and one for the body), the socket timeout recomputed from it for each read. A cancel scope
+ * with a deadline around every write and every kept-alive wait: two timers armed and disarmed per answer, a
+ * seventh of the {@code /hello} peak's samples. Solution: the sweep.
  *
  * <h2>States</h2>
  * <table>
  * <caption>Connection states (field {@code state})</caption>
  * <tr><th>state</th><th>meaning</th><th>next</th></tr>
  * <tr><td>{@code ST_FREE}</td><td>the slot serves no connection</td><td>HEAD (accepted)</td></tr>
- * <tr><td>{@code ST_HEAD}</td><td>reading a request head; idle timeout before its first byte, header timeout
- *     after</td><td>ADMIT, WRITE (health lane, 4xx, 408), CLOSING (EOF, idle, shutdown)</td></tr>
+ * <tr><td>{@code ST_HEAD}</td><td>reading a request head (or, after a handler task's answer, waiting for one);
+ *     idle timeout before its first byte, header timeout after</td><td>ADMIT, WRITE (health lane, 4xx, 408),
+ *     CLOSING (EOF, idle, shutdown)</td></tr>
  * <tr><td>{@code ST_ADMIT}</td><td>waiting for a handler slot (bounded)</td><td>BODY, WRITE (503)</td></tr>
  * <tr><td>{@code ST_BODY}</td><td>reading the body into the handler slot; body timeout</td>
  *     <td>HANDLE, WRITE (413, 400, 408), CLOSING (EOF)</td></tr>
- * <tr><td>{@code ST_HANDLE}</td><td>the handler runs; reading on, to see a disconnect</td>
- *     <td>WRITE, CLOSING (disconnect: handler cancelled, its cleanup awaited)</td></tr>
- * <tr><td>{@code ST_WRITE}</td><td>writing a response; write timeout</td><td>HEAD (keep-alive), CLOSING</td></tr>
- * <tr><td>{@code ST_CLOSING}</td><td>socket closed; the reader and the handler are joined; the handler slot
- *     returns</td><td>FREE</td></tr>
+ * <tr><td>{@code ST_HANDLE}</td><td>the handler task runs the handler; the connection task reads on, to see a
+ *     disconnect (set by the connection task)</td><td>WRITE (by the handler task), CLOSING (disconnect: handler
+ *     cancelled, its cleanup awaited)</td></tr>
+ * <tr><td>{@code ST_WRITE}</td><td>writing a response (the handler task's answer, or the connection task's own:
+ *     health, 503, 4xx); write timeout by the sweep</td><td>HEAD (keep-alive), CLOSING</td></tr>
+ * <tr><td>{@code ST_CLOSING}</td><td>socket closed; the handler task is joined; the handler slot has
+ *     returned</td><td>FREE</td></tr>
  * </table>
  *
  * <h2>Thread safety</h2>
- * Everything belongs to the connection task except: {@link #state} and {@link #draining} (volatile; read by
- * shutdown and statistics on any thread), {@link #idleWait} (volatile; cancelled by shutdown), the read
- * buffer's bytes in the fill region and {@link #readResult} (written by the reader before its event), and the
- * handler slot (see {@link HandlerSlot}).
+ * Everything belongs to the connection task except: {@link #state} (volatile; written by the connection task,
+ * and by the handler task between the hand-off and its event; read by shutdown and statistics on any thread),
+ * {@link #draining} and {@link #exchangeActive} (volatile; a Dekker pair between shutdown and the handler task),
+ * {@link #idleWait} (volatile; cancelled by shutdown), {@link #expiryNs} (volatile; read by the sweep),
+ * {@link #handlerRunning} (under {@link #handlerLock}), the writer and the small buffer (the handler task's
+ * between the hand-off and its event), and the handler slot (see {@link HandlerSlot}).
  */
 public final class Connection implements RuntimeStaticSized {
     /** The slot serves no connection. */
@@ -89,13 +111,18 @@ public final class Connection implements RuntimeStaticSized {
     /** Closing. */
     static final int ST_CLOSING = 6;
 
-    /** What the reader and the handler post to the connection task. */
+    /** How an exchange ended, posted by its handler task to the connection task. */
     enum Event {
-        /** The outstanding read completed ({@link #readResult} bytes, or -1: end of stream or error). */
-        READ,
-        /** The handler finished; its outcome is in the handler slot. */
-        HANDLER_DONE
+        /** The answer was written and the connection stays open: the next request may be read. */
+        KEEP_ALIVE,
+        /** The connection is to close: an answer with Connection: close, a failed write, or a disconnect. */
+        CLOSE
     }
+
+    /** A direct read's result besides a byte count: end of stream, an error, or a cancelled wait. */
+    private static final int READ_EOF = -1;
+    /** A direct read's result: the socket's timeout passed (the socket stays open). */
+    private static final int READ_TIMEOUT = -2;
 
     /** Lingering close: how much input to discard after an error response, so the client reads it before a reset. */
     private static final int LINGER_BYTES_MAX = 64 * 1024;
@@ -116,33 +143,47 @@ public final class Connection implements RuntimeStaticSized {
     /** Jetty's parser; a new one replaces it when a connection left it closed (Jetty cannot reset a closed one). */
     private HttpParser parser;
     private final ParseEvents parseEvents = new ParseEvents();
-    private final Channel<Event> events = Channel.create(2);
-    /** Read requests to the reader (a token; the region is in {@link #readOffset}/{@link #readLength}). */
-    private final Channel<Event> readRequests = Channel.create(1);
+    /** The handler task's end (capacity 1: one exchange at a time). */
+    private final Channel<Event> events = Channel.create(1);
+    /** Orders a disconnect's cancel against the handler's end (see {@link #handOff}). */
+    private final Object handlerLock = new Object(); // and pairs the socket with its expiry for the sweep
     private final long sizeBytesMax;
-    /** Names of this slot's tasks and scopes, made once (not concatenated per request). */
-    private final String readerName;
+    /** The name of this slot's idle wait, made once (not concatenated per request). */
     private final String idleWaitName;
-    private final String waitName;
 
     /** See the state table. Written by the connection task; read by any thread. */
     private volatile int state = ST_FREE;
     /** Set by shutdown: finish the request in progress, then close. Any thread. */
     private volatile boolean draining;
-    /** The wait for a next request's first byte, which shutdown cancels. Connection task; read by shutdown. */
+    /**
+     * The wait for a next request's first byte, which shutdown cancels (and, during an exchange, the read that
+     * watches for a disconnect, whose deadline the handler task sets). Connection task; read by shutdown and by
+     * the handler task.
+     */
     private volatile CancelScope idleWait;
+    /**
+     * From the hand-off to the handler task until it has written its answer: shutdown leaves the connection task's
+     * read alone meanwhile (the handler task closes the connection). Written by both in turn; read by shutdown.
+     */
+    private volatile boolean exchangeActive;
+    /** While the handler runs: a disconnect cancels it. Written under {@link #handlerLock} by both tasks in turn. */
+    private boolean handlerRunning;
+    /**
+     * When the timeout sweep closes this connection ({@code Weft.nanoTime()}): a write, or a kept-alive wait after
+     * a handler task's answer, past its timeout; 0 for none. Written by the task that writes or waits (the
+     * connection task, or its handler task while it has the connection); read by the sweep.
+     */
+    private volatile long expiryNs;
 
     // Connection task only, unless noted.
     private InputStream in;
     private OutputStream out;
+    /** Written by the connection task under {@link #handlerLock} (with {@link #expiryNs}); closed by the sweep. */
     private Socket socket;
-    private boolean readOutstanding;
-    /** The fill region of the outstanding read: written by the connection task before the request is posted. */
-    private int readOffset;
-    private int readLength;
-    /** The outstanding read's result: written by the reader before its READ event. */
-    private int readResult;
+    /** The socket's read timeout as last set (0: none). */
+    private int soTimeoutMs;
     private boolean eof;
+    /** The slot of the request being read; null once it is handed to its handler task, which returns it. */
     private HandlerSlot slot;
     // parser callbacks (connection task: the parser runs there)
     private boolean headComplete;
@@ -167,9 +208,7 @@ public final class Connection implements RuntimeStaticSized {
         this.head = new RequestHead(limits.headerCountMax());
         this.parser = newParser();
         this.sizeBytesMax = sizeBytesMax(limits);
-        this.readerName = "http-read-" + index;
         this.idleWaitName = "http idle connection " + index;
-        this.waitName = "http connection " + index;
     }
 
     /**
@@ -194,8 +233,9 @@ public final class Connection implements RuntimeStaticSized {
                 Sizes.shallowSizeBytes(RequestHead.class),
                 Sizes.multiply(2, Sizes.arraySizeBytes(String.class, limits.headerCountMax())),
                 strings, parser,
-                Sizes.multiply(2, Sizes.add(Sizes.shallowSizeBytes(Channel.class), Sizes.arraySizeBytes(Object.class, 2))),
-                Sizes.multiply(3, NAME_BYTES_MAX));
+                Sizes.add(Sizes.shallowSizeBytes(Channel.class), Sizes.arraySizeBytes(Object.class, 1)),
+                Sizes.shallowSizeBytes(Object.class), // the handler lock
+                NAME_BYTES_MAX);
     }
 
     /** One of the slot's names (a string of at most 40 ISO-8859-1 characters). */
@@ -258,18 +298,44 @@ public final class Connection implements RuntimeStaticSized {
     /** Shutdown: the connection finishes the request in progress and closes; an idle one closes now. Any thread. */
     void drain() {
         draining = true;
-        CancelScope w = idleWait; // after the flag: a connection that set idleWait before reading it is cancelled here
-        if (w != null) {
-            w.cancel();
+        // after the flag (a Dekker pair with runExchange, both sides volatile): while an exchange is active its
+        // handler task answers with Connection: close and ends the connection; else the idle wait is cut short
+        if (!exchangeActive) {
+            CancelScope w = idleWait; // a connection that set idleWait before reading the flag is cancelled here
+            if (w != null) {
+                w.cancel();
+            }
+        }
+    }
+
+    /**
+     * The timeout sweep ({@link ServerCore}, any thread): closes the connection if a write, or a kept-alive wait
+     * after an answer, is past its timeout. A blocked write then fails, a blocked read ends; either task ends the
+     * connection as it would after a reset.
+     */
+    void sweep(long nowNs) {
+        long at = expiryNs;
+        if (at == 0 || nowNs - at < 0) {
+            return;
+        }
+        synchronized (handlerLock) { // the socket and its expiry of one connection, not of the slot's next one
+            at = expiryNs;
+            if (at != 0 && nowNs - at >= 0 && socket != null) {
+                expiryNs = 0;
+                closeSocket();
+            }
         }
     }
 
     /** Serves {@code s} until it closes; returns with the socket closed and the handler slot returned. */
     public void serve(Socket s, boolean drainingNow) {
         assert state == ST_FREE && slot == null : "connection slot " + index + " reused while in state " + state;
-        socket = s;
+        synchronized (handlerLock) {
+            socket = s;
+            expiryNs = 0;
+        }
         eof = false;
-        readOutstanding = false;
+        soTimeoutMs = 0;
         read.clear().limit(0);
         draining = drainingNow;
         if (parser.isState(HttpParser.State.CLOSE) || parser.isState(HttpParser.State.CLOSED)) {
@@ -280,13 +346,10 @@ public final class Connection implements RuntimeStaticSized {
             in = s.getInputStream();
             out = s.getOutputStream();
             TaskScope.supervise(scope -> {
-                scope.spawn(readerName, this::readLoop);
                 try {
                     exchanges(scope);
                 } finally {
-                    to(ST_CLOSING);
-                    closeSocket();   // wakes the reader if it is in a read
-                    scope.cancel();  // and if it waits for a read request
+                    closeSocket(); // a handler task still writing fails its write and ends; the nursery joins it
                 }
                 return null;
             }, (task, error) -> dispatch.internalError("http connection " + index + ", task " + task.name(), error));
@@ -294,22 +357,22 @@ public final class Connection implements RuntimeStaticSized {
             closeSocket();
         } finally {
             if (slot != null) {
-                returnSlot();
+                returnSlot(slot);
+                slot = null;
             }
             while (events.tryReceive() != null) {
-                // a stale READ from the reader's last read
-            }
-            while (readRequests.tryReceive() != null) {
-                // none expected; the reader is gone
+                // the end of a handler task that was not awaited (the connection task was cancelled)
             }
             idleWait = null;
-            socket = null;
+            exchangeActive = false;
+            synchronized (handlerLock) {
+                socket = null;
+                expiryNs = 0;
+            }
             in = null;
             out = null;
             head.reset();
-            if (state != ST_CLOSING) {
-                to(ST_CLOSING); // the streams could not be opened
-            }
+            to(ST_CLOSING); // after the nursery: no handler task writes the state any more
             to(ST_FREE);
         }
     }
@@ -377,19 +440,113 @@ public final class Connection implements RuntimeStaticSized {
                 return;
             }
             s.body().flip();
-            to(ST_HANDLE);
-            scope.spawnOn(handlerLoop, s.taskName(), () -> runHandler(s));
-            awaitHandler(s);
-            if (s.outcome() == HandlerSlot.Outcome.DISCONNECTED) {
-                return;
-            }
-            to(ST_WRITE);
-            close |= draining; // shutdown began while the request was handled
-            boolean written = writeOutcome(s, close);
-            if (!written || close) {
+            if (!handOff(scope, s, close)) {
                 return;
             }
         }
+    }
+
+    // ---- handling
+
+    /**
+     * Hands the request to its handler task, which runs the handler and writes the answer itself, and reads on
+     * meanwhile: an end of stream while the handler runs is a disconnect (the handler is cancelled); bytes are the
+     * next request (kept-alive) or pipelined ones. True if the connection goes on with the next request.
+     */
+    private boolean handOff(TaskScope scope, HandlerSlot s, boolean close) {
+        CancelScope w = CancelScope.create().name(idleWaitName); // its deadline is set when the answer is written
+        idleWait = w;
+        exchangeActive = true;
+        handlerRunning = true;
+        slot = null; // the handler task's now: it returns the slot
+        to(ST_HANDLE);
+        scope.spawnOn(handlerLoop, s.taskName(), () -> runExchange(s, close, w));
+        // pipelined bytes already here: no read (it could wait for bytes the client sends only after the answers)
+        int n = !read.hasRemaining() && makeRoom() ? readUnder(w) : 0;
+        Event e;
+        if (n < 0) {
+            eof = true;
+            e = events.tryReceive();
+            if (e == null) {
+                synchronized (handlerLock) {
+                    if (handlerRunning) { // the client went away while its handler runs
+                        s.markDisconnected();
+                        s.scope().cancel();
+                    }
+                }
+                e = events.receive(); // the handler's cleanup ran and its slot returned
+            }
+        } else {
+            e = events.receive(); // at once, in the common case: the client sends after it read the answer
+            expiryNs = 0; // after the handler task set it: its kept-alive wait is over
+        }
+        idleWait = null;
+        return e == Event.KEEP_ALIVE && !eof;
+    }
+
+    /**
+     * The handler task: runs the handler in the request's scope with its budget bound, writes the answer, returns
+     * the slot, sets the idle deadline of the connection task's read, and posts how the exchange ended.
+     */
+    @SuppressWarnings("try") // the binding is held for its scope, never read
+    private Void runExchange(HandlerSlot s, boolean closeAsked, CancelScope idle) {
+        boolean keepAlive = false;
+        boolean returned = false;
+        try {
+            try {
+                try (var binding = s.budget().bind()) {
+                    s.scope().run(() -> dispatch.handle(s));
+                } finally {
+                    synchronized (handlerLock) {
+                        handlerRunning = false; // from here a disconnect no longer cancels (see handOff)
+                    }
+                }
+                if (s.scope().cancelledCaught()) {
+                    s.outcome(s.disconnected() ? HandlerSlot.Outcome.DISCONNECTED : HandlerSlot.Outcome.DEADLINE, null);
+                } else {
+                    s.outcome(HandlerSlot.Outcome.OK, null);
+                }
+            } catch (MemoryLimitError e) {
+                s.outcome(HandlerSlot.Outcome.MEMORY, e.getMessage());
+            } catch (Cancelled c) {
+                if (c.reason() == CancelReason.MEMORY) {
+                    Throwable why = c.getCause() != null ? c.getCause() : c;
+                    s.outcome(HandlerSlot.Outcome.MEMORY, why.getMessage());
+                } else {
+                    s.outcome(HandlerSlot.Outcome.DISCONNECTED, null); // the server is stopping: nothing is sent
+                    throw c;
+                }
+            } catch (Throwable t) {
+                s.outcome(HandlerSlot.Outcome.FAILED, t.getClass().getName());
+                dispatch.report("http handler for " + s.head().method() + " " + s.head().path(), t);
+            }
+            if (s.outcome() == HandlerSlot.Outcome.DISCONNECTED) {
+                return null;
+            }
+            to(ST_WRITE);
+            boolean close = closeAsked || draining; // shutdown began while the request was handled
+            returned = true; // writeOutcome returns the slot
+            boolean written = writeOutcome(s, close);
+            keepAlive = written && !close;
+            if (keepAlive) {
+                to(ST_HEAD);
+                exchangeActive = false;
+                expiryNs = Weft.nanoTime() + limits.idleTimeoutNs(); // the idle timeout runs from here (the sweep)
+                if (draining) { // after the flag, the other side of drain()'s check
+                    idle.cancel();
+                }
+            }
+        } finally {
+            if (!returned) {
+                returnSlot(s);
+            }
+            if (!keepAlive) {
+                closeSocket(); // ends the connection task's read
+            }
+            boolean posted = events.trySend(keepAlive ? Event.KEEP_ALIVE : Event.CLOSE);
+            assert posted : "the event channel holds the one handler task's end";
+        }
+        return null;
     }
 
     // ---- reading
@@ -435,11 +592,17 @@ public final class Connection implements RuntimeStaticSized {
             if (eof) {
                 return false; // a client that closes mid-head is gone; nothing to answer
             }
-            requestRead();
-            assert readOutstanding : "the parser leaves no bytes behind, so there is room to read";
-            Event e;
+            boolean room = makeRoom();
+            assert room : "the parser leaves no bytes behind, so there is room to read";
+            int n;
             if (started) {
-                e = await(deadlineNs);
+                n = readTimed(deadlineNs);
+                if (n == READ_TIMEOUT) {
+                    counters.slowClients.increment();
+                    refuse(408, "request head not received within the header timeout of "
+                            + limits.headerTimeoutNs() / 1_000_000 + " ms");
+                    return false;
+                }
             } else {
                 CancelScope w = CancelScope.withDeadlineNs(deadlineNs).name(idleWaitName);
                 idleWait = w;
@@ -447,18 +610,12 @@ public final class Connection implements RuntimeStaticSized {
                     idleWait = null;
                     return false;
                 }
-                e = w.call(events::receive);
+                n = readUnder(w);
                 idleWait = null;
             }
-            if (e == null) {
-                if (started) {
-                    counters.slowClients.increment();
-                    refuse(408, "request head not received within the header timeout of "
-                            + limits.headerTimeoutNs() / 1_000_000 + " ms");
-                }
-                return false;
+            if (n < 0) {
+                eof = true; // at the idle timeout or shutdown too: the cancelled read closed the socket
             }
-            onEvent(e);
         }
     }
 
@@ -503,132 +660,99 @@ public final class Connection implements RuntimeStaticSized {
             if (eof) {
                 return false;
             }
-            requestRead();
-            Event e = await(deadlineNs);
-            if (e == null) {
+            makeRoom();
+            int n = readTimed(deadlineNs);
+            if (n == READ_TIMEOUT) {
                 counters.slowClients.increment();
                 refuse(408, "request body not received within the body timeout of " + limits.bodyTimeoutNs() / 1_000_000
                         + " ms");
                 return false;
             }
-            onEvent(e);
+            if (n < 0) {
+                eof = true;
+            }
         }
     }
 
-    /** Asks the reader for more bytes into the free end of the buffer, if there is room and none is asked yet. */
-    private void requestRead() {
-        if (readOutstanding || eof) {
-            return;
-        }
+    /**
+     * Makes room at the buffer's end for a read: clears an empty buffer, compacts one that is full up to its end.
+     * False if it is full of unparsed (pipelined) bytes.
+     */
+    private boolean makeRoom() {
         if (!read.hasRemaining()) {
             read.clear().limit(0);
         } else if (read.limit() == read.capacity()) {
             if (read.position() == 0) {
-                return; // full of unparsed (pipelined) bytes
+                return false;
             }
             read.compact().flip();
         }
-        readOffset = read.limit();
-        readLength = read.capacity() - read.limit();
-        readOutstanding = true;
-        boolean posted = readRequests.trySend(Event.READ);
-        assert posted : "one read request at a time";
+        return true;
     }
 
-    private void onEvent(Event e) {
-        assert e == Event.READ : "a handler event outside ST_HANDLE";
-        assert readOutstanding : "a read event without a request";
-        readOutstanding = false;
-        int n = readResult;
-        if (n < 0) {
-            eof = true;
-        } else {
-            read.limit(read.limit() + n);
-        }
-    }
-
-    /** The next event, or null at the deadline. */
-    private Event await(long deadlineNs) {
-        return CancelScope.withDeadlineNs(deadlineNs).name(waitName).call(events::receive);
-    }
-
-    /** The reader task: one socket read per request, until end of stream or an error. */
-    private Void readLoop() {
-        byte[] a = read.array();
-        while (true) {
-            readRequests.receive();
-            int n;
+    /**
+     * One socket read into the buffer's free end inside {@code w} (the idle wait): the bytes read, or
+     * {@link #READ_EOF} at the end of the stream, on an error, or when {@code w} was cancelled (its deadline or
+     * shutdown: the interrupted read closed the socket, which is what both want).
+     */
+    private int readUnder(CancelScope w) {
+        setSoTimeout(0);
+        Integer n = w.call(() -> {
             try {
-                n = in.read(a, readOffset, readLength);
-            } catch (IOException e) {
-                n = -1; // reset, closed by us, or interrupted: the connection is gone either way
+                return readOnce();
+            } catch (SocketTimeoutException e) {
+                return READ_EOF; // not with a timeout of 0; if it came, the connection is not usable
             }
-            readResult = n;
-            boolean posted = events.trySend(Event.READ);
-            assert posted : "the event channel holds one read and one handler event";
-            if (n < 0) {
-                return null;
-            }
-        }
+        });
+        return n == null ? READ_EOF : n;
     }
 
-    // ---- handling
-
-    /** The handler task. */
-    @SuppressWarnings("try") // the binding is held for its scope, never read
-    private Void runHandler(HandlerSlot s) {
+    /**
+     * One socket read into the buffer's free end with the socket's timeout set to what is left until
+     * {@code deadlineNs}: the bytes read, {@link #READ_EOF}, or {@link #READ_TIMEOUT} (the socket stays open, so
+     * the 408 can be sent). The deadline is fixed, so a client that sends a byte now and then cannot stretch it.
+     */
+    private int readTimed(long deadlineNs) {
+        long leftNs = deadlineNs - Weft.nanoTime();
+        if (leftNs <= 0) {
+            return READ_TIMEOUT;
+        }
+        setSoTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, (leftNs + 999_999) / 1_000_000)));
         try {
-            try (var binding = s.budget().bind()) {
-                s.scope().run(() -> dispatch.handle(s));
-            }
-            if (s.scope().cancelledCaught()) {
-                s.outcome(s.disconnected() ? HandlerSlot.Outcome.DISCONNECTED : HandlerSlot.Outcome.DEADLINE, null);
-            } else {
-                s.outcome(HandlerSlot.Outcome.OK, null);
-            }
-        } catch (MemoryLimitError e) {
-            s.outcome(HandlerSlot.Outcome.MEMORY, e.getMessage());
-        } catch (Cancelled c) {
-            if (c.reason() == CancelReason.MEMORY) {
-                Throwable why = c.getCause() != null ? c.getCause() : c;
-                s.outcome(HandlerSlot.Outcome.MEMORY, why.getMessage());
-            } else {
-                s.outcome(HandlerSlot.Outcome.DISCONNECTED, null); // the server is stopping: nothing is sent
-            }
-            throw c;
-        } catch (Throwable t) {
-            s.outcome(HandlerSlot.Outcome.FAILED, t.getClass().getName());
-            dispatch.report("http handler for " + s.head().method() + " " + s.head().path(), t);
-        } finally {
-            boolean posted = events.trySend(Event.HANDLER_DONE);
-            assert posted : "the event channel holds one read and one handler event";
+            return readOnce();
+        } catch (SocketTimeoutException e) {
+            return READ_TIMEOUT;
         }
-        return null;
     }
 
-    /** Waits for the handler, reading on: an end of stream is a disconnect, which cancels the handler. */
-    private void awaitHandler(HandlerSlot s) {
-        requestRead(); // skipped when the buffer is full of pipelined bytes: then a disconnect is seen after
-        while (true) {
-            Event e = events.receive();
-            if (e == Event.HANDLER_DONE) {
-                return;
-            }
-            onEvent(e);
-            if (eof) {
-                if (!s.disconnected()) {
-                    s.markDisconnected();
-                    s.scope().cancel();
-                }
-            } else {
-                requestRead();
+    private int readOnce() throws SocketTimeoutException {
+        int at = read.limit();
+        int n;
+        try {
+            n = in.read(read.array(), at, read.capacity() - at);
+        } catch (SocketTimeoutException e) {
+            throw e;
+        } catch (IOException e) {
+            return READ_EOF; // reset, closed by us, or interrupted: the connection is gone either way
+        }
+        if (n > 0) {
+            read.limit(at + n);
+        }
+        return n < 0 ? READ_EOF : n;
+    }
+
+    private void setSoTimeout(int ms) {
+        if (soTimeoutMs != ms) {
+            try {
+                socket.setSoTimeout(ms);
+                soTimeoutMs = ms;
+            } catch (SocketException e) {
+                // a closed socket: the read that follows reports it
             }
         }
     }
 
-    private void returnSlot() {
-        HandlerSlot s = slot;
-        slot = null;
+    private void returnSlot(HandlerSlot s) {
         HandlerSlot.Outcome o = s.outcome();
         if (o == HandlerSlot.Outcome.DEADLINE) {
             counters.cancelled.increment();
@@ -653,10 +777,10 @@ public final class Connection implements RuntimeStaticSized {
         if (o == HandlerSlot.Outcome.OK) {
             counters.served.increment();
             boolean ok = write(s.status(), s, s.response().flip(), close, null, null);
-            returnSlot(); // after the write: the body is the slot's buffer
+            returnSlot(s); // after the write: the body is the slot's buffer
             return ok;
         }
-        returnSlot(); // before the write: an error body is the connection's, and the client sees the slot free
+        returnSlot(s); // before the write: an error body is the connection's, and the client sees the slot free
         return switch (o) {
             case OK -> throw new AssertionError("handled above");
             case DEADLINE -> {
@@ -685,7 +809,12 @@ public final class Connection implements RuntimeStaticSized {
                     + " requests wait; retry after " + retry + " s");
             return write(503, null, small, close, Long.toString(retry), null);
         }
-        return writer.writeBytes(out, admission.busyResponse(retry, close), limits.writeTimeoutNs());
+        expiryNs = Weft.nanoTime() + limits.writeTimeoutNs();
+        try {
+            return writer.writeBytes(out, admission.busyResponse(retry, close), ResponseWriter.BOUNDED_BY_CALLER);
+        } finally {
+            expiryNs = 0;
+        }
     }
 
     private void smallText(String text) {
@@ -699,7 +828,8 @@ public final class Connection implements RuntimeStaticSized {
     /** Answers a refused request with {@code status}, then closes after a lingering read (see {@link #linger}). */
     private void refuse(int status, String text) {
         if (slot != null) {
-            returnSlot(); // first: the client that reads the refusal finds the slot free
+            returnSlot(slot); // first: the client that reads the refusal finds the slot free
+            slot = null;
         }
         smallText(text);
         to(ST_WRITE);
@@ -723,13 +853,14 @@ public final class Connection implements RuntimeStaticSized {
         int discarded = 0;
         while (!eof && discarded < LINGER_BYTES_MAX) {
             discarded += read.remaining();
-            read.position(read.limit());
-            requestRead();
-            Event e = await(deadlineNs);
-            if (e == null) {
+            read.clear().limit(0);
+            int n = readTimed(deadlineNs);
+            if (n == READ_TIMEOUT) {
                 return;
             }
-            onEvent(e);
+            if (n < 0) {
+                eof = true;
+            }
         }
     }
 
@@ -744,7 +875,13 @@ public final class Connection implements RuntimeStaticSized {
             String contentType) {
         boolean headRequest = "HEAD".equals(head.method());
         String type = contentType != null ? contentType : fields == null ? "text/plain; charset=utf-8" : null;
-        return writer.write(out, status, fields, body, close, retryAfter, type, headRequest, limits.writeTimeoutNs());
+        expiryNs = Weft.nanoTime() + limits.writeTimeoutNs(); // the sweep closes the socket past it
+        try {
+            return writer.write(out, status, fields, body, close, retryAfter, type, headRequest,
+                    ResponseWriter.BOUNDED_BY_CALLER);
+        } finally {
+            expiryNs = 0;
+        }
     }
 
     private void closeSocket() {

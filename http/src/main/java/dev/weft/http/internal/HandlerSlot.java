@@ -22,9 +22,10 @@ import java.nio.ByteBuffer;
  * builds before copying it in) are the handler's; they should be reserved on its budget if large.
  *
  * <h2>Thread safety</h2>
- * Request fields are written by the connection task before the handler starts; response fields by the
- * handler task, read by the connection task after the handler's completion event (a channel: the
- * happens-before edge); {@link #disconnected} is volatile (set by the connection, read by the handler task).
+ * Request fields are written by the connection task before it spawns the handler task (the spawn is the
+ * happens-before edge); response fields and the outcome by the handler task, which also writes the answer and
+ * returns the slot; {@link #disconnected} is volatile (set by the connection task while the handler runs, under
+ * the connection's lock that orders it against the handler's end; read by the handler task).
  */
 public final class HandlerSlot implements RuntimeStaticSized {
     /** How a request ended, as the connection answers it. */

@@ -25,8 +25,10 @@ import org.eclipse.jetty.http.MetaData;
  * is another per-connection allocation the plan would have to count.
  *
  * <h2>Cancellation</h2>
- * A write is a cancellation point (a JDK socket write in a task); the write timeout cancels it, which closes
- * the socket, and {@link #write} returns false.
+ * A write is a cancellation point (a JDK socket write in a task). With a timeout, the writer runs it in a cancel
+ * scope with that deadline; the deadline cancels it, which closes the socket, and {@link #write} returns false.
+ * With {@link #BOUNDED_BY_CALLER} it opens no scope (no timer armed per answer): the connection's writes are
+ * bounded by the server's timeout sweep, which closes the socket, and the write returns false the same way.
  *
  * <h2>Thread safety</h2>
  * Owned by one task at a time (a connection task, or the acceptor for refused connections).
@@ -40,6 +42,12 @@ final class ResponseWriter {
     /** The reused field list: its object and its array of {@code RESPONSE_HEADERS_MAX + 4} references. */
     private static final long FIELDS_BYTES = Sizes.add(Sizes.shallowSizeBytes(HttpFields.build(0).getClass()),
             Sizes.arraySizeBytes(Object.class, Limits.RESPONSE_HEADERS_MAX + 4));
+
+    /**
+     * A timeout that means: no cancel scope of the writer's own; the caller bounds the write (a connection's
+     * writes are bounded by the server's timeout sweep, which closes the socket of a write past its timeout).
+     */
+    static final long BOUNDED_BY_CALLER = 0;
 
     ResponseWriter(int headBytes) {
         headOut = ByteBuffer.allocate(headBytes);
@@ -77,6 +85,13 @@ final class ResponseWriter {
         generator.reset();
         generator.setPersistent(!close);
         headOut.clear().limit(0);
+        if (timeoutNs == BOUNDED_BY_CALLER) {
+            try {
+                return generate(out, info, body, headRequest);
+            } catch (IOException e) {
+                return false;
+            }
+        }
         CancelScope deadline = CancelScope.withTimeout(java.time.Duration.ofNanos(timeoutNs)).name("http write");
         Boolean ok;
         try {
@@ -123,6 +138,15 @@ final class ResponseWriter {
 
     /** Writes {@code bytes}, a whole prebuilt response, under the write timeout; false if it failed or timed out. */
     boolean writeBytes(OutputStream out, byte[] bytes, long timeoutNs) {
+        if (timeoutNs == BOUNDED_BY_CALLER) {
+            try {
+                out.write(bytes);
+                out.flush();
+                return true;
+            } catch (IOException e) {
+                return false;
+            }
+        }
         CancelScope deadline = CancelScope.withTimeout(java.time.Duration.ofNanos(timeoutNs)).name("http write");
         try {
             deadline.run(() -> {

@@ -1,6 +1,7 @@
 package dev.weft.http.internal;
 
 import dev.weft.internal.event.Jfr;
+import dev.weft.CancelScope;
 import dev.weft.Loop;
 import dev.weft.TaskScope;
 import dev.weft.Weft;
@@ -22,8 +23,10 @@ import java.util.function.Function;
  * <h2>Implementation overview</h2>
  * {@link #serve} runs the acceptor in the calling task inside a supervising nursery: each accepted socket takes
  * a free connection slot and is served by a task on the next loop of {@code Weft.loops()} (round robin); with
- * every connection slot taken, the socket gets a 503 and is closed at once by the acceptor. Handlers run as
- * children of their connection task, on the handler loop the configuration chose. {@link #shutdown} closes the
+ * every connection slot taken, the socket gets a 503 and is closed at once by the acceptor. Handlers run in
+ * child tasks of their connection task, on the handler loop the configuration chose, and write their answers.
+ * Beside the acceptor, the timeout sweep ({@link #sweep}) bounds every connection's writes and kept-alive waits
+ * until the server has drained and its last connection closed. {@link #shutdown} closes the
  * listener (the acceptor's {@code accept} fails and it stops), then tells every connection to drain: idle ones
  * close now, busy ones finish their request (with {@code Connection: close}) and close; the nursery waits for
  * all of them, so {@code serve} returns only when no request is left.
@@ -79,6 +82,13 @@ public final class ServerCore {
     private static final long ACCEPTOR_STOP_SECONDS = 10;
     /** See the state table. Any thread; changed under this object's monitor. */
     private volatile int state = ST_BOUND;
+    /**
+     * The timeout sweep's scope: cancelled once the server drained and its last connection closed (or with the
+     * serving task). Any thread cancels it; the sweep task enters it.
+     */
+    private final CancelScope sweepScope = CancelScope.create().name("http timeout sweep");
+    /** The sweep's period: a sixteenth of the shorter of the write and idle timeouts, 1 ms to 1 s. */
+    private final long sweepPeriodNs;
 
     /**
      * Builds the slots and binds the listener.
@@ -114,6 +124,8 @@ public final class ServerCore {
                     + " (" + e.getMessage() + "); choose another port (0 picks a free one) or stop what uses it", e);
         }
         this.listener = s;
+        long shorterNs = Math.min(limits.writeTimeoutNs(), limits.idleTimeoutNs());
+        this.sweepPeriodNs = Math.max(1_000_000L, Math.min(1_000_000_000L, shorterNs / 16));
     }
 
     /** The port the server listens on. */
@@ -172,6 +184,7 @@ public final class ServerCore {
         }
         try {
             TaskScope.supervise(scope -> {
+                scope.spawn("http-sweep", this::sweep);
                 int next = 0;
                 try {
                     while (true) {
@@ -201,6 +214,7 @@ public final class ServerCore {
                                 c.serve(s, draining());
                             } finally {
                                 connectionPool.release(c);
+                                stopSweepIfDone();
                             }
                             return null;
                         });
@@ -208,10 +222,39 @@ public final class ServerCore {
                 } finally {
                     beginDrain(); // also when the serving task is cancelled: nothing new is accepted
                     acceptorStopped.countDown();
+                    stopSweepIfDone();
                 }
             }, (task, error) -> dispatch.internalError("http task " + task.name(), error));
         } finally {
             state = ST_STOPPED;
+        }
+    }
+
+    /**
+     * The timeout sweep: every {@link #sweepPeriodNs}, each connection closes itself if a write or a kept-alive
+     * wait is past its timeout ({@link Connection#sweep}). One timer per period for the whole server instead of
+     * two per request (a write timeout and an idle deadline per answer cost a seventh of the {@code /hello} peak
+     * in timer arming and disarming). A timeout therefore ends up to one period late. Ends when
+     * {@link #sweepScope} is cancelled.
+     */
+    private Void sweep() {
+        sweepScope.run(() -> {
+            java.time.Duration period = java.time.Duration.ofNanos(sweepPeriodNs);
+            while (true) { // until the scope is cancelled; each round is bounded by connectionsMax
+                Weft.sleep(period);
+                long nowNs = Weft.nanoTime();
+                for (Connection c : connections) {
+                    c.sweep(nowNs);
+                }
+            }
+        });
+        return null;
+    }
+
+    /** Ends the sweep once nothing is left to bound: the server drains and no connection is open. */
+    private void stopSweepIfDone() {
+        if (draining() && connectionPool.inUse() == 0) { // both sides check after their own change
+            sweepScope.cancel();
         }
     }
 
