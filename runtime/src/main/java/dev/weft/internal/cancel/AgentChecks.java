@@ -52,18 +52,29 @@ public final class AgentChecks {
     /** The compiled check. */
     public static void poll() {
         if (PendingCancels.count != 0) {
-            pollSlowOnce();
+            pollPending();
         }
     }
 
-    /** {@link #pollSlow()}, unless the current task is already inside it or inside the agent's own code. */
-    private static void pollSlowOnce() {
+    /**
+     * The second test, while some scope in the process is cancelled: a task that no cancel can reach returns after
+     * one read of its own flag ({@link WaitingTask#mayHaveCancel()}); the others take the slow path.
+     */
+    private static void pollPending() {
         if (!taskLookupLinked && !linkTaskLookup()) {
             return; // inside the JDK's first linking of the task lookup: the next check delivers
         }
         WaitingTask t = WaitingTask.ofCurrentThread();
+        if (t != null && !t.mayHaveCancel()) {
+            return; // another task's cancel: not this one's business
+        }
+        pollSlowOnce(t);
+    }
+
+    /** {@link #pollSlow}, unless the current task is already inside it or inside the agent's own code. */
+    private static void pollSlowOnce(WaitingTask t) {
         if (t == null) {
-            pollSlow();
+            pollSlow(null);
             return;
         }
         if (t.inAgentCode) {
@@ -71,7 +82,7 @@ public final class AgentChecks {
         }
         t.inAgentCode = true;
         try {
-            pollSlow();
+            pollSlow(t);
         } finally {
             t.inAgentCode = false;
         }
@@ -127,8 +138,8 @@ public final class AgentChecks {
         }
     }
 
-    private static void pollSlow() {
-        WaitingTask t = WaitingTask.ofCurrentThread();
+    /** The slow path of the check on {@code t}, the current thread's task (null: not a Weft task). */
+    private static void pollSlow(WaitingTask t) {
         if (t == null) {
             if (VerdictGate.isOpen()) {
                 VerdictGate.awaitForeign(); // a heap verdict pending: a fast allocator waits for it
@@ -143,7 +154,7 @@ public final class AgentChecks {
         if (VerdictGate.isOpen()) {
             VerdictGate.awaitTask(t); // a heap verdict pending: a fast allocator waits for it, then maybe throws
         }
-        Object hit = t.visibleCancelScope();
+        Object hit = t.cancelToRaise(); // clears the task's flag first, sets it again if it finds a cancel
         if (hit == null) {
             t.slowChecks++; // a cancellation point reached (the checkpoint-gap sampler's probe)
             if (t.gapWatch != null) {
