@@ -265,18 +265,23 @@ class CancelReachesOnlyItsTasksTest {
         Runs.loops(2, () -> TaskScope.run(n -> {
             holdUnrelatedCancel(n, release);
             CountDownLatch clean = new CountDownLatch(1);
-            Task<Void> outer = n.spawnOn(Weft.loops().get(1), "outer", () -> TaskScope.run(child ->
-                    child.spawn("middle", () -> TaskScope.run(grand -> grand.spawn("grandchild", () -> {
-                        AgentHooks.poll();
-                        assertThat(mayHaveCancel()).isFalse();
-                        clean.countDown();
-                        try {
-                            pollUntilCancelled("grandchild");
-                        } catch (Cancelled c) {
-                            raised.set(true);
-                            throw c;
-                        }
-                    })))));
+            ThrowingRunnable<Exception> grandchild = () -> {
+                AgentHooks.poll();
+                assertThat(mayHaveCancel()).isFalse();
+                clean.countDown();
+                try {
+                    pollUntilCancelled("grandchild");
+                } catch (Cancelled c) {
+                    raised.set(true);
+                    throw c;
+                }
+            };
+            ThrowingRunnable<Exception> middle = () -> TaskScope.run(grand -> {
+                grand.spawn("grandchild", grandchild);
+            });
+            Task<Void> outer = n.spawnOn(Weft.loops().get(1), "outer", () -> TaskScope.run(child -> {
+                child.spawn("middle", middle);
+            }));
             assertThat(clean.await(10, TimeUnit.SECONDS)).isTrue();
             outer.cancel(); // the outer task's own scope: two nurseries above the grandchild
             assertThatThrownBy(outer::join).isInstanceOf(java.util.concurrent.CancellationException.class);
