@@ -23,6 +23,8 @@ import org.junit.jupiter.api.Timeout;
 class CancelReachesOnlyItsTasksTest {
     /** Bound on the spins that wait for a cancel to arrive from another thread; a test fails past it. */
     private static final long SPIN_LIMIT_NS = TimeUnit.SECONDS.toNanos(10);
+    /** The longest an unrelated task holds its cancelled scope open: past it a failing test still ends. */
+    private static final Duration HOLD_MAX = Duration.ofSeconds(20);
 
     /**
      * Spawns a task that enters a scope, cancels it and waits inside a shield until {@code release} is closed: the
@@ -34,7 +36,7 @@ class CancelReachesOnlyItsTasksTest {
             CancelScope c = CancelScope.create().name("unrelated");
             c.run(() -> {
                 c.cancel();
-                CancelScope.create().shield(true).run(() -> {
+                CancelScope.shielded(HOLD_MAX, () -> { // bounded: a failing test must not wait forever
                     held.countDown();
                     try {
                         release.receive();
