@@ -10,6 +10,12 @@ import java.util.function.BiFunction;
  * back-edges and method entries, the count of monitors the task holds in compiled code, and the agent's compiler
  * for hidden classes the application defines ({@link #hiddenClassBytes}).
  *
+ * <p>Three tests, cheapest first. The process-wide count ({@link PendingCancels#count}): zero while no scope in the
+ * process is cancelled, one volatile read, the whole check. Then the current task's own flag
+ * ({@link WaitingTask#mayHaveCancel()}): a task that no cancel can reach returns after the task lookup and one more
+ * volatile read, so a scope cancelled in another task (a request's deadline in a loaded server) costs it a few
+ * nanoseconds per check, not the walk. Then the slow path below, which walks the task's scopes.
+ *
  * <p>The rule: a cancel is never delivered while the task holds a monitor. Monitors the agent compiled are
  * counted ({@link WaitingTask#monitorDepth}); a monitor taken by code the agent did not compile (a
  * {@code synchronized} JDK method calling back into the application, {@code Vector.forEach(lambda)}) is found by a
