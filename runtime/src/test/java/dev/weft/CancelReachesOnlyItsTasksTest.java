@@ -322,6 +322,41 @@ class CancelReachesOnlyItsTasksTest {
     }
 
     @Test
+    void threadsThatAreNotTasksAreNeverThrownAtWhileTheirStarterIsCancelled() throws Exception {
+        // a platform thread, and a virtual thread started by a cancelled task (it inherits the task as its scheduler,
+        // but is not the task): their checks take the slow path (no task, so no flag) and find nothing to throw
+        AtomicInteger passed = new AtomicInteger();
+        AtomicBoolean taskRaised = new AtomicBoolean();
+        Runs.oneLoop(() -> {
+            CancelScope s = CancelScope.create();
+            s.run(() -> {
+                s.cancel();
+                Runnable checks = () -> {
+                    for (int i = 0; i < 1_000; i++) {
+                        AgentHooks.poll();
+                        Cancellation.checkpoint();
+                    }
+                    passed.incrementAndGet();
+                };
+                Thread platform = Thread.ofPlatform().start(checks);
+                Thread virtual = Thread.ofVirtual().start(checks);
+                CancelScope.create().shield(true).run(() -> {
+                    assertThat(platform.join(Duration.ofSeconds(10))).isTrue();
+                    assertThat(virtual.join(Duration.ofSeconds(10))).isTrue();
+                });
+                try {
+                    AgentHooks.poll();
+                } catch (Cancelled c) {
+                    taskRaised.set(true);
+                    throw c;
+                }
+            });
+        });
+        assertThat(passed.get()).as("threads whose checks all passed").isEqualTo(2);
+        assertThat(taskRaised.get()).as("the task itself").isTrue();
+    }
+
+    @Test
     void compiledMonitorHoldsTheCancelBackAndTheFirstCheckOutsideRaises() throws Exception {
         Channel<Object> release = Channel.create(1);
         AtomicInteger passedInside = new AtomicInteger();
