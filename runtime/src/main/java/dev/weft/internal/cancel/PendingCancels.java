@@ -35,9 +35,9 @@ import java.lang.invoke.VarHandle;
  * scope's {@code reason} (or {@code shield = false}) and then writes the task's flag = true. The task writes its
  * flag = false and then reads {@code reason} and {@code shield} along its chain. Either the task's read of
  * {@code reason} comes after the canceller's write, and the walk raises; or it comes before, so the task's clear
- * comes before the canceller's mark, and the flag ends set: the next check walks and raises. (The same Dekker
- * argument as the count's: a canceller increments the count before it marks anybody, so a check that reads the
- * count zero after a mark was made reads it after the increment.) What the canceller's subtree walk cannot see, a
+ * comes before the canceller's mark, and the flag ends set: the next check walks and raises. (The count is raised
+ * before anybody is marked, so a check that reads it zero is one that ran before the marks, and every check after
+ * the increment goes on to the flag.) What the canceller's subtree walk cannot see, a
  * scope linked into the tree after it passed, belongs either to a task it marked (a nested scope is entered by the
  * owner of its parent) or to a task spawned after it (whose flag starts set, and whose thread starts after the
  * spawner linked its root scope under the parent's monitor, which the canceller took after writing the reason).
