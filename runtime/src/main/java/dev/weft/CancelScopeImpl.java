@@ -261,6 +261,9 @@ final class CancelScopeImpl implements CancelScope {
         } : "cancel scope '" + name() + "': no transition " + from + " -> " + to;
         if (to == ST_CANCELLED) {
             PendingCancels.increment();
+            if (owner != null) {
+                owner.markMayHaveCancel(); // entered cancelled, or cancelled: after the count, before any wake
+            }
         } else if (from == ST_CANCELLED) {
             PendingCancels.decrement();
         }
@@ -393,6 +396,9 @@ final class CancelScopeImpl implements CancelScope {
                     + task.current.name() + "' is innermost");
         }
         task.current = parent;
+        if (shield) {
+            task.markMayHaveCancel(); // leaving a shield: the cancels it hid may show again
+        }
         leaveTree(task);
         task.syncInterrupt();
     }
@@ -513,8 +519,10 @@ final class CancelScopeImpl implements CancelScope {
     }
 
     /**
-     * Wakes every task whose innermost scope is {@code root} or below it, not behind a shield. Iterative, one
-     * scope's monitor at a time. Each task decides under its own lock whether the cancel is still visible.
+     * Marks every task that owns a scope at or below {@code root}, not behind a shield, as one a cancel may reach
+     * ({@link dev.weft.internal.cancel.PendingCancels}: its next check walks), and wakes those whose innermost scope
+     * is there. Iterative, one scope's monitor at a time. Each task decides under its own lock whether the cancel is
+     * still visible.
      */
     private static void wakeSubtree(CancelScopeImpl root) {
         ArrayDeque<CancelScopeImpl> todo = new ArrayDeque<>();
@@ -522,8 +530,11 @@ final class CancelScopeImpl implements CancelScope {
         while (!todo.isEmpty()) {
             CancelScopeImpl s = todo.pop();
             TaskImpl<?> o = s.owner;
-            if (o != null && o.current == s) {
-                o.wake();
+            if (o != null) {
+                o.markMayHaveCancel(); // after the reason (or shield) was written: see PendingCancels
+                if (o.current == s) {
+                    o.wake();
+                }
             }
             synchronized (s) {
                 for (CancelScopeImpl c = s.firstChild; c != null; c = c.nextSibling) {

@@ -197,6 +197,7 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
     void runsUnmodifiedProgram() {
         assert state == ST_NEW : "grace mode set after start";
         graceMode = true;
+        walkAlways(); // the grace ends on a clock, which marks nobody: every check walks
     }
 
     /** Whether {@code hit} is the program's cancellation, in the grace of its cleanup. */
@@ -508,12 +509,12 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
     /** Raises Cancelled if the task is inside a cancelled, unshielded scope. The task's thread only. */
     @Override
     protected void checkpoint() {
-        if (PendingCancels.count == 0) {
-            return;
+        if (PendingCancels.count == 0 || !mayHaveCancel()) {
+            return; // nothing cancelled anywhere, or nothing that can reach this task (PendingCancels)
         }
         assert isCurrentThread() : "checkpoint off the task's thread";
         CheckpointProbe.reached(this);
-        CancelScopeImpl hit = deliverableCancel();
+        CancelScopeImpl hit = (CancelScopeImpl) cancelToRaise(); // deliverableCancel(), the flag cleared first
         if (hit != null) {
             resetAgentBackoff();
             if (inProgramGrace(hit)) {
@@ -575,7 +576,7 @@ final class TaskImpl<T> extends WaitingTask implements Task<T>, Executor, Schedu
 
     /** Whether the task is inside a cancelled, unshielded scope. */
     boolean isCancelled() {
-        return PendingCancels.count != 0 && visibleCancel() != null;
+        return PendingCancels.count != 0 && mayHaveCancel() && visibleCancel() != null;
     }
 
     // ---------------------------------------------------------------- Task API

@@ -24,6 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /** Weft's JFR events, read back from the recording file as a user's tool would. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class JfrEventsTest {
+    /** The longest an unrelated task holds its cancelled scope open: past it a failing test still ends. */
+    private static final Duration HOLD_MAX = Duration.ofSeconds(20);
     @TempDir
     Path dir;
 
@@ -223,6 +225,62 @@ class JfrEventsTest {
                     return x;
                 });
                 scope.spawn("spinner", () -> spinWithoutChecks(spinnerReported));
+                return null;
+            }));
+            rs.stop();
+        }
+        assertThat(gapOfSpinner).as("the sampler ran and saw the spinner after the checker").isTrue();
+        assertThat(gapsOfChecker).as("no gap for a task with a cancellation point in every iteration").hasValue(0);
+    }
+
+    @Test
+    void aTaskWhoseChecksWentCleanWhileAnotherScopeIsCancelledIsNotAGap() throws Exception {
+        // the probe must send the watched task's checks to their slow path even when its own flag is clear (an
+        // unrelated cancelled scope made the count non-zero, and the task's first check found nothing to raise)
+        AtomicInteger gapsOfChecker = new AtomicInteger();
+        AtomicBoolean gapOfSpinner = new AtomicBoolean();
+        try (RecordingStream rs = new RecordingStream()) {
+            rs.enable("dev.weft.CheckpointGap").withPeriod(Duration.ofMillis(10)).withThreshold(Duration.ofMillis(20));
+            rs.onEvent("dev.weft.CheckpointGap", e -> {
+                if (e.getString("task").contains("checker")) {
+                    gapsOfChecker.incrementAndGet();
+                } else {
+                    gapOfSpinner.set(true);
+                }
+            });
+            rs.startAsync();
+            AtomicBoolean spinnerReported = gapOfSpinner;
+            Channel<Object> release = Channel.create(1);
+            Runs.oneLoop(() -> TaskScope.run(scope -> {
+                scope.spawn("unrelated", () -> { // runs first (one loop, FIFO) and parks in its cancelled scope
+                    CancelScope c = CancelScope.create();
+                    c.run(() -> {
+                        c.cancel();
+                        CancelScope.shielded(HOLD_MAX, () -> { // bounded: a failing test must not wait forever
+                            try {
+                                release.receive();
+                            } catch (ChannelClosedException closed) {
+                                // the spinner was reported
+                            }
+                        });
+                    });
+                });
+                scope.spawn("checker", () -> {
+                    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+                    long x = 0;
+                    for (int i = 0; i < 200 && System.nanoTime() - deadline < 0; i++) { // 200 x 1 ms-ish
+                        long until = System.nanoTime() + 1_000_000;
+                        while (System.nanoTime() - until < 0) {
+                            x += x * 31 + 7;
+                            Cancellation.checkpoint();
+                        }
+                    }
+                    return x;
+                });
+                scope.spawn("spinner", () -> {
+                    spinWithoutChecks(spinnerReported);
+                    release.close();
+                });
                 return null;
             }));
             rs.stop();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.weft.abi.AgentHooks;
 import dev.weft.internal.cancel.VerdictGate;
+import java.time.Duration;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -15,6 +16,8 @@ class VerdictGateTest {
     /** What a task allocates per check: the 32 KiB arrays of the soft-limit benchmark, twice. */
     private static final int CHUNK_LONGS = 8192;
     private static final long CANDIDATE_BYTES = 1 << 20;
+    /** The longest an unrelated task holds its cancelled scope open: past it a failing test still ends. */
+    private static final Duration HOLD_MAX = Duration.ofSeconds(20);
 
     @AfterEach
     void closeTheGate() {
@@ -65,6 +68,43 @@ class VerdictGateTest {
         assertThat(VerdictGate.waits() - waits).as("checks that waited").isEqualTo(1);
         assertThat(waitedNs).as("until the close, 150 ms after the opening").isGreaterThan(100_000_000L);
         assertThat(VerdictGate.isOpen()).isFalse();
+    }
+
+    @Test
+    void fastAllocatorWaitsEvenWhenItsChecksWentCleanBeforeTheOpening() {
+        // an unrelated cancelled scope makes the count non-zero and the task's first check clears its own flag: the
+        // gate must reach it all the same (it asks for every task's checks, whatever their flags say)
+        long waits = VerdictGate.waits();
+        Channel<Object> release = Channel.create(1);
+        long waitedNs = Runs.oneLoop(() -> TaskScope.run(n -> {
+            n.spawn("unrelated", () -> {
+                CancelScope c = CancelScope.create();
+                c.run(() -> {
+                    c.cancel();
+                    CancelScope.shielded(HOLD_MAX, () -> { // bounded: a failing test must not wait forever
+                        try {
+                            release.receive();
+                        } catch (ChannelClosedException closed) {
+                            // released
+                        }
+                    });
+                });
+            });
+            Task<Long> allocator = n.spawn("allocator", () -> {
+                AgentHooks.poll();
+                assertThat(TaskImpl.current().mayHaveCancel()).as("clean before the opening").isFalse();
+                assertThat(VerdictGate.open(CANDIDATE_BYTES)).isTrue();
+                closeAfter(150);
+                long t0 = System.nanoTime();
+                allocateWithChecks(64);
+                return System.nanoTime() - t0;
+            });
+            long ns = allocator.join();
+            release.close();
+            return ns;
+        }));
+        assertThat(VerdictGate.waits() - waits).as("checks that waited").isEqualTo(1);
+        assertThat(waitedNs).as("until the close, 150 ms after the opening").isGreaterThan(100_000_000L);
     }
 
     @Test

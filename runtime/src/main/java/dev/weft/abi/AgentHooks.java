@@ -41,7 +41,9 @@ public final class AgentHooks {
 
     /**
      * The compiled check. Fast path: one read of a {@code static volatile} counter that is non-zero only while some
-     * cancel scope in the process is cancelled; no allocation, small enough to inline. Slow path: if the current
+     * cancel scope in the process is cancelled; no allocation, small enough to inline. While it is non-zero, the
+     * current task's own flag, set only while a cancel may be visible to that task, decides whether to go on. Slow
+     * path: if the current
      * thread is a Weft task inside a cancelled scope (not shielded), throws its {@link dev.weft.Cancelled}, unless the
      * task holds a monitor (one the agent counted, or one taken by code the agent did not compile, found by a stack
      * walk just before the throw); then the cancel waits for the first check outside.

@@ -10,6 +10,12 @@ import java.util.function.BiFunction;
  * back-edges and method entries, the count of monitors the task holds in compiled code, and the agent's compiler
  * for hidden classes the application defines ({@link #hiddenClassBytes}).
  *
+ * <p>Three tests, cheapest first. The process-wide count ({@link PendingCancels#count}): zero while no scope in the
+ * process is cancelled, one volatile read, the whole check. Then the current task's own flag
+ * ({@link WaitingTask#mayHaveCancel()}): a task that no cancel can reach returns after the task lookup and one more
+ * volatile read, so a scope cancelled in another task (a request's deadline in a loaded server) costs it a few
+ * nanoseconds per check, not the walk. Then the slow path below, which walks the task's scopes.
+ *
  * <p>The rule: a cancel is never delivered while the task holds a monitor. Monitors the agent compiled are
  * counted ({@link WaitingTask#monitorDepth}); a monitor taken by code the agent did not compile (a
  * {@code synchronized} JDK method calling back into the application, {@code Vector.forEach(lambda)}) is found by a
@@ -52,18 +58,29 @@ public final class AgentChecks {
     /** The compiled check. */
     public static void poll() {
         if (PendingCancels.count != 0) {
-            pollSlowOnce();
+            pollPending();
         }
     }
 
-    /** {@link #pollSlow()}, unless the current task is already inside it or inside the agent's own code. */
-    private static void pollSlowOnce() {
+    /**
+     * The second test, while some scope in the process is cancelled: a task that no cancel can reach returns after
+     * one read of its own flag ({@link WaitingTask#mayHaveCancel()}); the others take the slow path.
+     */
+    private static void pollPending() {
         if (!taskLookupLinked && !linkTaskLookup()) {
             return; // inside the JDK's first linking of the task lookup: the next check delivers
         }
         WaitingTask t = WaitingTask.ofCurrentThread();
+        if (t != null && !t.mayHaveCancel()) {
+            return; // another task's cancel: not this one's business
+        }
+        pollSlowOnce(t);
+    }
+
+    /** {@link #pollSlow}, unless the current task is already inside it or inside the agent's own code. */
+    private static void pollSlowOnce(WaitingTask t) {
         if (t == null) {
-            pollSlow();
+            pollSlow(null);
             return;
         }
         if (t.inAgentCode) {
@@ -71,7 +88,7 @@ public final class AgentChecks {
         }
         t.inAgentCode = true;
         try {
-            pollSlow();
+            pollSlow(t);
         } finally {
             t.inAgentCode = false;
         }
@@ -127,8 +144,8 @@ public final class AgentChecks {
         }
     }
 
-    private static void pollSlow() {
-        WaitingTask t = WaitingTask.ofCurrentThread();
+    /** The slow path of the check on {@code t}, the current thread's task (null: not a Weft task). */
+    private static void pollSlow(WaitingTask t) {
         if (t == null) {
             if (VerdictGate.isOpen()) {
                 VerdictGate.awaitForeign(); // a heap verdict pending: a fast allocator waits for it
@@ -143,7 +160,7 @@ public final class AgentChecks {
         if (VerdictGate.isOpen()) {
             VerdictGate.awaitTask(t); // a heap verdict pending: a fast allocator waits for it, then maybe throws
         }
-        Object hit = t.visibleCancelScope();
+        Object hit = t.cancelToRaise(); // clears the task's flag first, sets it again if it finds a cancel
         if (hit == null) {
             t.slowChecks++; // a cancellation point reached (the checkpoint-gap sampler's probe)
             if (t.gapWatch != null) {

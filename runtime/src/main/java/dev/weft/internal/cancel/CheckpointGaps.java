@@ -23,19 +23,19 @@ import jdk.jfr.FlightRecorder;
  * only while the event is enabled (its {@code period}, 10 ms by default). Each loop publishes the entry it runs
  * and a count of the entries it started (two opaque stores per switch). A sample that finds the same count and a
  * task mounted as the sample before knows that one mount spans both; it then arms a probe: one pending cancel in
- * {@link PendingCancels}, which sends every checkpoint to its slow path, where the task counts the cancellation
- * points it reaches ({@link WaitingTask#slowChecks}). If the next samples find the count unchanged and the same
+ * {@link PendingCancels}, with the watched task's own flag set ({@link WaitingTask#markMayHaveCancel}), which sends
+ * that task's checkpoints to their slow path, where it counts the cancellation points it reaches ({@link WaitingTask#slowChecks}). If the next samples find the count unchanged and the same
  * mount, the task reached no cancellation point while watched; once that has lasted the event's threshold (20 ms
  * by default) the sampler takes the task's stack and commits the event, once per gap. The probe is disarmed as soon
  * as the mount ends, or the event is committed, and by the task itself at the first cancellation point it reaches
- * ({@link #reached}); while it is armed checkpoints in
- * the process take their slow path (tens of nanoseconds), which is paid only while a task is already suspected of
- * holding a carrier for a whole period. The duration is the watched part of the gap: it starts one to two periods
+ * ({@link #reached}); while it is armed, the other tasks' checkpoints in the process read their own flag as well
+ * as the count (a nanosecond or two), and the watched task's take their slow path (tens of nanoseconds), which is
+ * paid only while a task is already suspected of holding a carrier for a whole period. The duration is the watched part of the gap: it starts one to two periods
  * after the gap did. A window in which the carrier thread got less than half of the wall time on a CPU (an
  * overloaded machine preempted it) proves nothing about the code and is watched again; the event gives the
  * carrier's CPU time in the gap.
  *
- * <p>A probe must never stay armed: that would send every checkpoint of the process to its slow path for good.
+ * <p>A probe must never stay armed: that would send every checkpoint of the process to its second test for good.
  * {@link #unwatch} (a runtime's shutdown) disarms its loops' probes at once, and any change of a recording's state
  * (a recording stopped, so the sampler may not run again) disarms every probe.
  *
@@ -151,6 +151,7 @@ public final class CheckpointGaps {
             task.gapWatch = w; // before arming: the task's first slow check then disarms the probe
             if (w.armed.compareAndSet(false, true)) {
                 PendingCancels.increment(); // from now on the task counts the cancellation points it reaches
+                task.markMayHaveCancel(); // after the count: only the watched task need take its slow path
                 if (w.retired) {
                     disarm(w); // the runtime shut down meanwhile
                 }

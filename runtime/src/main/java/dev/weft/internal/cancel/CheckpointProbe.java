@@ -6,8 +6,8 @@ package dev.weft.internal.cancel;
  * cancel state is read. A listener may cancel a scope there, so a test can deliver a cancellation at exactly the
  * i-th cancellation point of a scenario (Zig's {@code checkAllAllocationFailures}, applied to cancellation).
  *
- * <p>Installing counts as one pending cancel ({@link PendingCancels}), which sends every checkpoint to its slow
- * path; nothing is read on the fast path, so the hook costs nothing when unused. One listener at a time, for
+ * <p>Installing counts as one pending cancel for every task ({@link PendingCancels#incrementEveryTask}), which
+ * sends every checkpoint to its slow path whatever its task's flag says; nothing is read on the fast path, so the hook costs nothing when unused. One listener at a time, for
  * tests; not for production.
  */
 public final class CheckpointProbe {
@@ -28,14 +28,14 @@ public final class CheckpointProbe {
             throw new IllegalStateException("a checkpoint probe is installed already; uninstall it first");
         }
         listener = l;
-        PendingCancels.increment();
+        PendingCancels.incrementEveryTask();
     }
 
     /** Removes the listener. */
     public static synchronized void uninstall() {
         if (listener != null) {
             listener = null;
-            PendingCancels.decrement();
+            PendingCancels.decrementEveryTask();
         }
     }
 

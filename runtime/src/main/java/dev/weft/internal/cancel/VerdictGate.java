@@ -13,8 +13,8 @@ import java.util.concurrent.locks.LockSupport;
  *
  * {@snippet class=dev.weft.internal.cancel.VerdictGateSnippets region=verdict}
  *
- * <p>Who waits. Opening counts as one pending cancel ({@link PendingCancels}), so every check compiled into a loop
- * goes to {@link AgentChecks}' slow path, which calls {@link #awaitTask} for a Weft task and {@link #awaitForeign}
+ * <p>Who waits. Opening counts as one pending cancel for every task ({@link PendingCancels#incrementEveryTask}:
+ * whatever a task's own flag says), so every check compiled into a loop goes to {@link AgentChecks}' slow path, which calls {@link #awaitTask} for a Weft task and {@link #awaitForeign}
  * for a thread the program started itself under {@code weft run}. A thread's first check after the opening notes
  * its allocation counter (a task's: its carrier's, a virtual thread allocates in its carrier's TLAB); a later check
  * that finds it {@code candidateBytes} or more past that note waits until the gate closes, the thread is
@@ -101,11 +101,11 @@ public final class VerdictGate {
         if ((e & 1) != 0) {
             return false;
         }
-        PendingCancels.increment(); // first: the count never drops below the openings still counted
+        PendingCancels.incrementEveryTask(); // first: the count never drops below the openings still counted
         VerdictGate.candidateBytes = candidateBytes;
         deadlineNs = System.nanoTime() + WAIT_NS_MAX;
         if (!EPOCH.compareAndSet(e, e + 1)) {
-            PendingCancels.decrement(); // opened (or closed and opened) by the other thread meanwhile
+            PendingCancels.decrementEveryTask(); // opened (or closed and opened) by the other thread meanwhile
             return false;
         }
         epoch = e + 1;
@@ -120,7 +120,7 @@ public final class VerdictGate {
             return;
         }
         epoch = e + 1;
-        PendingCancels.decrement();
+        PendingCancels.decrementEveryTask();
         for (int i = 0; i < WAITERS_MAX; i++) {
             Thread t = WAITERS.get(i);
             if (t != null) {

@@ -75,6 +75,20 @@ public abstract class WaitingTask {
      */
     volatile Object gapWatch;
 
+    /**
+     * Whether a cancel may be visible to this task: the second test of every check, after the process-wide count
+     * ({@link PendingCancels}, which gives the protocol and its memory-ordering argument). Starts set; set by any
+     * thread that may have made a cancel visible to the task ({@link #markMayHaveCancel}); cleared by the task's
+     * thread only, just before it walks its scopes ({@link #cancelToRaise}).
+     */
+    private volatile boolean mayHaveCancel = true;
+    /**
+     * Whether the task walks its scopes at every check that finds the count non-zero: set for the task of an
+     * unmodified program's {@code main}, whose cancellation's grace ends on a clock. Written once before the task's
+     * thread starts.
+     */
+    private boolean walksAlways;
+
     // Agent checks ({@link AgentChecks}); the task's thread only.
     /** Monitors held in agent-compiled code; no compiled check throws while it is above zero. */
     int monitorDepth;
@@ -136,6 +150,43 @@ public abstract class WaitingTask {
 
     /** The cancelled scope a checkpoint would raise for now, or null. The task's thread. */
     protected abstract Object visibleCancelScope();
+
+    /**
+     * Whether this task's check must go on to its slow path once the count is non-zero: a cancel may be visible to
+     * it, or a probe wants every check. One volatile read while no probe is armed. Any thread (the task's, in checks).
+     */
+    public final boolean mayHaveCancel() {
+        return mayHaveCancel || PendingCancels.everyTask != 0;
+    }
+
+    /**
+     * Called after a change that may make a cancel visible to this task (see the table in {@link PendingCancels}):
+     * its next check walks its scopes. Any thread.
+     */
+    public final void markMayHaveCancel() {
+        mayHaveCancel = true;
+    }
+
+    /** Makes the task walk its scopes at every check that finds the count non-zero. Before the thread starts. */
+    protected final void walkAlways() {
+        walksAlways = true;
+    }
+
+    /**
+     * The checkpoint's walk: {@link #visibleCancelScope()}, with the task's flag cleared before it (so that a
+     * cancel landing during the walk marks the task again: see {@link PendingCancels}) and set again when the walk
+     * found a cancel (level-triggered). The task's thread only.
+     */
+    protected final Object cancelToRaise() {
+        if (mayHaveCancel && !walksAlways) {
+            mayHaveCancel = false; // a volatile write before the walk's volatile reads: the Dekker pair
+        }
+        Object hit = visibleCancelScope();
+        if (hit != null && !mayHaveCancel) {
+            mayHaveCancel = true;
+        }
+        return hit;
+    }
 
     /** Forgets the agent checks' monitor-walk back-off (a cancellation was delivered). The task's thread. */
     protected final void resetAgentBackoff() {
