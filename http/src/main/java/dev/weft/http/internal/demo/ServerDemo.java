@@ -215,7 +215,7 @@ public final class ServerDemo {
         CompletableFuture<OpenLoopLoad.Result> done = new CompletableFuture<>();
         Thread t = Thread.ofPlatform().name("demo-load").start(() -> {
             try {
-                done.complete(load.run());
+                done.complete(load.run(e -> e instanceof Cancelled)); // weft run cancels this thread too: a stop
             } catch (Throwable e) {
                 done.completeExceptionally(e);
             }

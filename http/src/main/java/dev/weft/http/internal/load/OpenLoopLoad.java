@@ -1,6 +1,5 @@
 package dev.weft.http.internal.load;
 
-import dev.weft.Cancelled;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -318,6 +317,17 @@ public final class OpenLoopLoad {
      * flight up to their timeout, closes every connection and returns the result. Blocks the calling thread.
      */
     public Result run() throws IOException {
+        return run(e -> false);
+    }
+
+    /**
+     * {@link #run()}, with {@code stopSignal} saying which errors thrown at this thread mean "stop" as an interrupt
+     * does: the load then drains, closes and returns what ran. Under {@code weft run} the program's own threads are
+     * cancelled too, once, at their next compiled check; a caller that knows the runtime passes its cancellation
+     * here (the generator itself names nothing of the runtime). The request being recorded when it landed may be
+     * counted wrongly.
+     */
+    public Result run(java.util.function.Predicate<Error> stopSignal) throws IOException {
         long startNs = System.nanoTime();
         long endNs = startNs + spec.durationNs();
         long nextDueNs = startNs;
@@ -399,10 +409,10 @@ public final class OpenLoopLoad {
                             ready((Conn) key.attachment(), readyNs);
                         }
                     }
-                } catch (Cancelled c) {
-                    // Under weft run a stop cancels the program's own threads too, this one among them: once, at its
-                    // next compiled check (then its cleanup runs undisturbed). A stop, as an interrupt is: drain, close
-                    // and return what ran. The request being recorded when it landed may be counted wrongly.
+                } catch (Error e) {
+                    if (!stopSignal.test(e)) {
+                        throw e;
+                    }
                     if (!stopped) {
                         stopped = true;
                         issuedUntilNs = Math.min(System.nanoTime(), endNs);
