@@ -44,6 +44,20 @@ class VerdictGateTest {
         return a == null ? 0 : a.length;
     }
 
+    /**
+     * Cancels {@code scope} from another thread once a check has entered the gate's wait (the count of waits passed
+     * {@code waitsBefore}), or after 10 s if none does (the test's assertions then fail).
+     */
+    private static void cancelOnceWaiting(CancelScope scope, long waitsBefore) {
+        Thread.ofPlatform().daemon().start(() -> {
+            long endNs = System.nanoTime() + 10_000_000_000L;
+            while (VerdictGate.waits() == waitsBefore && System.nanoTime() < endNs) {
+                java.util.concurrent.locks.LockSupport.parkNanos(100_000L);
+            }
+            scope.cancel();
+        });
+    }
+
     private static void closeAfter(long delayMs) {
         Thread.ofPlatform().daemon().start(() -> {
             try {
@@ -135,19 +149,13 @@ class VerdictGateTest {
 
     @Test
     void blamedTaskLeavesTheWaitAtOnceAndThrowsAtThatCheck() {
+        long waits = VerdictGate.waits();
         AtomicReference<Long> waitedNs = new AtomicReference<>();
         AtomicReference<Boolean> completed = new AtomicReference<>(false);
         Runs.oneLoop(() -> {
             CancelScope scope = CancelScope.create();
             VerdictGate.open(CANDIDATE_BYTES);
-            Thread.ofPlatform().daemon().start(() -> {
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                scope.cancel(); // what the blame does (the cancel's cause is the memory error), before the close
-            });
+            cancelOnceWaiting(scope, waits); // what the blame does (its cause is the memory error), before the close
             long t0 = System.nanoTime();
             scope.run(() -> {
                 allocateWithChecks(10_000);
@@ -157,6 +165,7 @@ class VerdictGateTest {
             VerdictGate.close();
             return null;
         });
+        assertThat(VerdictGate.waits() - waits).as("checks that waited").isEqualTo(1);
         assertThat(completed.get()).as("the check threw").isFalse();
         assertThat(waitedNs.get()).as("left the wait at the cancel, not at the deadline")
                 .isLessThan(VerdictGate.WAIT_NS_MAX);
@@ -178,19 +187,13 @@ class VerdictGateTest {
 
     @Test
     void blamedTaskLeavesTheWaitAtItsExplicitCheckpointAndThrowsThere() {
+        long waits = VerdictGate.waits();
         AtomicReference<Long> waitedNs = new AtomicReference<>();
         AtomicReference<Boolean> completed = new AtomicReference<>(false);
         Runs.oneLoop(() -> {
             CancelScope scope = CancelScope.create();
             VerdictGate.open(CANDIDATE_BYTES);
-            Thread.ofPlatform().daemon().start(() -> {
-                try {
-                    Thread.sleep(50);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                scope.cancel();
-            });
+            cancelOnceWaiting(scope, waits); // what the blame does (its cause is the memory error), before the close
             long t0 = System.nanoTime();
             scope.run(() -> {
                 allocateWithCheckpoints(10_000);
@@ -200,6 +203,7 @@ class VerdictGateTest {
             VerdictGate.close();
             return null;
         });
+        assertThat(VerdictGate.waits() - waits).as("checkpoints that waited").isEqualTo(1);
         assertThat(completed.get()).as("the checkpoint threw").isFalse();
         assertThat(waitedNs.get()).as("left the wait at the cancel, not at the deadline")
                 .isLessThan(VerdictGate.WAIT_NS_MAX);
