@@ -165,10 +165,11 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
     @Override
     public Reservation reserve(long bytes) {
         checkBytes(bytes);
-        if (refuseBelow != 0 || !charge(bytes)) {
+        BudgetStock s = BudgetStock.current();
+        if (refuseBelow != 0 || !charge(s, bytes)) {
             reserveSlow(bytes);
         }
-        return newReservation(bytes);
+        return newReservation(bytes, s);
     }
 
     /**
@@ -193,7 +194,11 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
 
     /** Fast path: from the carrier's stock, or charged with a batch for it, or charged exactly; false: refused. */
     private boolean charge(long bytes) {
-        BudgetStock s = BudgetStock.current();
+        return charge(BudgetStock.current(), bytes);
+    }
+
+    /** {@link #charge(long)} with the current carrier's stock already looked up ({@code s}, null if none). */
+    private boolean charge(BudgetStock s, long bytes) {
         if (s != null && s.take(this, bytes)) {
             return true;
         }
@@ -222,7 +227,7 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
                 return null;
             }
         }
-        return newReservation(bytes);
+        return newReservation(bytes, null);
     }
 
     /** Reserves without a Reservation object (resize). Raises like reserve. */
@@ -256,8 +261,18 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
 
     /** Releases reserved bytes: into the carrier's stock if it holds this budget, else from every level. */
     void releaseBytes(long bytes) {
+        releaseBytes(bytes, null);
+    }
+
+    /**
+     * Releases {@code bytes}, into {@code hint} if the current thread owns it (a platform thread's own stock, found
+     * when the bytes were reserved), else into the current carrier's stock looked up, else to the counters. The
+     * hint spares a platform thread its second {@link ThreadLocal} lookup; a loop's stock never matches (its owner
+     * is the carrier, never the task's virtual thread), so tasks look theirs up as before.
+     */
+    void releaseBytes(long bytes, BudgetStock hint) {
         if (used <= limitBytesSoft) { // over it (grace was lent), released bytes must not be handed out again
-            BudgetStock s = BudgetStock.current();
+            BudgetStock s = hint != null && hint.ownedByCurrentThread() ? hint : BudgetStock.current();
             if (s != null && s.give(this, bytes)) {
                 return;
             }
@@ -273,8 +288,8 @@ final class BudgetImpl implements MemoryBudget, TaskMemory.GraceLender, Leaks.Ow
         }
     }
 
-    private Reservation newReservation(long bytes) {
-        Reservation r = new Reservation(this, bytes);
+    private Reservation newReservation(long bytes, BudgetStock stockHint) {
+        Reservation r = new Reservation(this, bytes, stockHint);
         if (Leaks.enabled) {
             TaskMemory tm = TaskMemory.current();
             r.tracker = Leaks.track(r, this, bytes, tm == null ? null : tm.taskName());

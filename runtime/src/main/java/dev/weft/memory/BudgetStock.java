@@ -96,6 +96,11 @@ final class BudgetStock implements CarrierSlot.Value {
         return slot == null ? null : (BudgetStock) slot.carrierValue();
     }
 
+    /** Whether the current thread owns this stock: a platform thread's own (a task's virtual thread never does). */
+    boolean ownedByCurrentThread() {
+        return owner == Thread.currentThread();
+    }
+
     /** The current carrier's stock, made and registered on first use; null where {@link #current} is. */
     static BudgetStock currentOrNew() {
         if (suspended != 0) {

@@ -30,10 +30,13 @@ public final class Reservation implements AutoCloseable {
     private boolean released;
     /** Leak tracking, or null. Set once after construction by the budget. */
     Leaks.Tracker tracker;
+    /** The carrier stock current when reserved, or null: where {@link #close} returns the bytes if still current. */
+    private final BudgetStock stockHint;
 
-    Reservation(BudgetImpl budget, long bytes) {
+    Reservation(BudgetImpl budget, long bytes, BudgetStock stockHint) {
         this.budget = budget;
         this.bytes = bytes;
+        this.stockHint = stockHint;
     }
 
     /** Bytes held (0 once closed). */
@@ -83,7 +86,7 @@ public final class Reservation implements AutoCloseable {
             return;
         }
         released = true;
-        budget.releaseBytes(bytes);
+        budget.releaseBytes(bytes, stockHint);
         Leaks.Tracker t = tracker;
         if (t != null) {
             t.closed();
