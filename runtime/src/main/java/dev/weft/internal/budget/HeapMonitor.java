@@ -3,6 +3,7 @@ package dev.weft.internal.budget;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import com.sun.management.GarbageCollectorMXBean;
 import com.sun.management.GcInfo;
+import dev.weft.internal.cancel.AllocationAllowance;
 import dev.weft.internal.cancel.VerdictGate;
 import dev.weft.internal.jdk.OwnThreads;
 import dev.weft.internal.task.TaskHandle;
@@ -281,6 +282,7 @@ public final class HeapMonitor {
         armReserve(reserveBytes);
         TaskAllocation.enable();
         VerdictGate.prepare();
+        AllocationAllowance.prepare();
         // One full collection now, while memory is plentiful: it loads what reading a collection's result needs
         // (the first getLastGcInfo took 26 ms, against 0.1 ms after; at 1 GB/s that is 26 MB past the limit)
         // and gives the live heap at the start.
@@ -318,6 +320,7 @@ public final class HeapMonitor {
             }
             LockSupport.parkNanos(sleepNs);
         }
+        AllocationAllowance.disarm(); // a grant of the last step may have come after close()'s disarm
     }
 
     /**
@@ -345,7 +348,8 @@ public final class HeapMonitor {
         sample();
         if (DEBUG && Math.abs(evidence.estimateBytes() - debugEstimateBytes) > 4 << 20) {
             debugEstimateBytes = evidence.estimateBytes();
-            debug("estimate " + ByteSizes.format(debugEstimateBytes) + " (eden x " + evidence.survival() + ")");
+            debug("estimate " + ByteSizes.format(debugEstimateBytes) + " (eden x " + evidence.survival() + "); "
+                    + AllocationAllowance.waits() + " allowance wait(s), " + AllocationAllowance.reads() + " read(s)");
         }
         if (outstanding != null && !outstanding.isRunning()
                 || outstandingThread != null && !outstandingThread.isAlive()) {
@@ -393,7 +397,43 @@ public final class HeapMonitor {
         recordPeak(eden + survivor + old);
         evidence.sample(System.nanoTime(), Math.max(0, old - reserveInHeapBytes()), survivor, eden);
         TaskAllocation.count(evidence.estimateBytes() > limitBytesSoft * ATTRIBUTION_FRACTION);
+        allow(evidence.estimateBytes());
     }
+
+    /**
+     * After a sample: what the program may allocate before the next one ({@link AllocationAllowance}), or nothing
+     * counted while the estimate is below {@link #ALLOWANCE_FRACTION} of the limit or a blamed task unwinds (its
+     * cleanup has the grace). Watchdog thread only.
+     */
+    private void allow(long estimateBytes) {
+        if (closed || outstanding != null || outstandingThread != null
+                || estimateBytes < limitBytesSoft * ALLOWANCE_FRACTION) {
+            AllocationAllowance.disarm();
+            return;
+        }
+        AllocationAllowance.grant(allowanceBytes(limitBytesSoft, graceBytes, negligibleBytes, footprintFactor,
+                estimateBytes), allowanceQuantumBytes(negligibleBytes));
+    }
+
+    /**
+     * What the program may allocate after a sample that estimated {@code estimateBytes}: the distance to the limit
+     * plus half its grace, over the footprint factor (under G1 an allocated byte may take two), at least the
+     * negligible floor (a heap held above that by nobody blameable is not collected at every poll, and the program
+     * must not stop for it).
+     */
+    static long allowanceBytes(long limitBytesSoft, long graceBytes, long negligibleBytes, int footprintFactor,
+            long estimateBytes) {
+        long targetBytes = limitBytesSoft + graceBytes / 2;
+        return Math.max(negligibleBytes, (targetBytes - estimateBytes) / footprintFactor);
+    }
+
+    /** Allocation between two counter reads of a thread ({@link AllocationAllowance}): a quarter of the floor. */
+    static long allowanceQuantumBytes(long negligibleBytes) {
+        return Math.max(16 << 10, negligibleBytes / 4);
+    }
+
+    /** The allowance counts while the estimate is above this fraction of the soft limit. */
+    static final double ALLOWANCE_FRACTION = ATTRIBUTION_FRACTION;
 
     private void onYoungCollection(GcInfo info) {
         Map<String, MemoryUsage> before = info.getMemoryUsageBeforeGc();
@@ -599,6 +639,7 @@ public final class HeapMonitor {
             r.run();
         }
         VerdictGate.close(); // a threshold may have opened it after the watchdog thread's last step
+        AllocationAllowance.disarm(); // after closed is set: the watchdog's thread grants no more
         reserve = null;
         reserveBytesArmed = 0;
     }
