@@ -38,7 +38,10 @@ import javax.management.openmbean.CompositeData;
  * blamed: it gets a {@code MemoryLimitError} of kind HEAP ({@link Blame#raise}). While the forced collection and
  * the blame run, the {@link VerdictGate} is open: tasks and program threads that allocate fast wait at their next
  * compiled check (at most {@link VerdictGate#WAIT_NS_MAX}), so the suspect does not race this thread for a core; the
- * old generation's threshold opens it too, ahead of this thread's next sample. At most one raised task is
+ * old generation's threshold opens it too, ahead of this thread's next sample. Between two samples, while the
+ * estimate is above half the limit, the program allocates within the {@link AllocationAllowance} each sample grants
+ * ({@link #allowanceBytes}): a thread that spent it waits at its next check for the next sample, so what the heap
+ * gains between samples does not depend on this thread getting a core. At most one raised task is
  * outstanding: no collection is forced and nobody else is blamed until it has finished and a full collection
  * counted after its end has decided again, so one hog does not take its neighbours down; a task waiting for its
  * children, or whose allocation in the window is less than what the heap is above the limit, is never blamed
