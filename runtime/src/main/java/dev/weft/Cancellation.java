@@ -1,5 +1,6 @@
 package dev.weft;
 
+import dev.weft.internal.cancel.AllocationAllowance;
 import dev.weft.internal.cancel.PendingCancels;
 import dev.weft.internal.cancel.VerdictGate;
 
@@ -26,6 +27,9 @@ public final class Cancellation {
         if (PendingCancels.count != 0) {
             TaskImpl<?> t = TaskImpl.current();
             if (t != null) {
+                if (AllocationAllowance.isArmed()) {
+                    AllocationAllowance.checkTask(t); // the heap is high: what the task allocated counts
+                }
                 if (VerdictGate.isOpen()) {
                     VerdictGate.awaitCheckpoint(t); // a heap verdict pending: a fast allocator waits for it
                 }

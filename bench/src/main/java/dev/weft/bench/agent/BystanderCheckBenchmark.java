@@ -8,6 +8,7 @@ import dev.weft.Task;
 import dev.weft.Weft;
 import dev.weft.abi.AgentHooks;
 import dev.weft.bench.core.WeftHost;
+import dev.weft.internal.cancel.AllocationAllowance;
 import dev.weft.internal.cancel.CheckpointProbe;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -39,7 +40,11 @@ import org.openjdk.jmh.annotations.Warmup;
  *       process-wide count is non-zero, and the bystanders' checks go to their second test;
  *   <li>{@code unrelatedEveryTask}: the same, with a no-op checkpoint probe installed, which sends every check of
  *       every task to the slow path (the task lookup and the walk of its scopes): what every check did before the
- *       per-task flag, measured in the same run.
+ *       per-task flag, measured in the same run;
+ *   <li>{@code allowance}: nothing is cancelled, but the heap watchdog's allowance is armed (as while the live-heap
+ *       estimate is above half the soft limit), with more than the loop allocates, so nobody waits: every check counts
+ *       down on its second test, and reads its carrier's allocation counter every 256 checks (the kernel allocates
+ *       nothing).
  * </ul>
  *
  * <p>Run with {@code ./weft bench 'BystanderCheckBenchmark' -f 2}.
@@ -55,7 +60,7 @@ public class BystanderCheckBenchmark {
     /** Loop iterations (and checks) per task and operation. */
     static final int CHECKS_PER_TASK = 1 << 16;
 
-    @Param({"none", "unrelated", "unrelatedEveryTask"})
+    @Param({"none", "unrelated", "unrelatedEveryTask", "allowance"})
     public String cancel;
 
     @Param({"poll", "checkpoint"})
@@ -65,6 +70,7 @@ public class BystanderCheckBenchmark {
     /** Closed at the tear-down: the unrelated task leaves its cancelled scope. */
     final Channel<Object> release = Channel.create(1);
     boolean probeInstalled;
+    boolean allowanceArmed;
     boolean usePoll;
     final int[] data = new int[1024];
 
@@ -87,8 +93,12 @@ public class BystanderCheckBenchmark {
                 CheckpointProbe.install(task -> { });
                 probeInstalled = true;
             }
+            case "allowance" -> {
+                AllocationAllowance.grant(Long.MAX_VALUE / 4, 96 << 10);
+                allowanceArmed = true;
+            }
             default -> throw new IllegalArgumentException("unknown cancel " + cancel
-                    + "; use none, unrelated or unrelatedEveryTask");
+                    + "; use none, unrelated, unrelatedEveryTask or allowance");
         }
     }
 
@@ -118,6 +128,9 @@ public class BystanderCheckBenchmark {
     public void tearDown() throws InterruptedException {
         if (probeInstalled) {
             CheckpointProbe.uninstall();
+        }
+        if (allowanceArmed) {
+            AllocationAllowance.disarm();
         }
         release.close();
         host.close();

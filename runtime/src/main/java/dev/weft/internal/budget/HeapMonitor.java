@@ -3,6 +3,7 @@ package dev.weft.internal.budget;
 import com.sun.management.GarbageCollectionNotificationInfo;
 import com.sun.management.GarbageCollectorMXBean;
 import com.sun.management.GcInfo;
+import dev.weft.internal.cancel.AllocationAllowance;
 import dev.weft.internal.cancel.VerdictGate;
 import dev.weft.internal.jdk.OwnThreads;
 import dev.weft.internal.task.TaskHandle;
@@ -37,7 +38,10 @@ import javax.management.openmbean.CompositeData;
  * blamed: it gets a {@code MemoryLimitError} of kind HEAP ({@link Blame#raise}). While the forced collection and
  * the blame run, the {@link VerdictGate} is open: tasks and program threads that allocate fast wait at their next
  * compiled check (at most {@link VerdictGate#WAIT_NS_MAX}), so the suspect does not race this thread for a core; the
- * old generation's threshold opens it too, ahead of this thread's next sample. At most one raised task is
+ * old generation's threshold opens it too, ahead of this thread's next sample. Between two samples, while the
+ * estimate is above half the limit, the program allocates within the {@link AllocationAllowance} each sample grants
+ * ({@link #allowanceBytes}): a thread that spent it waits at its next check for the next sample, so what the heap
+ * gains between samples does not depend on this thread getting a core. At most one raised task is
  * outstanding: no collection is forced and nobody else is blamed until it has finished and a full collection
  * counted after its end has decided again, so one hog does not take its neighbours down; a task waiting for its
  * children, or whose allocation in the window is less than what the heap is above the limit, is never blamed
@@ -281,6 +285,7 @@ public final class HeapMonitor {
         armReserve(reserveBytes);
         TaskAllocation.enable();
         VerdictGate.prepare();
+        AllocationAllowance.prepare();
         // One full collection now, while memory is plentiful: it loads what reading a collection's result needs
         // (the first getLastGcInfo took 26 ms, against 0.1 ms after; at 1 GB/s that is 26 MB past the limit)
         // and gives the live heap at the start.
@@ -318,6 +323,7 @@ public final class HeapMonitor {
             }
             LockSupport.parkNanos(sleepNs);
         }
+        AllocationAllowance.disarm(); // a grant of the last step may have come after close()'s disarm
     }
 
     /**
@@ -345,7 +351,8 @@ public final class HeapMonitor {
         sample();
         if (DEBUG && Math.abs(evidence.estimateBytes() - debugEstimateBytes) > 4 << 20) {
             debugEstimateBytes = evidence.estimateBytes();
-            debug("estimate " + ByteSizes.format(debugEstimateBytes) + " (eden x " + evidence.survival() + ")");
+            debug("estimate " + ByteSizes.format(debugEstimateBytes) + " (eden x " + evidence.survival() + "); "
+                    + AllocationAllowance.waits() + " allowance wait(s), " + AllocationAllowance.reads() + " read(s)");
         }
         if (outstanding != null && !outstanding.isRunning()
                 || outstandingThread != null && !outstandingThread.isAlive()) {
@@ -393,7 +400,49 @@ public final class HeapMonitor {
         recordPeak(eden + survivor + old);
         evidence.sample(System.nanoTime(), Math.max(0, old - reserveInHeapBytes()), survivor, eden);
         TaskAllocation.count(evidence.estimateBytes() > limitBytesSoft * ATTRIBUTION_FRACTION);
+        allow(evidence.estimateBytes());
     }
+
+    /**
+     * After a sample: what the program may allocate before the next one ({@link AllocationAllowance}), or nothing
+     * counted while the estimate is below {@link #ALLOWANCE_FRACTION} of the limit or a blamed task unwinds (its
+     * cleanup has the grace). Watchdog thread only.
+     */
+    private void allow(long estimateBytes) {
+        if (closed || outstanding != null || outstandingThread != null
+                || estimateBytes < limitBytesSoft * ALLOWANCE_FRACTION) {
+            AllocationAllowance.disarm();
+            return;
+        }
+        AllocationAllowance.grant(allowanceBytes(limitBytesSoft, graceBytes, negligibleBytes, footprintFactor,
+                estimateBytes), allowanceQuantumBytes(negligibleBytes));
+    }
+
+    /**
+     * What the program may allocate after a sample that estimated {@code estimateBytes}: the distance to the limit
+     * plus half its grace, over the footprint factor (under G1 an allocated byte may take two), at least what it is
+     * at the limit (half the grace over the factor) and the negligible floor. Above the limit the gate holds the fast
+     * allocators and the forced collection decides, so the floor adds nothing to the bound; it keeps a healthy program
+     * whose estimate counts a full eden from waiting at every sample.
+     *
+     * <p>Things that don't work: the negligible floor alone above the target. A healthy program holding 93.7 MiB
+     * under a 96 MiB limit, whose estimate counted all of eden (102.7 MiB), was granted 384 KiB a sample and waited
+     * 698 times in 3 s: 0.72x the work of the code without the allowance (docs/benchmarks.md, "The allowance").
+     */
+    static long allowanceBytes(long limitBytesSoft, long graceBytes, long negligibleBytes, int footprintFactor,
+            long estimateBytes) {
+        long targetBytes = limitBytesSoft + graceBytes / 2;
+        long atLimitBytes = graceBytes / 2 / footprintFactor;
+        return Math.max(Math.max(negligibleBytes, atLimitBytes), (targetBytes - estimateBytes) / footprintFactor);
+    }
+
+    /** Allocation between two counter reads of a thread ({@link AllocationAllowance}): a quarter of the floor. */
+    static long allowanceQuantumBytes(long negligibleBytes) {
+        return Math.max(16 << 10, negligibleBytes / 4);
+    }
+
+    /** The allowance counts while the estimate is above this fraction of the soft limit. */
+    static final double ALLOWANCE_FRACTION = ATTRIBUTION_FRACTION;
 
     private void onYoungCollection(GcInfo info) {
         Map<String, MemoryUsage> before = info.getMemoryUsageBeforeGc();
@@ -599,6 +648,7 @@ public final class HeapMonitor {
             r.run();
         }
         VerdictGate.close(); // a threshold may have opened it after the watchdog thread's last step
+        AllocationAllowance.disarm(); // after closed is set: the watchdog's thread grants no more
         reserve = null;
         reserveBytesArmed = 0;
     }

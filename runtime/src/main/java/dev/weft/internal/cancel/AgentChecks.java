@@ -71,6 +71,9 @@ public final class AgentChecks {
             return; // inside the JDK's first linking of the task lookup: the next check delivers
         }
         WaitingTask t = WaitingTask.ofCurrentThread();
+        if (AllocationAllowance.armed && t != null) {
+            AllocationAllowance.checkTask(t); // the heap is high: a countdown, every so many checks a counter read
+        }
         if (t != null && !t.mayHaveCancel()) {
             return; // another task's cancel: not this one's business
         }
@@ -147,6 +150,9 @@ public final class AgentChecks {
     /** The slow path of the check on {@code t}, the current thread's task (null: not a Weft task). */
     private static void pollSlow(WaitingTask t) {
         if (t == null) {
+            if (AllocationAllowance.armed) {
+                AllocationAllowance.checkForeign(); // the heap is high: a program thread counts what it allocates
+            }
             if (VerdictGate.isOpen()) {
                 VerdictGate.awaitForeign(); // a heap verdict pending: a fast allocator waits for it
             }

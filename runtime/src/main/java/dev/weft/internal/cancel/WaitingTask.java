@@ -120,6 +120,17 @@ public abstract class WaitingTask {
     long gateEpoch = -1;
     Thread gateCarrier;
     long gateBaseBytes;
+    /**
+     * The heap watchdog's allowance ({@link AllocationAllowance}): checks left before the next read of the carrier's
+     * counter and checks per read, the arming and carrier of the last read and that counter, and the sample whose
+     * wait timed out. The task's thread only.
+     */
+    int allowanceChecksLeft = 1;
+    int allowanceChecksPerRead = 1;
+    long allowanceArming = -1;
+    Thread allowanceCarrier;
+    long allowanceLastBytes;
+    long allowanceWaitedEpoch = -1;
 
     protected WaitingTask() {}
 
