@@ -78,7 +78,7 @@ final class PlanCommand {
             if (file == null) {
                 plan = examplePlan();
             } else {
-                Parsed p = parse(Files.readAllLines(Path.of(file)), file);
+                Parsed p = parse(readPlanFile(file), file);
                 plan = p.plan();
                 if (limit < 0) {
                     limit = p.limitBytes();
@@ -96,10 +96,29 @@ final class PlanCommand {
             }
             out.print(plan.table(against, limit));
             return plan.fits(limit) ? ExitStatus.OK.code() : ExitStatus.FAILED.code();
-        } catch (IllegalArgumentException | IOException e) {
+        } catch (IllegalArgumentException e) {
             err.println("weft plan: " + e.getMessage());
             err.println(USAGE);
             return ExitStatus.USAGE.code();
+        }
+    }
+
+    /**
+     * Reads a plan file's lines. The JDK's messages name only the path ({@code NoSuchFileException: plan.txt}) or
+     * only the cause ({@code Is a directory}, {@code Input length = 1}); this says both, and what to give instead.
+     */
+    private static List<String> readPlanFile(String file) {
+        try {
+            return Files.readAllLines(Path.of(file));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IllegalArgumentException("plan file '" + file + "' does not exist; give the path of a file with"
+                    + " lines NAME COUNT SIZE, or no FILE for the example plan");
+        } catch (java.nio.charset.CharacterCodingException e) {
+            throw new IllegalArgumentException("plan file '" + file + "' is not UTF-8 text; write it as UTF-8 with"
+                    + " lines NAME COUNT SIZE");
+        } catch (IOException | java.nio.file.InvalidPathException e) {
+            throw new IllegalArgumentException("plan file '" + file + "' cannot be read (" + e.getMessage()
+                    + "); give the path of a readable file with lines NAME COUNT SIZE");
         }
     }
 

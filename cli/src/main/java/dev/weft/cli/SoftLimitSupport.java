@@ -37,6 +37,12 @@ public final class SoftLimitSupport {
     public static final long SOFT_LIMIT_BYTES_MIN = 8L << 20;
     /** The smallest heap for the child: twice what the child needed to start and print one line. */
     public static final long HEAP_BYTES_MIN = 12L << 20;
+    /**
+     * The largest soft limit: 1 EiB, so that the default heap (1.5 x) and the smallest heap for it (the limit, its
+     * grace and the reserve) are counted in a {@code long}. Beyond it the default heap overflowed: {@code --soft-limit
+     * 8e} (as bytes) gave the child a 12 MiB heap. No JVM reserves a heap near it anyway.
+     */
+    public static final long SOFT_LIMIT_BYTES_MAX = 1L << 60;
 
     private SoftLimitSupport() {}
 
@@ -100,6 +106,11 @@ public final class SoftLimitSupport {
                     + " JVM with Weft's runtime and agent, which needs a heap of at least "
                     + ByteSizes.format(HEAP_BYTES_MIN) + "; give --soft-limit " + (SOFT_LIMIT_BYTES_MIN >> 20)
                     + "m or more (a bare number is bytes: 64m is 64 MiB)");
+        }
+        if (soft > SOFT_LIMIT_BYTES_MAX) {
+            throw new IllegalArgumentException("--soft-limit " + ByteSizes.format(soft) + " is too large: the child's heap"
+                    + " is 1.5 x the limit by default, and no JVM reserves a heap above " + ByteSizes.format(SOFT_LIMIT_BYTES_MAX)
+                    + "; give a --soft-limit below the machine's memory, e.g. --soft-limit 4g");
         }
         if (heap >= 0 && heap < HEAP_BYTES_MIN) {
             throw new IllegalArgumentException("--heap " + ByteSizes.format(heap) + " is too small: the JVM with Weft's runtime"

@@ -102,4 +102,20 @@ class PlanCommandTest {
         assertThat(err.toString(StandardCharsets.UTF_8)).contains(file + ":3: the plan's total passes 8 EiB at this line")
                 .doesNotContain("Exception");
     }
+
+    @Test
+    void aPlanFileThatCannotBeReadIsAUsageErrorNamingTheFileAndWhy() throws Exception {
+        // before: "weft plan: /missing.txt" and "weft plan: Is a directory", each half of the story
+        Path missing = dir.resolve("missing.txt");
+        assertThat(plan(missing.toString())).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("plan file '" + missing + "' does not exist");
+        err.reset();
+        assertThat(plan(dir.toString())).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("plan file '" + dir + "' cannot be read (");
+        err.reset();
+        Path binary = dir.resolve("latin1.txt");
+        Files.write(binary, new byte[] {'a', ' ', '1', ' ', '1', '6', '\n', (byte) 0xff, (byte) 0xfe, '\n'});
+        assertThat(plan(binary.toString())).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(err.toString(StandardCharsets.UTF_8)).contains("plan file '" + binary + "' is not UTF-8 text");
+    }
 }

@@ -34,6 +34,22 @@ class SoftLimitSupportTest {
     }
 
     @Test
+    void aSoftLimitWhoseDefaultHeapWouldOverflowIsRefusedBeforeAJvmStarts() {
+        // before: 1.5 x Long.MAX_VALUE overflowed and the child got the smallest heap, 12 MiB, for an 8 EiB limit
+        assertThatThrownBy(() -> extract("--soft-limit", String.valueOf(Long.MAX_VALUE), "-cp", "a", "Main"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--soft-limit 8.0 EiB is too large")
+                .hasMessageContaining("e.g. --soft-limit 4g");
+        // before: "'99999999999g' is not a size", of a size too large for a long
+        assertThatThrownBy(() -> extract("--soft-limit", "99999999999g")).hasMessageContaining("is larger than 8 EiB");
+        long max = SoftLimitSupport.SOFT_LIMIT_BYTES_MAX;
+        SoftLimitSupport.Flags f = extract("--soft-limit", String.valueOf(max), "-cp", "a", "Main");
+        assertThat(SoftLimitSupport.defaultHeapBytes(max)).isEqualTo(max / 2 * 3);
+        assertThat(SoftLimitSupport.heapBytesMin(max)).isBetween(max, SoftLimitSupport.defaultHeapBytes(max));
+        assertThat(SoftLimitSupport.childJvmArgs(f).getFirst()).isEqualTo("-Xmx" + ((max / 2 * 3) >> 20) + "m");
+    }
+
+    @Test
     void aHeapWithoutAUnitIsBytesAndWeftSaysSoInsteadOfTheJvm() {
         assertThatThrownBy(() -> extract("--heap", "10", "-cp", "a", "Main"))
                 .isInstanceOf(IllegalArgumentException.class)

@@ -70,7 +70,11 @@ public final class ByteSizes {
         }
         try {
             double v = Double.parseDouble(s.trim());
-            if (!(v >= 0) || v * unit > Long.MAX_VALUE) {
+            if (v >= 0 && v * unit > 0x1p63) {
+                throw new IllegalArgumentException(what + " '" + text + "' is larger than 8 EiB, the most a size can be;"
+                        + " give a size such as 64m, 1g, 512MiB or 1048576 (bytes)");
+            }
+            if (!(v >= 0)) {
                 throw new NumberFormatException();
             }
             return (long) Math.ceil(v * unit);
