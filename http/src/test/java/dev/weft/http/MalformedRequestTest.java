@@ -32,11 +32,12 @@ class MalformedRequestTest {
         return end < 0 ? response : response.substring(0, end);
     }
 
-    private static void assertRefused(TestServer t, String request, int status) throws Exception {
+    private static String assertRefused(TestServer t, String request, int status) throws Exception {
         String out = t.exchange(request); // returns when the server closed the connection
         assertThat(statusLine(out)).as(out).startsWith("HTTP/1.1 " + status + " ");
         assertThat(out).contains("Connection: close");
         assertThat(t.server().statistics().handlersBusy()).as("no handler slot taken").isZero();
+        return out;
     }
 
     @Test
@@ -51,13 +52,16 @@ class MalformedRequestTest {
     @Test
     void anOversizeHeadIs431TooManyFieldsIs431AndAnOversizeRequestLineIs414() throws Exception {
         try (TestServer t = TestServer.start(CONFIG, router())) {
-            assertRefused(t, "GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(2000) + "\r\n\r\n", 431);
+            assertThat(assertRefused(t, "GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(2000) + "\r\n\r\n", 431))
+                    .as("the body names the limit and the fix").contains("headerBytesMax (1024 bytes)")
+                    .contains("withHeaderLimits").doesNotContain("null");
             StringBuilder many = new StringBuilder("GET /ok HTTP/1.1\r\nHost: x\r\n");
             for (int i = 0; i < 12; i++) {
                 many.append("X-F").append(i).append(": v\r\n");
             }
             assertRefused(t, many.append("\r\n").toString(), 431);
-            assertRefused(t, "GET /" + "a".repeat(2000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414);
+            assertThat(assertRefused(t, "GET /" + "a".repeat(2000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414))
+                    .contains("request line exceeds headerBytesMax (1024 bytes)").doesNotContain("null");
             assertThat(t.server().statistics().badRequests()).isEqualTo(3);
         }
     }

@@ -943,7 +943,14 @@ public final class Connection implements RuntimeStaticSized {
         @Override
         public void badMessage(HttpException failure) {
             badStatus = failure.getCode();
-            badReason = failure.getReason();
+            badReason = failure.getReason() != null ? failure.getReason() : switch (badStatus) {
+                // Jetty gives these two no reason: say which limit, and how to stay under it
+                case 414 -> "request line exceeds headerBytesMax (" + limits.headerBytesMax() + " bytes); send a"
+                        + " shorter URI, or raise HttpServerConfig.withHeaderLimits";
+                case 431 -> "request head exceeds headerBytesMax (" + limits.headerBytesMax() + " bytes); send"
+                        + " fewer or shorter header fields, or raise HttpServerConfig.withHeaderLimits";
+                default -> "status " + badStatus + " from the HTTP parser";
+            };
         }
     }
 }
