@@ -109,6 +109,24 @@ class MalformedRequestTest {
     }
 
     @Test
+    void aTricklingBodyHoldsNoSlotWhileItTrickles() throws Exception {
+        try (TestServer t = TestServer.start(CONFIG, router()); Socket slow = t.socket()) {
+            slow.getOutputStream().write("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc"
+                    .getBytes(StandardCharsets.US_ASCII));
+            slow.getOutputStream().flush(); // and never the other 7 bytes
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(TestServer.BOUND_SECONDS);
+            while (t.server().statistics().requests() == 0 && System.nanoTime() < end) {
+                Thread.onSpinWait(); // until the server has the head
+            }
+            assertThat(t.get("/ok").body()).as("the one slot serves others while the body trickles").isEqualTo("ok");
+            String out = TestServer.readToEnd(slow.getInputStream());
+            assertThat(statusLine(out)).as(out).isEqualTo("HTTP/1.1 408 Request Timeout");
+            assertThat(t.server().statistics().slowClients()).isEqualTo(1);
+            assertThat(t.server().statistics().rejected()).as("nobody was refused for want of a slot").isZero();
+        }
+    }
+
+    @Test
     void aSlowBodyIsCutOffWith408AndTheSlotReturns() throws Exception {
         try (TestServer t = TestServer.start(CONFIG, router()); Socket slow = t.socket()) {
             slow.getOutputStream().write("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc"
