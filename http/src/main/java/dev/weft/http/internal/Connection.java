@@ -815,9 +815,11 @@ public final class Connection implements RuntimeStaticSized {
         assert o != null && o != HandlerSlot.Outcome.DISCONNECTED : "no response for outcome " + o;
         if (o == HandlerSlot.Outcome.OK) {
             counters.served.increment();
-            boolean ok = write(s.status(), s, s.response().flip(), close, null, null);
-            returnSlot(s); // after the write: the body is the slot's buffer
-            return ok;
+            try {
+                return write(s.status(), s, s.response().flip(), close, null, null);
+            } finally {
+                returnSlot(s); // after the write (the body is the slot's buffer), also when a hard stop cancels it
+            }
         }
         returnSlot(s); // before the write: an error body is the connection's, and the client sees the slot free
         return switch (o) {
