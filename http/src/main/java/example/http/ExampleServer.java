@@ -1,5 +1,9 @@
 package example.http;
 
+import dev.weft.CancelScope;
+import dev.weft.Cancelled;
+import dev.weft.Task;
+import dev.weft.TaskScope;
 import dev.weft.Weft;
 import dev.weft.http.HttpServer;
 import dev.weft.http.HttpServerConfig;
@@ -9,6 +13,7 @@ import dev.weft.http.Router;
 import dev.weft.memory.MemoryBudget;
 import dev.weft.memory.MemoryPlanException;
 import dev.weft.memory.Reservation;
+import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Locale;
@@ -110,44 +115,68 @@ public final class ExampleServer {
     /**
      * Serves the example endpoints until Ctrl-C or SIGTERM:
      * {@code [--port N] [--handlers N] [--connections N] [--deadline DURATION] [--soft-limit SIZE]}. Prints the
-     * memory plan, then {@code listening on http://ADDRESS:PORT}. Exit status 2 for bad usage, 1 when the plan
-     * does not fit (the table is printed).
+     * memory plan, then {@code listening on http://ADDRESS:PORT}. A stop answers the requests in flight first
+     * ({@link #serveUntilStopped}). Exit status 2 for bad usage, 1 when the plan does not fit (the table is printed)
+     * or the address cannot be bound.
      */
     public static void main(String[] args) {
         if (System.getProperty("slf4j.provider") == null) { // Jetty logs through SLF4J; this program has no backend
             System.setProperty("slf4j.provider", "org.slf4j.helpers.NOP_FallbackServiceProvider");
             System.setProperty("slf4j.internal.verbosity", "WARN");
         }
-        HttpServerConfig config = HttpServerConfig.defaults().withPort(8080);
-        long softLimit = -1;
+        Options o;
         try {
-            for (int i = 0; i < args.length; i++) {
-                String a = args[i];
-                String v = i + 1 < args.length ? args[i + 1] : null;
-                switch (a) {
-                    case "--port" -> config = config.withPort(Integer.parseInt(need(a, v)));
-                    case "--handlers" -> {
-                        int n = Integer.parseInt(need(a, v));
-                        config = config.withHandlersMax(n).withQueue(n, config.queueTimeout());
-                    }
-                    case "--connections" -> config = config.withConnectionsMax(Integer.parseInt(need(a, v)));
-                    case "--deadline" -> config = config.withRequestTimeout(parseDuration(need(a, v)));
-                    case "--soft-limit" -> softLimit = parseSize(need(a, v));
-                    case "--handler-memory" -> config = config.withHandlerMemoryBytes(parseSize(need(a, v)));
-                    case "-h", "--help" -> {
-                        System.out.println(USAGE);
-                        return;
-                    }
-                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
-                }
-                i++;
-            }
+            o = parse(args);
         } catch (IllegalArgumentException e) {
             System.err.println("weft serve: " + e.getMessage() + "\n" + USAGE);
             System.exit(2);
             return;
         }
-        System.exit(serve(config, softLimit, System.out));
+        if (o == null) {
+            System.out.println(USAGE);
+            return;
+        }
+        System.exit(serve(o.config(), o.softLimitBytes(), System.out));
+    }
+
+    /** What the command line asked for: the server's configuration and the root soft limit (-1: not given). */
+    record Options(HttpServerConfig config, long softLimitBytes) {}
+
+    /**
+     * Parses the command line; null for {@code --help}.
+     *
+     * @throws IllegalArgumentException for a bad option or value; the message starts with the option's name
+     */
+    static Options parse(String[] args) {
+        HttpServerConfig config = HttpServerConfig.defaults().withPort(8080);
+        long softLimit = -1;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            String v = i + 1 < args.length ? args[i + 1] : null;
+            try {
+                switch (a) {
+                    case "--port" -> config = config.withPort(parseInt(a, need(a, v)));
+                    case "--handlers" -> {
+                        int n = parseInt(a, need(a, v));
+                        config = config.withHandlersMax(n).withQueue(n, config.queueTimeout());
+                    }
+                    case "--connections" -> config = config.withConnectionsMax(parseInt(a, need(a, v)));
+                    case "--deadline" -> config = config.withRequestTimeout(parseDuration(need(a, v)));
+                    case "--soft-limit" -> softLimit = parseSize(need(a, v));
+                    case "--handler-memory" -> config = config.withHandlerMemoryBytes(parseSize(need(a, v)));
+                    case "-h", "--help" -> {
+                        return null;
+                    }
+                    default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+                }
+            } catch (IllegalArgumentException e) { // the setting's own check names the setting: say which option
+                String m = e.getMessage();
+                throw m.startsWith(a) || m.startsWith("unknown option") ? e
+                        : new IllegalArgumentException(a + " " + v + ": " + m, e);
+            }
+            i++;
+        }
+        return new Options(config, softLimit);
     }
 
     private static final String USAGE = "usage: weft serve [--port N] [--handlers N] [--connections N]"
@@ -166,12 +195,15 @@ public final class ExampleServer {
                 } catch (MemoryPlanException e) {
                     out.print(e.getMessage()); // the table: what does not fit, and by how much
                     return Weft.EXIT_FAILED;
+                } catch (IOException e) {
+                    System.err.println("weft serve: " + e.getMessage()); // the address and the fix, no stack trace
+                    return Weft.EXIT_FAILED;
                 }
                 try (server) {
                     out.print(server.planTable());
                     out.println("listening on http://" + config.bindAddress().getHostAddress() + ":" + server.port());
                     out.flush();
-                    server.serve();
+                    serveUntilStopped(server, out);
                 }
                 return 0;
             });
@@ -179,6 +211,49 @@ public final class ExampleServer {
                 System.exit(status);
             }
         });
+    }
+
+    /**
+     * Serves until this task is cancelled (Ctrl-C or SIGTERM under {@code weft run}), then stops the way a server
+     * behind a load balancer should: no new connections, and every request in flight answered (its handler
+     * finishes, or its deadline answers 504), for at most the request deadline and a second; past that, or at a
+     * second Ctrl-C, every handler is cancelled. The cancellation is then rethrown, so the exit status says how the
+     * program was stopped.
+     *
+     * <p>Things that don't work: letting the cancellation reach {@link HttpServer#serve()}. It stops hard: every
+     * handler is cancelled and its connection closed without an answer, so a Ctrl-C lost every request in flight.
+     * Solution: {@code serve()} runs shielded in a child task, and the stop is a {@link HttpServer#shutdown()}.
+     */
+    static void serveUntilStopped(HttpServer server, PrintStream out) {
+        CancelScope serving = CancelScope.create().shield(true).name("http serve (a stop drains it first)");
+        TaskScope.run(tasks -> {
+            Task<Void> t = tasks.spawn("http serve", () -> serving.run(server::serve));
+            try {
+                t.join();
+            } catch (Cancelled stop) {
+                Duration drain = server.config().requestTimeout().plusSeconds(1);
+                out.println("weft serve: stopping: no new connections; answering the "
+                        + server.statistics().handlersBusy() + " request(s) in progress (at most "
+                        + drain.toMillis() + " ms)");
+                out.flush();
+                CancelScope.shielded(drain, () -> {
+                    server.shutdown();
+                    t.join();
+                });
+                serving.cancel(); // no-op if serve() returned; else past the drain bound: stop hard
+                throw stop;
+            }
+        });
+    }
+
+    /** A whole number for {@code option}, or an error that names the option and the value. */
+    private static int parseInt(String option, String value) {
+        try {
+            return Integer.parseInt(value.trim());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " '" + value + "' is not a whole number; write e.g. "
+                    + option + (option.equals("--port") ? " 8080" : " 64"));
+        }
     }
 
     private static String need(String option, String value) {

@@ -54,6 +54,12 @@ final class ServeCommand {
                 }
             }
         }
+        try {
+            SoftLimitSupport.extract(runArgs.toArray(String[]::new)); // checked here, so the error is weft serve's
+        } catch (IllegalArgumentException e) {
+            err.println("weft serve: " + e.getMessage() + "; see weft serve --help");
+            return ExitStatus.USAGE.code();
+        }
         String classPath;
         try {
             classPath = classPath();

@@ -89,6 +89,17 @@ class MainTest {
     }
 
     @Test
+    void serveWithABadSoftLimitIsAUsageErrorOfServeNotOfRun() {
+        assertThat(run("serve", "--soft-limit", "1x")).isEqualTo(ExitStatus.USAGE.code());
+        String e = err.toString(StandardCharsets.UTF_8);
+        assertThat(e).startsWith("weft serve: --soft-limit '1x' is not a size").contains("see weft serve --help")
+                .doesNotContain("usage: weft run");
+        err.reset();
+        assertThat(run("serve", "--soft-limit", "1k")).isEqualTo(ExitStatus.USAGE.code());
+        assertThat(err.toString(StandardCharsets.UTF_8)).startsWith("weft serve: --soft-limit 1.0 KiB is too small");
+    }
+
+    @Test
     void tourRunsEveryStepAndChecksItself() {
         assertThat(run("tour")).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(ExitStatus.OK.code());
         assertThat(out.toString(StandardCharsets.UTF_8)).contains(

@@ -6,12 +6,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.StringJoiner;
+import java.util.TreeSet;
 
 /**
  * Routes a request to a {@link Handler} by method and path: exact paths ({@code /items}), and prefixes ending in
  * {@code /*} ({@code /static/*} matches {@code /static/a/b}); an exact path wins over a prefix, a longer prefix
  * over a shorter. No match: 404; a path matched for other methods only: 405 with {@code Allow}. A route for
- * {@code GET} also answers {@code HEAD} (the body is not sent).
+ * {@code GET} also answers {@code HEAD} (the body is not sent), and {@code Allow} lists {@code HEAD} beside it.
  *
  * {@snippet class=dev.weft.http.Snippets region=router}
  *
@@ -67,7 +68,11 @@ public final class Router {
             return new Match(h, 200, null);
         }
         StringJoiner allow = new StringJoiner(", ");
-        byMethod.keySet().stream().sorted().forEach(allow::add);
+        TreeSet<String> methods = new TreeSet<>(byMethod.keySet());
+        if (methods.contains("GET")) {
+            methods.add("HEAD"); // a GET route answers HEAD, so Allow says so (RFC 9110, 10.2.1)
+        }
+        methods.forEach(allow::add);
         return new Match(null, 405, allow.toString());
     }
 

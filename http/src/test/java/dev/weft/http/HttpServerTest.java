@@ -85,8 +85,26 @@ class HttpServerTest {
             HttpResponse<String> r = t.client.send(HttpRequest.newBuilder(t.uri("/hello"))
                     .DELETE().build(), HttpResponse.BodyHandlers.ofString());
             assertThat(r.statusCode()).isEqualTo(405);
-            assertThat(r.headers().firstValue("allow")).hasValue("GET");
+            assertThat(r.headers().firstValue("allow")).as("a GET route answers HEAD too").hasValue("GET, HEAD");
             assertThat(t.get("/files/a/b.txt").body()).isEqualTo("file /files/a/b.txt");
+        }
+    }
+
+    @Test
+    void everyAnswerCarriesDateAndContentLength() throws Exception {
+        try (TestServer t = TestServer.start(HttpServerConfig.defaults(), router())) {
+            for (HttpResponse<String> r : java.util.List.of(t.get("/hello"), t.get("/nope"), t.get("/health"),
+                    t.client.send(HttpRequest.newBuilder(t.uri("/hello")).DELETE().build(),
+                            HttpResponse.BodyHandlers.ofString()))) {
+                String date = r.headers().firstValue("date").orElse(null);
+                assertThat(date).as("RFC 9110: an origin server with a clock sends Date; " + r + " " + r.headers().map())
+                        .isNotNull();
+                java.time.ZonedDateTime when = java.time.ZonedDateTime.parse(date,
+                        java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME);
+                assertThat(java.time.Duration.between(when.toInstant(), java.time.Instant.now()).abs())
+                        .as("Date is now: " + date).isLessThan(java.time.Duration.ofMinutes(1));
+                assertThat(r.headers().firstValue("content-length")).as(r.toString()).isPresent();
+            }
         }
     }
 

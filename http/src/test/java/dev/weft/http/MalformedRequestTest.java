@@ -32,11 +32,12 @@ class MalformedRequestTest {
         return end < 0 ? response : response.substring(0, end);
     }
 
-    private static void assertRefused(TestServer t, String request, int status) throws Exception {
+    private static String assertRefused(TestServer t, String request, int status) throws Exception {
         String out = t.exchange(request); // returns when the server closed the connection
         assertThat(statusLine(out)).as(out).startsWith("HTTP/1.1 " + status + " ");
         assertThat(out).contains("Connection: close");
         assertThat(t.server().statistics().handlersBusy()).as("no handler slot taken").isZero();
+        return out;
     }
 
     @Test
@@ -51,13 +52,16 @@ class MalformedRequestTest {
     @Test
     void anOversizeHeadIs431TooManyFieldsIs431AndAnOversizeRequestLineIs414() throws Exception {
         try (TestServer t = TestServer.start(CONFIG, router())) {
-            assertRefused(t, "GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(2000) + "\r\n\r\n", 431);
+            assertThat(assertRefused(t, "GET /ok HTTP/1.1\r\nHost: x\r\nX-Big: " + "a".repeat(2000) + "\r\n\r\n", 431))
+                    .as("the body names the limit and the fix").contains("headerBytesMax (1024 bytes)")
+                    .contains("withHeaderLimits").doesNotContain("null");
             StringBuilder many = new StringBuilder("GET /ok HTTP/1.1\r\nHost: x\r\n");
             for (int i = 0; i < 12; i++) {
                 many.append("X-F").append(i).append(": v\r\n");
             }
             assertRefused(t, many.append("\r\n").toString(), 431);
-            assertRefused(t, "GET /" + "a".repeat(2000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414);
+            assertThat(assertRefused(t, "GET /" + "a".repeat(2000) + " HTTP/1.1\r\nHost: x\r\n\r\n", 414))
+                    .contains("request line exceeds headerBytesMax (1024 bytes)").doesNotContain("null");
             assertThat(t.server().statistics().badRequests()).isEqualTo(3);
         }
     }
@@ -101,6 +105,24 @@ class MalformedRequestTest {
             String out = TestServer.readToEnd(in); // the server answers at the header timeout and closes
             assertThat(statusLine(out)).isEqualTo("HTTP/1.1 408 Request Timeout");
             assertThat(t.server().statistics().slowClients()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void aTricklingBodyHoldsNoSlotWhileItTrickles() throws Exception {
+        try (TestServer t = TestServer.start(CONFIG, router()); Socket slow = t.socket()) {
+            slow.getOutputStream().write("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\nabc"
+                    .getBytes(StandardCharsets.US_ASCII));
+            slow.getOutputStream().flush(); // and never the other 7 bytes
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(TestServer.BOUND_SECONDS);
+            while (t.server().statistics().requests() == 0 && System.nanoTime() < end) {
+                Thread.onSpinWait(); // until the server has the head
+            }
+            assertThat(t.get("/ok").body()).as("the one slot serves others while the body trickles").isEqualTo("ok");
+            String out = TestServer.readToEnd(slow.getInputStream());
+            assertThat(statusLine(out)).as(out).isEqualTo("HTTP/1.1 408 Request Timeout");
+            assertThat(t.server().statistics().slowClients()).isEqualTo(1);
+            assertThat(t.server().statistics().rejected()).as("nobody was refused for want of a slot").isZero();
         }
     }
 

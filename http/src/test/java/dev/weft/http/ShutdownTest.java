@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.Socket;
 import java.net.http.HttpRequest;
+import java.nio.charset.StandardCharsets;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
 import java.util.List;
@@ -57,6 +58,62 @@ class ShutdownTest {
         }
         assertThat(t.server().statistics().served()).isEqualTo(inFlight);
         assertThat(t.server().statistics().handlersBusy()).isZero();
+    }
+
+    @Test
+    void aHardStopDuringTheWriteOfAnAnswerReturnsItsSlot() throws Exception {
+        int bodyBytes = 8 << 20; // far more than the socket buffers hold: the write blocks on a client that never reads
+        Router router = Router.builder().get("/big", (rq, rs) -> rs.body(new byte[bodyBytes])).build();
+        HttpServerConfig config = HttpServerConfig.defaults().withHandlersMax(1).withConnectionsMax(4)
+                .withResponseBytesMax(bodyBytes);
+        java.util.concurrent.atomic.AtomicReference<HttpServer> ref = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<dev.weft.CancelScope> stop =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.concurrent.atomic.AtomicReference<ServerStatistics> after =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        CountDownLatch bound = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread t = new Thread(() -> {
+            try {
+                dev.weft.Weft.run(dev.weft.Weft.options().loops(2).handleSigint(false), () -> {
+                    try (HttpServer s = HttpServer.bind(config, router)) {
+                        dev.weft.CancelScope hard = dev.weft.CancelScope.create().name("hard stop");
+                        ref.set(s);
+                        stop.set(hard);
+                        bound.countDown();
+                        hard.run(s::serve); // cancelled from the test: serve() stops hard
+                        after.set(s.statistics()); // serve() returned: every connection task has ended
+                    }
+                    return null;
+                });
+            } catch (Throwable e) {
+                failure.set(e);
+            } finally {
+                bound.countDown();
+            }
+        }, "hard-stop-server");
+        t.start();
+        assertThat(bound.await(BOUND, TimeUnit.SECONDS)).isTrue();
+        HttpServer server = ref.get();
+        assertThat(server).as("the server started: " + failure.get()).isNotNull();
+        try (Socket client = new Socket()) {
+            client.setReceiveBufferSize(4096);
+            client.connect(new java.net.InetSocketAddress(InetAddress.getLoopbackAddress(), server.port()));
+            client.getOutputStream().write("GET /big HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            client.getOutputStream().flush();
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND);
+            while (server.statistics().served() == 0 && System.nanoTime() < end) { // counted just before the write
+                Thread.onSpinWait();
+            }
+            assertThat(server.statistics().served()).as("the handler returned and its answer is being written")
+                    .isEqualTo(1);
+            stop.get().cancel();
+            t.join(TimeUnit.SECONDS.toMillis(BOUND));
+            assertThat(t.isAlive()).as("serve() returned after the hard stop").isFalse();
+        }
+        assertThat(after.get()).as("serve() returned; failure: " + failure.get()).isNotNull();
+        assertThat(after.get().handlersBusy()).as("the slot of the answer cut by the stop came back: " + after.get())
+                .isZero();
     }
 
     @Test

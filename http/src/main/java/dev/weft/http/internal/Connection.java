@@ -410,6 +410,10 @@ public final class Connection implements RuntimeStaticSized {
                         + "); send less, or raise HttpServerConfig.withBodyBytesMax");
                 return;
             }
+            if (hasBody && !parser.isChunking() && !awaitBodyBeforeAdmission(contentLength, head.field("Expect"),
+                    headNs + limits.bodyTimeoutNs())) {
+                return;
+            }
             to(ST_ADMIT);
             HandlerSlot s = admission.admit();
             if (s == null) {
@@ -675,6 +679,41 @@ public final class Connection implements RuntimeStaticSized {
     }
 
     /**
+     * Before admission, reads a declared body that fits in the read buffer behind the head, so that a client that
+     * trickles it (a slowloris body) is cut off with 408 at the body timeout without holding a handler slot; the
+     * bytes stay in the buffer for the parser, which copies them into the slot once admitted. A larger body, or one
+     * the client sends only after {@code 100 Continue}, is read after admission into the slot's buffer, as before
+     * (a slow one of those holds its slot up to the body timeout). False when the connection is to close (answered
+     * if need be).
+     */
+    private boolean awaitBodyBeforeAdmission(long contentLength, String expect, long deadlineNs) {
+        if (contentLength > read.capacity() - read.position() || "100-continue".equalsIgnoreCase(expect)) {
+            return true;
+        }
+        int need = (int) contentLength;
+        for (int reads = 0; read.remaining() < need; reads++) { // each read adds a byte or ends: at most need reads
+            assert reads <= need : "more reads than body bytes";
+            if (eof) {
+                return false; // the client closed mid-body: nobody to answer
+            }
+            if (read.capacity() - read.limit() < need - read.remaining()) {
+                read.compact().flip(); // the body fits behind the head once the bytes before it are dropped
+            }
+            int n = readTimed(deadlineNs);
+            if (n == READ_TIMEOUT) {
+                counters.slowClients.increment();
+                refuse(408, "request body not received within the body timeout of " + limits.bodyTimeoutNs() / 1_000_000
+                        + " ms");
+                return false;
+            }
+            if (n < 0) {
+                eof = true;
+            }
+        }
+        return true;
+    }
+
+    /**
      * Makes room at the buffer's end for a read: clears an empty buffer, compacts one that is full up to its end.
      * False if it is full of unparsed (pipelined) bytes.
      */
@@ -776,9 +815,11 @@ public final class Connection implements RuntimeStaticSized {
         assert o != null && o != HandlerSlot.Outcome.DISCONNECTED : "no response for outcome " + o;
         if (o == HandlerSlot.Outcome.OK) {
             counters.served.increment();
-            boolean ok = write(s.status(), s, s.response().flip(), close, null, null);
-            returnSlot(s); // after the write: the body is the slot's buffer
-            return ok;
+            try {
+                return write(s.status(), s, s.response().flip(), close, null, null);
+            } finally {
+                returnSlot(s); // after the write (the body is the slot's buffer), also when a hard stop cancels it
+            }
         }
         returnSlot(s); // before the write: an error body is the connection's, and the client sees the slot free
         return switch (o) {
@@ -943,7 +984,14 @@ public final class Connection implements RuntimeStaticSized {
         @Override
         public void badMessage(HttpException failure) {
             badStatus = failure.getCode();
-            badReason = failure.getReason();
+            badReason = failure.getReason() != null ? failure.getReason() : switch (badStatus) {
+                // Jetty gives these two no reason: say which limit, and how to stay under it
+                case 414 -> "request line exceeds headerBytesMax (" + limits.headerBytesMax() + " bytes); send a"
+                        + " shorter URI, or raise HttpServerConfig.withHeaderLimits";
+                case 431 -> "request head exceeds headerBytesMax (" + limits.headerBytesMax() + " bytes); send"
+                        + " fewer or shorter header fields, or raise HttpServerConfig.withHeaderLimits";
+                default -> "status " + badStatus + " from the HTTP parser";
+            };
         }
     }
 }

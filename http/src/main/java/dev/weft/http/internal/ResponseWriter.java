@@ -5,17 +5,23 @@ import dev.weft.memory.Sizes;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
+import org.eclipse.jetty.http.DateGenerator;
+import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 import org.eclipse.jetty.http.HttpGenerator;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpHeaderValue;
 import org.eclipse.jetty.http.HttpVersion;
 import org.eclipse.jetty.http.MetaData;
+import org.eclipse.jetty.http.PreEncodedHttpField;
 
 /**
  * Writes responses with Jetty's {@link HttpGenerator} into a preallocated head buffer, then the head and the
  * body to a socket's stream, under a Weft deadline (the write timeout). Always with a Content-Length: bodies
- * are complete in a buffer before the head is generated, so no chunking.
+ * are complete in a buffer before the head is generated, so no chunking. Every generated answer carries a
+ * {@code Date} (RFC 9110, 6.6.1: an origin server with a clock sends one in every 2xx, 3xx and 4xx answer),
+ * unless the handler set its own; the field is made once a second and shared by every writer. The prebuilt 503s
+ * ({@link #writeBytes}) have none, which the RFC allows for a 5xx and which keeps them one cached array.
  *
  * <p>A body that fits behind the head in the head buffer is copied there, so head and body go out in one
  * socket write (one system call, one TCP segment for a small answer). Things that don't work: writing the head
@@ -42,6 +48,32 @@ final class ResponseWriter {
     /** The reused field list: its object and its array of {@code RESPONSE_HEADERS_MAX + 4} references. */
     private static final long FIELDS_BYTES = Sizes.add(Sizes.shallowSizeBytes(HttpFields.build(0).getClass()),
             Sizes.arraySizeBytes(Object.class, Limits.RESPONSE_HEADERS_MAX + 4));
+
+    /** The {@code Date} field of one second. */
+    private record DateField(long epochSecond, HttpField field) {}
+
+    /**
+     * The {@code Date} field of the latest second any writer answered in: read and replaced by every writer's task
+     * (a race builds the same second's field twice, which is harmless). One small object a second, outside the
+     * plan like the JDK's socket objects; none per answer.
+     */
+    private static volatile DateField date = dateOf(System.currentTimeMillis() / 1000);
+
+    private static DateField dateOf(long epochSecond) {
+        return new DateField(epochSecond, new PreEncodedHttpField(HttpHeader.DATE,
+                DateGenerator.formatDate(epochSecond * 1000)));
+    }
+
+    /** The {@code Date} field for now (RFC 9110's IMF-fixdate, in GMT). */
+    static HttpField dateField() {
+        long second = System.currentTimeMillis() / 1000;
+        DateField d = date;
+        if (d.epochSecond() != second) {
+            d = dateOf(second);
+            date = d;
+        }
+        return d.field();
+    }
 
     /**
      * A timeout that means: no cancel scope of the writer's own; the caller bounds the write (a connection's
@@ -71,6 +103,9 @@ final class ResponseWriter {
             for (int i = 0; i < fields.responseCount(); i++) {
                 f.add(fields.responseName(i), fields.responseValue(i));
             }
+        }
+        if (!f.contains(HttpHeader.DATE)) {
+            f.add(dateField());
         }
         if (contentType != null) {
             f.put(HttpHeader.CONTENT_TYPE, contentType);
