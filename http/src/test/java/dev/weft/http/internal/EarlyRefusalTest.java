@@ -6,8 +6,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The early-refusal rule of {@link Admission} on a virtual clock: a waiter whose expected wait (its place in line
- * over the measured drain rate) exceeds the waiting target (twice the limit's start-delay target, at most the queue
- * timeout) is refused at once, but only once the rate rests on enough completions.
+ * over the measured drain rate) exceeds the queue timeout is refused at once, but only once the rate rests on
+ * enough completions.
  */
 class EarlyRefusalTest {
     private static final long S = 1_000_000_000L;
@@ -58,23 +58,5 @@ class EarlyRefusalTest {
         assertThat(Admission.refusesEarly(r, end, 500, HANDLERS, QUEUE_TIMEOUT_NS)).isTrue();
         long later = end + 3 * S; // the window (2 s) holds nothing now
         assertThat(Admission.refusesEarly(r, later, 500, HANDLERS, QUEUE_TIMEOUT_NS)).isFalse();
-    }
-
-    @Test
-    void theWaitingTargetFollowsTheFastestHandlerAndIsCappedByTheQueueTimeout() {
-        assertThat(Admission.waitTargetNs(0, QUEUE_TIMEOUT_NS)).as("nothing measured yet").isEqualTo(QUEUE_TIMEOUT_NS);
-        assertThat(Admission.waitTargetNs(MS, QUEUE_TIMEOUT_NS)).as("a 1 ms handler").isEqualTo(2 * MS);
-        assertThat(Admission.waitTargetNs(20_000, QUEUE_TIMEOUT_NS)).as("a 20 us one: the slack").isEqualTo(2 * MS);
-        assertThat(Admission.waitTargetNs(100 * MS, QUEUE_TIMEOUT_NS)).as("a 100 ms one").isEqualTo(QUEUE_TIMEOUT_NS);
-    }
-
-    @Test
-    void underOverloadOfAOneMillisecondHandlerOnlyAFewWaitersAreLetIntoTheLine() {
-        long now = 100 * S;
-        DrainRate r = drained(now, 2000); // 2,000 completions a second: a waiter every 0.5 ms
-        long target = Admission.waitTargetNs(MS, QUEUE_TIMEOUT_NS);
-        assertThat(Admission.refusesEarly(r, now, 4, HANDLERS, target)).as("2 ms away").isFalse();
-        assertThat(Admission.refusesEarly(r, now, 5, HANDLERS, target)).as("2.5 ms away").isTrue();
-        assertThat(Admission.refusesEarly(r, now, 5, HANDLERS, QUEUE_TIMEOUT_NS)).as("the old rule waited").isFalse();
     }
 }
