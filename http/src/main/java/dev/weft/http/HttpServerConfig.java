@@ -19,7 +19,7 @@ import java.util.Objects;
  *     burst start more work than finishes within a deadline. It is the memory plan's hard cap (the slots are
  *     preallocated); how many run at once adapts below it, with no setting: the limit falls while handler tasks
  *     wait for a carrier longer than the fastest handler takes (or 1 ms), and grows while they do not, between
- *     the runtime's loop count and {@code handlersMax} (so a CPU-bound handler runs a few per core, a blocking
+ *     twice the runtime's loop count and {@code handlersMax} (so a CPU-bound handler runs a few per core, a blocking
  *     one uses every slot; {@code /health} shows the limit)</td></tr>
  * <tr><td>{@code connectionsMax}</td><td>1,024</td><td>a connection slot costs its read buffer, response head
  *     buffer and its head's strings and parser at their bound (about 50 KiB with the defaults): 1,024 of them

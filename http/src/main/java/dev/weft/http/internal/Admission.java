@@ -21,7 +21,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * on 2 cores, a 1 ms CPU-bound handler spends 32 ms in its slot, and a waiter up to the 100 ms
  * {@code queueTimeout} in line: under overload the admitted p99 was 29 to 36 times its half-load value, bounded
  * by the configuration and not by the server's speed. Solution: the number of handlers running at once follows
- * the measured service time ({@link ConcurrencyLimit}: between the loops' count and {@code handlersMax}, which stays
+ * the measured service time ({@link ConcurrencyLimit}: between twice the loops' count and {@code handlersMax}, which stays
  * the plan's hard cap), so those beyond it wait in the line (FIFO) instead of sharing the cores.
  *
  * <p>Things that don't work: bounding the wait by a target from the same measurement (a sojourn rule: refuse a
@@ -83,7 +83,7 @@ public final class Admission {
     /** A 503 response, head and body, for one Retry-After value and limit: kept-alive and closing. Immutable. */
     private record Busy(long retryAfterSeconds, int limit, byte[] keepAlive, byte[] close) {}
 
-    /** Admission with a limit between {@code limitFloor} (the loops: one handler per core at least) and {@code handlersMax}. */
+    /** Admission with a limit between {@code limitFloor} (twice the loops, at most {@code handlersMax}) and {@code handlersMax}. */
     public Admission(ObjectPool<HandlerSlot> slots, Limits limits, int limitFloor) {
         this.slots = slots;
         this.handlersMax = limits.handlersMax();
