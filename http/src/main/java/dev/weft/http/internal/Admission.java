@@ -21,16 +21,16 @@ import java.util.concurrent.atomic.AtomicInteger;
  * on 2 cores, a 1 ms CPU-bound handler spends 32 ms in its slot, and a waiter up to the 100 ms
  * {@code queueTimeout} in line: under overload the admitted p99 was 29 to 36 times its half-load value, bounded
  * by the configuration and not by the server's speed. Solution: the number of handlers running at once follows
- * the measured service time ({@link ConcurrencyLimit}: between twice the loops' count and {@code handlersMax}, which stays
- * the plan's hard cap), so those beyond it wait in the line (FIFO) instead of sharing the cores.
+ * the measured service time ({@link ConcurrencyLimit}: between twice the loops' count and {@code handlersMax},
+ * which stays the plan's hard cap), so those beyond it wait in the line (FIFO) instead of sharing the cores.
  *
  * <p>Things that don't work: bounding the wait by a target from the same measurement (a sojourn rule: refuse a
  * waiter expected to wait more than twice the fastest handler's time, 2 ms for a 1 ms handler). A closed-loop
  * client with more connections than the limit (wrk's 64 against a CPU-bound handler) then gets a 503 for most of
  * its requests and sends the next at once: 214,067 of wrk's 221,506 answers were 503 and the refusals took the
  * cores from the handlers (2xx at 741/s where the fixed line served 1,731/s). Solution, for now: the line stays
- * bounded by {@code queueMax} and {@code queueTimeout}, with the early refusal below when the drain rate says the
- * timeout cannot be met.
+ * bounded by {@code queueMax} and {@code queueTimeout}, with the early refusal of the next paragraph when the
+ * drain rate says the timeout cannot be met.
  *
  * <p>The limit is enforced with the slots themselves: while it is below {@code handlersMax}, returned slots are
  * withheld from the pool ({@link #withheld}) until only {@code limit} can be taken, and given back when it grows.
@@ -42,8 +42,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  * the slot cannot come in time (at 10 times the capacity every waiter timed out, holding its connection 100 ms
  * for nothing, and the clients' connections ran out); generating each 503 with Jetty's generator from a
  * formatted message (string building, a field list and a generator pass per refusal, about what a
- * {@code /hello} answer costs). Solution: the early refusal above, and the 503 as a prebuilt byte array per
- * {@code Retry-After} value and limit ({@link #busyResponse}), rebuilt only when one of them changes.
+ * {@code /hello} answer costs). Solution: refusing such a waiter at once ({@link #refusesEarly}), and the 503
+ * as a prebuilt byte array per {@code Retry-After} value and limit ({@link #busyResponse}), rebuilt only when one
+ * of them changes.
  *
  * <h2>Cancellation</h2>
  * {@link #admit} is a cancellation point while it waits ({@link ObjectPool#acquire}).
