@@ -16,7 +16,11 @@ import java.util.Objects;
  * <caption>Defaults</caption>
  * <tr><th>setting</th><th>default</th><th>why</th></tr>
  * <tr><td>{@code handlersMax}</td><td>64</td><td>a few per core for handlers that block, without letting a
- *     burst start more work than finishes within a deadline</td></tr>
+ *     burst start more work than finishes within a deadline. It is the memory plan's hard cap (the slots are
+ *     preallocated); how many run at once adapts below it, with no setting: the limit falls while handler tasks
+ *     wait for a carrier longer than the fastest handler takes (or 1 ms), and grows while they do not, between
+ *     twice the runtime's loop count and {@code handlersMax} (so a CPU-bound handler runs a few per core, a blocking
+ *     one uses every slot; {@code /health} shows the limit)</td></tr>
  * <tr><td>{@code connectionsMax}</td><td>1,024</td><td>a connection slot costs its read buffer, response head
  *     buffer and its head's strings and parser at their bound (about 50 KiB with the defaults): 1,024 of them
  *     are about 50 MiB, and the plan shows it</td></tr>

@@ -161,12 +161,14 @@ final class HttpServerImpl implements HttpServer, Dispatch {
     public void health(ByteBuffer into) {
         ServerStatistics s = statistics();
         String json = String.format(Locale.ROOT, "{\"status\":\"%s\",\"handlers\":{\"max\":%d,\"busy\":%d,\"queued\":%d},"
+                + "\"concurrency\":{\"limit\":%d,\"minServiceUs\":%d},"
                 + "\"requests\":{\"total\":%d,\"served\":%d,\"rejected\":%d,\"cancelled\":%d,\"deadlineExceeded\":%d,"
                 + "\"disconnects\":%d,\"memoryFailures\":%d,\"handlerFailures\":%d,\"badRequests\":%d,\"slowClients\":%d},"
                 + "\"connections\":{\"max\":%d,\"open\":%d,\"refused\":%d},"
                 + "\"memory\":{\"planBytes\":%d,\"inUseBytes\":%d,\"handlerReservedBytes\":%d},"
                 + "\"drainPerSecond\":%.1f}\n",
-                core.draining() ? "draining" : "ok", s.handlersMax(), s.handlersBusy(), s.queued(), s.requests(),
+                core.draining() ? "draining" : "ok", s.handlersMax(), s.handlersBusy(), s.queued(),
+                core.admission().limit(), core.admission().minServiceNs() / 1000, s.requests(),
                 s.served(), s.rejected(), s.cancelled(), s.deadlineExceeded(), s.disconnects(), s.memoryFailures(),
                 s.handlerFailures(), s.badRequests(), s.slowClients(), s.connectionsMax(), s.connectionsOpen(),
                 s.connectionsRefused(), s.planBytes(), s.inUseBytes(), s.handlerReservedBytes(),

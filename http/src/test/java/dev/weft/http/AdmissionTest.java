@@ -49,7 +49,7 @@ class AdmissionTest {
             // the health lane answers while every slot is busy and the line is full
             HttpResponse<String> health = t.get("/health");
             assertThat(health.statusCode()).isEqualTo(200);
-            assertThat(health.body()).contains("\"busy\":2", "\"queued\":1", "\"rejected\":1");
+            assertThat(health.body()).contains("\"limit\":2", "\"busy\":2", "\"queued\":1", "\"rejected\":1");
             release.countDown();
             for (var h : holders) {
                 assertThat(h.get(BOUND, TimeUnit.SECONDS).body()).isEqualTo("done");

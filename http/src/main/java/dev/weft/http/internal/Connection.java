@@ -464,6 +464,7 @@ public final class Connection implements RuntimeStaticSized {
         handlerRunning = true;
         slot = null; // the handler task's now: it returns the slot
         to(ST_HANDLE);
+        admission.handingOff(s); // the adaptive limit measures the handler task's wait for a carrier from here
         scope.spawnOn(handlerLoop, s.taskName(), () -> runExchange(s, close, w));
         // pipelined bytes already here: no read (it could wait for bytes the client sends only after the answers)
         int n = !read.hasRemaining() && makeRoom() ? readUnder(w) : 0;
@@ -494,6 +495,7 @@ public final class Connection implements RuntimeStaticSized {
      */
     @SuppressWarnings("try") // the binding is held for its scope, never read
     private Void runExchange(HandlerSlot s, boolean closeAsked, CancelScope idle) {
+        admission.started(s);
         boolean keepAlive = false;
         boolean returned = false;
         try {
@@ -846,8 +848,7 @@ public final class Connection implements RuntimeStaticSized {
     /** The 503: prebuilt bytes (see {@link Admission}), or generated for a HEAD request, which gets no body. */
     private boolean writeBusy(long retry, boolean close) {
         if ("HEAD".equals(head.method())) {
-            smallText("server busy: all " + limits.handlersMax() + " handlers are in use and " + limits.queueMax()
-                    + " requests wait; retry after " + retry + " s");
+            smallText(admission.busyText(retry, admission.limit()));
             return write(503, null, small, close, Long.toString(retry), null);
         }
         expiryNs = Weft.nanoTime() + limits.writeTimeoutNs();

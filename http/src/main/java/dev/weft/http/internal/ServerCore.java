@@ -106,7 +106,8 @@ public final class ServerCore {
         int[] next = {0};
         ObjectPool<HandlerSlot> slots = ObjectPool.preallocate("http handler slots", handlers.length,
                 () -> this.handlers[next[0]++]);
-        this.admission = new Admission(slots, limits);
+        // the limit's floor: two handlers per loop, so a carrier never idles while the next handler is handed over
+        this.admission = new Admission(slots, limits, 2 * loops.size());
         this.connections = new Connection[limits.connectionsMax()];
         for (int i = 0; i < connections.length; i++) {
             Loop home = loops.get(i % loops.size());
