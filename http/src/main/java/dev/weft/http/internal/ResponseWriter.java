@@ -24,6 +24,12 @@ import org.eclipse.jetty.http.MetaData;
  * time in the socket. A buffered stream over the socket instead: one more copy of every body, and its buffer
  * is another per-connection allocation the plan would have to count.
  *
+ * <p>The response's metadata (Jetty's {@code MetaData.Response} with an immutable copy of the fields) is built
+ * once and reused while status, fields, content type and length repeat, as they do on a kept-alive connection
+ * answering the same request again: building it per answer made a field object per field, the immutable copy,
+ * the metadata, and (since the copy shares the mutable list's array) a new array at the next {@code clear()},
+ * a tenth of the server's allocated bytes at the {@code /hello} peak.
+ *
  * <h2>Cancellation</h2>
  * A write is a cancellation point (a JDK socket write in a task). With a timeout, the writer runs it in a cancel
  * scope with that deadline; the deadline cancels it, which closes the socket, and {@link #write} returns false.
