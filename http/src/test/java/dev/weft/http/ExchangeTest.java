@@ -51,6 +51,26 @@ class ExchangeTest {
     }
 
     @Test
+    void answersOfTheSameLengthOnOneConnectionEachCarryTheirOwnStatusAndFields() throws Exception {
+        Router r = Router.builder().get("/v", (rq, rs) -> {
+            String v = rq.queryParam("v").orElse("a");
+            rs.header("X-V", v).status(v.equals("c") ? 201 : 200).body("ok");
+        }).build();
+        try (TestServer t = TestServer.start(HttpServerConfig.defaults(), r); Socket s = t.socket()) {
+            InputStream in = s.getInputStream();
+            // the writer reuses the last answer's metadata when nothing differs: each change must show
+            String[][] cases = {{"a", "200"}, {"a", "200"}, {"b", "200"}, {"c", "201"}, {"a", "200"}};
+            for (String[] c : cases) {
+                s.getOutputStream().write(("GET /v?v=" + c[0] + " HTTP/1.1\r\nHost: x\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                String answer = readResponse(in);
+                assertThat(answer).as("answer to v=" + c[0]).startsWith("HTTP/1.1 " + c[1] + " ")
+                        .containsIgnoringCase("X-V: " + c[0] + "\r\n").endsWith("\r\n\r\nok");
+            }
+        }
+    }
+
+    @Test
     void aKeptAliveConnectionServesRequestAfterRequestAndIsClosedAtTheIdleTimeoutAfterTheLastAnswer() throws Exception {
         HttpServerConfig config = HttpServerConfig.defaults().withClientTimeouts(Duration.ofSeconds(BOUND),
                 Duration.ofSeconds(BOUND), Duration.ofMillis(300));

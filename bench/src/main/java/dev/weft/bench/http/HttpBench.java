@@ -47,7 +47,8 @@ import java.util.regex.Pattern;
  * (each open-loop point) {@code --capacity C} (the load's C, from an earlier run's Weft peak, instead of the first
  * server's) {@code --path P} (the request of the second peak and of every open-loop point, {@code /cpu?ms=1} by
  * default; {@code /sleep?ms=100} gives a load whose capacity is Weft's handler slots, not the CPU; the cancellation
- * part runs only with a {@code /cpu} path) {@code --out DIR} (the report and the plot). Prints a Markdown report,
+ * part runs only with a {@code /cpu} path) {@code --out DIR} (the report and the plot) {@code --peak-only} (the two
+ * wrk peaks only: no open-loop points, no cancellation part, no plot; under a minute per server). Prints a Markdown report,
  * with each point's latency split into the server's part (from the request's write) and the client's (from its
  * intended send time to the write), and the CPU the server's JVM and the generator's used.
  */
@@ -72,7 +73,12 @@ public final class HttpBench {
         Path outDir = Path.of("bench", "target", "http-bench");
         double capacityGiven = -1;
         String path = "/cpu?ms=1";
+        boolean peakOnly = false;
         for (int i = 0; i < args.length; i++) {
+            if (args[i].equals("--peak-only")) { // a flag: no value
+                peakOnly = true;
+                continue;
+            }
             String v = i + 1 < args.length ? args[i + 1] : null;
             if (v == null) {
                 throw new IllegalArgumentException(args[i] + " needs a value");
@@ -86,7 +92,7 @@ public final class HttpBench {
                 case "--path" -> path = v;
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'; options: --servers"
                         + " weft,jetty,helidon,jdk --peak-seconds N --point-seconds N --capacity C --path /cpu?ms=1"
-                        + " --out DIR");
+                        + " --peak-only --out DIR");
             }
             i++;
         }
@@ -109,7 +115,7 @@ public final class HttpBench {
                 if (capacity < 0) {
                     capacity = cpu; // the first server's (Weft's) admitted capacity is everyone's load
                 }
-                for (double f : new double[] {0.5, 2, 10}) {
+                for (double f : peakOnly ? new double[0] : new double[] {0.5, 2, 10}) {
                     sideGet(c.port, "/bench-heap?reset"); // also waits until the server drained the last point
                     double rate = f * capacity;
                     long serverCpu0 = cpuNs(Long.toString(c.process.pid()));
@@ -130,7 +136,7 @@ public final class HttpBench {
                             r.admitted().getValueAtPercentile(99) / 1000.0, r.status(503), r.timedOut(),
                             r.connectionsOpened(), name.equals("weft") ? "; health " + sideGet(c.port, "/health") : "");
                 }
-                if (name.equals("weft") && path.startsWith("/cpu")) {
+                if (name.equals("weft") && path.startsWith("/cpu") && !peakOnly) {
                     unwind = unwind(c);
                 }
                 c.oomeSeen = c.output().contains("OutOfMemoryError");
@@ -141,9 +147,11 @@ public final class HttpBench {
         }
         md.append('\n').append(report(peaks, points, capacity, path)).append('\n').append(unwind);
         Files.writeString(outDir.resolve("report.md"), md);
-        Files.writeString(outDir.resolve("latency.svg"), plot(points, pointSeconds, path));
         System.out.print(md);
-        System.out.println("\nplot: " + outDir.resolve("latency.svg").toAbsolutePath());
+        if (!peakOnly) {
+            Files.writeString(outDir.resolve("latency.svg"), plot(points, pointSeconds, path));
+            System.out.println("\nplot: " + outDir.resolve("latency.svg").toAbsolutePath());
+        }
     }
 
     private static String report(Map<String, double[]> peaks, List<Point> points, double capacity, String path) {

@@ -30,6 +30,12 @@ import org.eclipse.jetty.http.PreEncodedHttpField;
  * time in the socket. A buffered stream over the socket instead: one more copy of every body, and its buffer
  * is another per-connection allocation the plan would have to count.
  *
+ * <p>The response's metadata (Jetty's {@code MetaData.Response} with an immutable copy of the fields) is built
+ * once and reused while status, fields, content type and length repeat, as they do on a kept-alive connection
+ * answering the same request again: building it per answer made a field object per field, the immutable copy,
+ * the metadata, and (since the copy shares the mutable list's array) a new array at the next {@code clear()},
+ * a tenth of the server's allocated bytes at the {@code /hello} peak.
+ *
  * <h2>Cancellation</h2>
  * A write is a cancellation point (a JDK socket write in a task). With a timeout, the writer runs it in a cancel
  * scope with that deadline; the deadline cancels it, which closes the socket, and {@link #write} returns false.
@@ -44,6 +50,38 @@ final class ResponseWriter {
     private final ByteBuffer headOut;
     /** The response's fields, cleared and refilled for each response (no allocation per response). Owner only. */
     private final HttpFields.Mutable fieldsOut = HttpFields.build(Limits.RESPONSE_HEADERS_MAX + 4);
+
+    /**
+     * The last response's metadata and what it was built from: the next response with the same status, fields and
+     * length reuses it instead of building a field list, its immutable copy and the metadata again (Jetty's
+     * {@code MetaData} copies its fields, and the next {@code clear()} of the mutable list then allocates a new
+     * array). Null until a response was built, or after one whose strings were too long to keep. Owner only.
+     */
+    private MetaData.Response lastInfo;
+    private final String[] lastNames = new String[Limits.RESPONSE_HEADERS_MAX];
+    private final String[] lastValues = new String[Limits.RESPONSE_HEADERS_MAX];
+    private int lastCount;
+    private int lastStatus;
+    private int lastLength;
+    private boolean lastClose;
+    private String lastRetryAfter;
+    private String lastContentType;
+    /** The {@code Date} field the last metadata carries, or null if the handler set its own. Owner only. */
+    private HttpField lastDate;
+
+    /**
+     * What the last response's metadata keeps alive: the metadata, its immutable field list (an object, an array
+     * and a field object per field), and at most a head's worth of the handler's name and value strings (each at
+     * most two bytes a character, plus a string's overhead), in the two arrays that remember them.
+     */
+    private static final long LAST_BYTES = Sizes.sum(Sizes.shallowSizeBytes(MetaData.Response.class),
+            Sizes.shallowSizeBytes(HttpFields.build(0).asImmutable().getClass()),
+            Sizes.arraySizeBytes(Object.class, Limits.RESPONSE_HEADERS_MAX + 4),
+            Sizes.multiply(Limits.RESPONSE_HEADERS_MAX + 4, Sizes.shallowSizeBytes(org.eclipse.jetty.http.HttpField.class)),
+            Sizes.multiply(2, Sizes.arraySizeBytes(String.class, Limits.RESPONSE_HEADERS_MAX)),
+            2L * Limits.RESPONSE_HEAD_BYTES,
+            Sizes.multiply(2L * Limits.RESPONSE_HEADERS_MAX, Sizes.add(Sizes.shallowSizeBytes(String.class),
+                    Sizes.arraySizeBytes(byte.class, 0))));
 
     /** The reused field list: its object and its array of {@code RESPONSE_HEADERS_MAX + 4} references. */
     private static final long FIELDS_BYTES = Sizes.add(Sizes.shallowSizeBytes(HttpFields.build(0).getClass()),
@@ -87,7 +125,7 @@ final class ResponseWriter {
 
     static long sizeBytesMax(int headBytes) {
         return Sizes.sum(Sizes.shallowSizeBytes(ResponseWriter.class), Sizes.shallowSizeBytes(HttpGenerator.class),
-                Sizes.byteBufferSizeBytes(headBytes), FIELDS_BYTES);
+                Sizes.byteBufferSizeBytes(headBytes), FIELDS_BYTES, LAST_BYTES);
     }
 
     /**
@@ -97,26 +135,8 @@ final class ResponseWriter {
      */
     boolean write(OutputStream out, int status, HandlerSlot fields, ByteBuffer body, boolean close, String retryAfter,
             String contentType, boolean headRequest, long timeoutNs) {
-        HttpFields.Mutable f = fieldsOut;
-        f.clear();
-        if (fields != null) {
-            for (int i = 0; i < fields.responseCount(); i++) {
-                f.add(fields.responseName(i), fields.responseValue(i));
-            }
-        }
-        if (!f.contains(HttpHeader.DATE)) {
-            f.add(dateField());
-        }
-        if (contentType != null) {
-            f.put(HttpHeader.CONTENT_TYPE, contentType);
-        }
-        if (retryAfter != null) {
-            f.put(HttpHeader.RETRY_AFTER, retryAfter);
-        }
-        if (close) {
-            f.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
-        }
-        MetaData.Response info = new MetaData.Response(status, null, HttpVersion.HTTP_1_1, f, body.remaining());
+        MetaData.Response info = sameAsLast(status, fields, body.remaining(), close, retryAfter, contentType)
+                ? lastInfo : info(status, fields, body.remaining(), close, retryAfter, contentType);
         generator.reset();
         generator.setPersistent(!close);
         headOut.clear().limit(0);
@@ -135,6 +155,80 @@ final class ResponseWriter {
             return false;
         }
         return ok != null && ok && !deadline.cancelledCaught();
+    }
+
+    /**
+     * Whether the response about to be written has the last one's status, fields and length, so its metadata can
+     * be reused: the usual case of a kept-alive connection answering the same kind of request again.
+     */
+    private boolean sameAsLast(int status, HandlerSlot fields, int length, boolean close, String retryAfter,
+            String contentType) {
+        if (lastInfo == null || status != lastStatus || length != lastLength || close != lastClose
+                || !java.util.Objects.equals(retryAfter, lastRetryAfter)
+                || !java.util.Objects.equals(contentType, lastContentType)
+                || (lastDate != null && lastDate != dateField())) { // a new second: a new Date
+            return false;
+        }
+        int n = fields == null ? 0 : fields.responseCount();
+        if (n != lastCount) {
+            return false;
+        }
+        for (int i = 0; i < n; i++) {
+            if (!fields.responseName(i).equals(lastNames[i]) || !fields.responseValue(i).equals(lastValues[i])) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Builds a response's metadata and remembers it as the last (see {@link #sameAsLast}). */
+    private MetaData.Response info(int status, HandlerSlot fields, int length, boolean close, String retryAfter,
+            String contentType) {
+        lastInfo = null; // until it is complete: a failure below leaves nothing half-remembered
+        HttpFields.Mutable f = fieldsOut;
+        f.clear();
+        int n = fields == null ? 0 : fields.responseCount();
+        for (int i = 0; i < n; i++) {
+            f.add(fields.responseName(i), fields.responseValue(i));
+        }
+        HttpField date = null;
+        if (!f.contains(HttpHeader.DATE)) {
+            date = dateField();
+            f.add(date);
+        }
+        if (contentType != null) {
+            f.put(HttpHeader.CONTENT_TYPE, contentType);
+        }
+        if (retryAfter != null) {
+            f.put(HttpHeader.RETRY_AFTER, retryAfter);
+        }
+        if (close) {
+            f.put(HttpHeader.CONNECTION, HttpHeaderValue.CLOSE.asString());
+        }
+        MetaData.Response info = new MetaData.Response(status, null, HttpVersion.HTTP_1_1, f, length);
+        long chars = 0;
+        for (int i = 0; i < n; i++) {
+            chars += fields.responseName(i).length() + fields.responseValue(i).length();
+        }
+        java.util.Arrays.fill(lastNames, 0, lastCount, null);
+        java.util.Arrays.fill(lastValues, 0, lastCount, null);
+        lastCount = 0;
+        if (chars > Limits.RESPONSE_HEAD_BYTES) {
+            return info; // not remembered: the plan counts at most a head's worth of the handler's strings
+        }
+        for (int i = 0; i < n; i++) {
+            lastNames[i] = fields.responseName(i);
+            lastValues[i] = fields.responseValue(i);
+        }
+        lastCount = n;
+        lastStatus = status;
+        lastLength = length;
+        lastClose = close;
+        lastRetryAfter = retryAfter;
+        lastContentType = contentType;
+        lastDate = date;
+        lastInfo = info;
+        return info;
     }
 
     private boolean generate(OutputStream out, MetaData.Response info, ByteBuffer body, boolean headRequest)
