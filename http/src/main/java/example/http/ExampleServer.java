@@ -232,12 +232,12 @@ public final class ExampleServer {
                 t.join();
             } catch (Cancelled stop) {
                 Duration drain = server.config().requestTimeout().plusSeconds(1);
-                out.println("weft serve: stopping: no new connections; answering the "
-                        + server.statistics().handlersBusy() + " request(s) in progress (at most "
-                        + drain.toMillis() + " ms)");
-                out.flush();
                 CancelScope.shielded(drain, () -> {
-                    server.shutdown();
+                    int busy = server.statistics().handlersBusy();
+                    server.shutdown(); // before the line: once it is printed, every answer says Connection: close
+                    out.println("weft serve: stopping: no new connections; answering the " + busy
+                            + " request(s) in progress (at most " + drain.toMillis() + " ms)");
+                    out.flush();
                     t.join();
                 });
                 serving.cancel(); // no-op if serve() returned; else past the drain bound: stop hard

@@ -299,6 +299,9 @@ public final class HeapMonitor {
             previousCollectionEndMs = info.getEndTime();
             long live = Math.max(0, heapBytes(info.getMemoryUsageAfterGc()) - reserveInHeapBytes());
             lastLiveBytes = live;
+            if (live > peakLiveBytes) {
+                peakLiveBytes = live; // measured: a report of a program that ends before another says so
+            }
             evidence.initialCollection(live); // no false alarm: no spacing after it
         }
         if (DEBUG) {

@@ -394,7 +394,7 @@ public final class SoftLimitRun {
     private static void figures(StringBuilder r, WatchdogStatistics s, ProcessMemory process) {
         r.append("; soft limit ").append(ByteSizes.format(s.limitBytesSoft())).append(" of live heap (grace ")
                 .append(ByteSizes.format(s.graceBytes())).append("); live heap ");
-        if (s.checks() == 0) {
+        if (s.checks() == 0 && s.peakLiveBytes() == 0) {
             r.append("not measured (no full collection)");
         } else {
             r.append("peaked at ").append(ByteSizes.format(s.peakLiveBytes())).append(" after a full collection (")
