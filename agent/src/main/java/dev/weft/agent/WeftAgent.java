@@ -117,6 +117,7 @@ public final class WeftAgent {
         WeftTransformer transformer = new WeftTransformer(compiler, report, inst, hookModule);
         // loads the hooks the transformer calls before it runs (after bootReach: the copy the application links to)
         AgentChecks.exitAgentCode(AgentChecks.enterAgentCode());
+        AgentChecks.loadLaterTests();
         AgentChecks.installHiddenClassCompiler(transformer::compileHidden);
         inst.addTransformer(transformer, true);
         AgentStatistics.install(); // the JFR summary event, registered when a recording first runs

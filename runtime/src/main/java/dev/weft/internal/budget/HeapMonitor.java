@@ -588,7 +588,10 @@ public final class HeapMonitor {
         if (DEBUG) {
             debug("raise in thread '" + t.getName() + "' (" + ByteSizes.format(top.bytes()) + ")");
         }
-        if (c.raise(t, limitBytesSoft, graceBytes, top.bytes(), liveBytes)) {
+        // Counters measure allocation, not what a thread keeps: a second thread past the same bar is named too.
+        Thread second = top.runnerUp() != null && top.runnerUpBytes() >= blameableBytes ? top.runnerUp() : null;
+        if (c.raise(t, limitBytesSoft, graceBytes, top.bytes(), liveBytes, second, second == null ? 0
+                : top.runnerUpBytes())) {
             raises.incrementAndGet();
             outstandingThread = t;
             return true;

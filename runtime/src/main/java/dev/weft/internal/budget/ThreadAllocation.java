@@ -32,9 +32,13 @@ public final class ThreadAllocation {
 
         /**
          * Blames {@code thread}, which allocated {@code allocatedBytes} in the window while the live heap after a full
-         * collection is {@code liveBytes}; false if it cannot be blamed (already blamed, ended). The watchdog thread.
+         * collection is {@code liveBytes}; false if it cannot be blamed (already blamed, ended). {@code runnerUp}, if
+         * not null, is a second thread that allocated enough in the same window to be blamed too
+         * ({@code runnerUpBytes}): counters measure allocation, not what a thread keeps, so the report names it. The
+         * watchdog thread.
          */
-        boolean raise(Thread thread, long limitBytesSoft, long graceBytes, long allocatedBytes, long liveBytes);
+        boolean raise(Thread thread, long limitBytesSoft, long graceBytes, long allocatedBytes, long liveBytes,
+                Thread runnerUp, long runnerUpBytes);
     }
 
     /** The hook, or null (no platform thread is ever blamed then). */
@@ -63,8 +67,16 @@ public final class ThreadAllocation {
         return candidates;
     }
 
-    /** The leading thread of a window and its bytes (thread null if none). */
-    public record Top(Thread thread, long bytes) {}
+    /**
+     * The leading thread of a window and its bytes (thread null if none), and the thread second to it (null if
+     * none).
+     */
+    public record Top(Thread thread, long bytes, Thread runnerUp, long runnerUpBytes) {
+        /** A window with no second thread. */
+        public Top(Thread thread, long bytes) {
+            this(thread, bytes, null, 0);
+        }
+    }
 
     /** Opens the next window: each candidate's counter now is its baseline. The watchdog thread only. */
     static void closeWindow() {
@@ -95,6 +107,8 @@ public final class ThreadAllocation {
         }
         Thread best = null;
         long bestBytes = 0;
+        Thread second = null;
+        long secondBytes = 0;
         List<Thread> threads = c.threads();
         for (int i = 0, n = Math.min(THREADS_MAX, threads.size()); i < n; i++) {
             Thread t = threads.get(i);
@@ -104,11 +118,16 @@ public final class ThreadAllocation {
             long now = counter(t.threadId());
             long bytes = now < 0 ? 0 : now - baseline(t.threadId());
             if (bytes > bestBytes) {
+                second = best;
+                secondBytes = bestBytes;
                 bestBytes = bytes;
                 best = t;
+            } else if (bytes > secondBytes) {
+                secondBytes = bytes;
+                second = t;
             }
         }
-        return new Top(best, bestBytes);
+        return new Top(best, bestBytes, second, secondBytes);
     }
 
     private static long baseline(long id) {

@@ -55,6 +55,21 @@ public final class AgentChecks {
     /** First task lookups in progress ({@link #linkTaskLookup}); any thread. */
     private static final AtomicInteger TASK_LOOKUPS_LINKING = new AtomicInteger();
 
+    /**
+     * Initializes the classes the check's later tests use ({@link VerdictGate}, {@link AllocationAllowance}), before
+     * the agent's transformer is installed.
+     *
+     * <p>Things that don't work: initializing them at their first use. That use is a check in JDK code the agent
+     * compiled (a cancel pending, {@code --instrument java.util.*}); their static initializers load
+     * {@code java.util.concurrent.atomic} classes that the transformer is compiling at that moment, a
+     * {@code ClassCircularityError} left {@code VerdictGate} uninitializable, and every check after it threw
+     * {@code NoClassDefFoundError}. Solution: the agent calls this at start.
+     */
+    public static void loadLaterTests() {
+        VerdictGate.isOpen();
+        AllocationAllowance.isArmed();
+    }
+
     /** The compiled check. */
     public static void poll() {
         if (PendingCancels.count != 0) {

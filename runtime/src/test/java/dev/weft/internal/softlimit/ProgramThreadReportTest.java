@@ -63,6 +63,19 @@ class ProgramThreadReportTest {
     }
 
     @Test
+    void aSecondThreadThatAllocatedAsMuchAsABlameNeedsIsNamedBecauseCountersDoNotMeasureWhatIsKept() {
+        // a churning thread allocated more than the one that keeps the memory: both past the bar of a blame
+        String both = SoftLimitRun.report(null, new SoftLimitRun.ProgramThreadBlame("churner", 40 * MIB, 100 * MIB,
+                false, "holder", 12 * MIB), STATS, PROCESS);
+        assertThat(both).startsWith("weft: memory limit: thread 'churner'").contains("; thread 'holder' allocated"
+                + " 12.0 MiB in the same window: the counters measure allocation, not what each thread keeps, so the"
+                + " memory may be held by either");
+        String alone = SoftLimitRun.report(null, new SoftLimitRun.ProgramThreadBlame("hog", 40 * MIB, 100 * MIB,
+                false), STATS, PROCESS);
+        assertThat(alone).doesNotContain("same window", "may be held by either");
+    }
+
+    @Test
     void aBlamedThreadsReportClaimsTheProgramsCleanupCompletedOnlyWhenTheProgramReturned() {
         SoftLimitRun.ProgramThreadBlame hog = new SoftLimitRun.ProgramThreadBlame("hog", 20 * MIB, 90 * MIB, false);
         // main's finally threw (or was cancelled again at a join there): its cleanup may not have completed
