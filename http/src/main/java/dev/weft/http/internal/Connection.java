@@ -669,15 +669,20 @@ public final class Connection implements RuntimeStaticSized {
             makeRoom();
             int n = readTimed(deadlineNs);
             if (n == READ_TIMEOUT) {
-                counters.slowClients.increment();
-                refuse(408, "request body not received within the body timeout of " + limits.bodyTimeoutNs() / 1_000_000
-                        + " ms");
+                refuseSlowBody();
                 return false;
             }
             if (n < 0) {
                 eof = true;
             }
         }
+    }
+
+    /** A body past the body timeout: counted as a slow client, answered 408. */
+    private void refuseSlowBody() {
+        counters.slowClients.increment();
+        refuse(408, "request body not received within the body timeout of " + limits.bodyTimeoutNs() / 1_000_000
+                + " ms");
     }
 
     /**
@@ -703,9 +708,7 @@ public final class Connection implements RuntimeStaticSized {
             }
             int n = readTimed(deadlineNs);
             if (n == READ_TIMEOUT) {
-                counters.slowClients.increment();
-                refuse(408, "request body not received within the body timeout of " + limits.bodyTimeoutNs() / 1_000_000
-                        + " ms");
+                refuseSlowBody();
                 return false;
             }
             if (n < 0) {
